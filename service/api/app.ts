@@ -1,0 +1,58 @@
+/**
+ * The HTTP API as a Fastify app. Route schemas are the single source for validation,
+ * serialization and the OpenAPI document at /docs.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Logger } from 'pino';
+import type { ApiDeps } from './deps.js';
+import errors from './plugins/errors.js';
+import auth from './plugins/auth.js';
+import { SHARED_SCHEMAS } from './schemas.js';
+import healthRoutes from './routes/health.js';
+import functionRoutes from './routes/functions.js';
+import invokeRoutes from './routes/invoke.js';
+import executionRoutes from './routes/executions.js';
+import { VERSION } from '../version.js';
+
+export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger === false ? undefined : logger,
+    logger: logger === false ? false : undefined,
+    // Invoke bodies are event data; code uploads go through multipart with their own cap.
+    bodyLimit: 6 * 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false } },
+  } as never) as unknown as FastifyInstance;
+  app.decorate('fnstack', deps);
+  for (const s of SHARED_SCHEMAS) app.addSchema(s);
+
+  await app.register(errors);
+  await app.register(multipart, {
+    attachFieldsToBody: true,
+    limits: { fileSize: deps.config.code.maxBytes, files: 1, fields: 4, fieldSize: 1024 * 1024 },
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'fnstack API', version: VERSION, description: 'Function-as-a-Service for OpenStack clouds' },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'Built-in accounts: an API key' },
+          keystone: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'Keystone mode: a Keystone token' },
+        },
+      },
+      security: [{ apiKey: [] }, { keystone: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(auth);
+
+  await app.register(healthRoutes);
+  await app.register(functionRoutes);
+  await app.register(invokeRoutes);
+  await app.register(executionRoutes);
+  return app;
+}

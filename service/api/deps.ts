@@ -1,0 +1,33 @@
+/** What the API needs from the rest of the service; decorated on the Fastify instance as `fnstack`. */
+import type { Config } from '../config.js';
+import type { Store, ProjectStore } from '../store/store.js';
+import type { WorkQueue } from '../queue/queue.js';
+import type { CodeCache } from '../code/code-cache.js';
+import type { ExecutionEvents } from '../orchestrator/execution-events.js';
+import type { Provider } from '../provisioner/provider.js';
+import type { Principal } from '../store/account-store.js';
+
+export interface ApiDeps {
+  config: Readonly<Config>;
+  store: Store;
+  queue: WorkQueue;
+  codeCache: CodeCache;
+  events: ExecutionEvents;
+  /** Used to check at create/update time that a function can be hosted. */
+  provider: Provider;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    fnstack: ApiDeps;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+    /** The caller's project; every tenant query goes through it. Throws 401 when unauthenticated. */
+    project(): ProjectStore;
+  }
+  interface FastifyContextConfig {
+    /** `public`: no credentials; `read`: any role; `write`: admin or member. Default `write`. */
+    access?: 'public' | 'read' | 'write';
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Validates function metadata (multipart `metadata` field or a JSON PATCH body) against
+ * the same schemas the API documents, and turns it into a FunctionSpec.
+ */
+import Ajv2020 from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv';
+import { FunctionCreateMetadata, FunctionUpdateMetadata } from './schemas.js';
+import { invalid } from '../errors.js';
+import { findRuntime, RUNTIMES } from '../runtimes.js';
+import type { Config } from '../config.js';
+import type { FunctionSpec, Isolation } from '../model.js';
+import { parseHandler } from '../code/handler-ref.js';
+
+const ajv = new Ajv2020.default({ allErrors: false, strict: false });
+const validateCreate = ajv.compile(strip(FunctionCreateMetadata));
+const validateUpdate = ajv.compile(strip(FunctionUpdateMetadata));
+
+export interface CreateMetadata {
+  name: string;
+  runtime: string;
+  handler: string;
+  memory_mb?: number;
+  vcpus?: number;
+  disk_gb?: number;
+  timeout_s?: number;
+  network?: boolean;
+  isolation?: Isolation;
+  env?: Record<string, string>;
+}
+export type UpdateMetadata = Partial<Omit<CreateMetadata, 'name'>>;
+
+export const DEFAULTS = { memory_mb: 128, vcpus: 1, disk_gb: 1, timeout_s: 30, network: true, isolation: 'per-event' as Isolation, env: {} as Record<string, string> };
+
+/** Parses the multipart `metadata` field (JSON text). */
+export function parseMetadataText(text: string | undefined): unknown {
+  if (text === undefined) throw invalid('metadata', 'metadata is required: a JSON object with name, runtime and handler');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw invalid('metadata', `metadata is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export function checkCreate(raw: unknown, config: Readonly<Config>): { name: string; spec: FunctionSpec } {
+  if (!validateCreate(raw)) throw schemaError(validateCreate.errors);
+  const m = raw as CreateMetadata;
+  const spec = specFrom({ ...DEFAULTS, ...m }, config);
+  return { name: m.name, spec };
+}
+
+export function checkUpdate(raw: unknown, current: FunctionSpec, config: Readonly<Config>): FunctionSpec {
+  if (raw !== undefined && !validateUpdate(raw)) throw schemaError(validateUpdate.errors);
+  const m = (raw ?? {}) as UpdateMetadata;
+  return specFrom(
+    {
+      runtime: m.runtime ?? current.runtime,
+      handler: m.handler ?? current.handler,
+      memory_mb: m.memory_mb ?? current.memoryMb,
+      vcpus: m.vcpus ?? current.vcpus,
+      disk_gb: m.disk_gb ?? current.diskGb,
+      timeout_s: m.timeout_s ?? current.timeoutS,
+      network: m.network ?? current.network,
+      isolation: m.isolation ?? current.isolation,
+      env: m.env ?? current.env,
+    },
+    config,
+  );
+}
+
+function specFrom(m: Required<Omit<CreateMetadata, 'name'>>, config: Readonly<Config>): FunctionSpec {
+  if (!findRuntime(m.runtime)) throw invalid('runtime', `runtime '${m.runtime}' is not available; available: ${RUNTIMES.map((r) => r.name).join(', ')}`);
+  parseHandler(m.handler);
+  if (m.memory_mb > config.limits.maxMemoryMb) throw invalid('memory_mb', `memory_mb ${m.memory_mb} is over this service's limit of ${config.limits.maxMemoryMb}`);
+  if (m.timeout_s > config.limits.maxTimeoutS) throw invalid('timeout_s', `timeout_s ${m.timeout_s} is over this service's limit of ${config.limits.maxTimeoutS}`);
+  return {
+    runtime: m.runtime,
+    handler: m.handler,
+    memoryMb: m.memory_mb,
+    vcpus: m.vcpus,
+    diskGb: m.disk_gb,
+    timeoutS: m.timeout_s,
+    network: m.network,
+    isolation: m.isolation,
+    env: m.env,
+  };
+}
+
+function schemaError(errors: ErrorObject[] | null | undefined) {
+  const e = errors?.[0];
+  const path = (e?.instancePath ?? '').split('/').filter(Boolean);
+  const params = e?.params as { missingProperty?: string; additionalProperty?: string } | undefined;
+  if (params?.missingProperty) path.push(params.missingProperty);
+  if (params?.additionalProperty) return invalid(params.additionalProperty, `unknown field '${params.additionalProperty}'`);
+  const field = path.join('.') || 'metadata';
+  return invalid(field, `${field}: ${e?.message ?? 'is invalid'}`);
+}
+
+/** Ajv does not need the OpenAPI-only keywords. */
+function strip<T extends object>(schema: T): object {
+  const { $id: _id, ...rest } = schema as { $id?: string };
+  return rest;
+}

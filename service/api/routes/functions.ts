@@ -1,0 +1,177 @@
+/** /v1/functions: create (multipart), list, show, update (new version), delete, versions. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { MultipartFile, MultipartValue } from '@fastify/multipart';
+import { ApiError, invalid, notFound } from '../../errors.js';
+import { errorResponses, pageOf, FunctionCreateMetadata, FunctionUpdateMetadata } from '../schemas.js';
+import { functionJson, versionJson } from '../serialize.js';
+import { checkCreate, checkUpdate, parseMetadataText } from '../function-input.js';
+import { inspectPackage, assertHandlerExists } from '../../code/inspect-package.js';
+import type { CodeRef, FunctionSpec } from '../../model.js';
+import { findRuntime } from '../../runtimes.js';
+import { ProvisioningError } from '../../provisioner/provider.js';
+import { docsOnlyBody } from '../docs-only-body.js';
+
+const nameParam = { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 128 } } } as const;
+
+/** Multipart bodies are validated by hand (function-input.ts); the schema here documents them. */
+const multipartBody = (metadataRef: object, codeRequired: boolean) => ({
+  type: 'object',
+  required: codeRequired ? ['metadata', 'code'] : [],
+  properties: {
+    metadata: { ...metadataRef, description: 'JSON text of this object' },
+    code: { type: 'string', format: 'binary', description: 'one .js/.mjs/.cjs file, or a .zip / .tar.gz with package.json and node_modules' },
+  },
+});
+
+interface MultipartBody {
+  metadata?: MultipartValue<string>;
+  code?: MultipartFile & { _buf?: Buffer };
+}
+
+export default async function functionRoutes(app: FastifyInstance) {
+  const { config, store, codeCache, provider } = app.fnstack;
+  const limits = { maxUnpackedBytes: config.code.maxUnpackedBytes, maxEntries: config.code.maxEntries };
+
+  async function acceptCode(file: MultipartBody['code'], handler: string): Promise<CodeRef> {
+    if (!file || typeof file.toBuffer !== 'function') throw invalid('code', 'code is required: a file field named "code"');
+    const blob = await file.toBuffer();
+    if (blob.length === 0) throw new ApiError('invalid_code_package', 'the code file is empty', 'code');
+    const ref = await inspectPackage(blob, file.filename || 'code', handler, limits, codeCache);
+    await store.code.put(ref, blob);
+    return ref;
+  }
+
+  async function checkHostable(name: string, spec: FunctionSpec, projectId: string): Promise<void> {
+    const runtime = findRuntime(spec.runtime)!;
+    try {
+      await provider.check({
+        projectId,
+        functionName: name,
+        functionVersion: 0,
+        runtime: spec.runtime,
+        memoryMb: spec.memoryMb,
+        vcpus: spec.vcpus,
+        diskGb: spec.diskGb,
+        timeoutS: spec.timeoutS,
+        network: spec.network,
+        runtimeOverheadMb: runtime.overheadMb,
+      });
+    } catch (err) {
+      if (err instanceof ProvisioningError) throw new ApiError('unprocessable', `cannot host this function: ${err.message}`, 'memory_mb');
+      throw err;
+    }
+  }
+
+  function multipartOf(req: FastifyRequest): MultipartBody {
+    if (!req.isMultipart()) throw new ApiError('unsupported_media_type', 'send multipart/form-data with a "metadata" field and a "code" file');
+    return (req.body ?? {}) as MultipartBody;
+  }
+
+  app.post('/v1/functions', {
+    schema: {
+      summary: 'Create a function (version 1)',
+      tags: ['functions'],
+      consumes: ['multipart/form-data'],
+      body: multipartBody(FunctionCreateMetadata, true),
+      response: { 201: { $ref: 'Function#' }, ...errorResponses(400, 401, 403, 409, 413, 415, 422) },
+    },
+    validatorCompiler: docsOnlyBody,
+    handler: async (req, reply) => {
+      const body = multipartOf(req);
+      const { name, spec } = checkCreate(parseMetadataText(body.metadata?.value), config);
+      const scope = req.project();
+      if (await scope.functions.get(name)) throw new ApiError('conflict', `function '${name}' already exists`, 'name');
+      await checkHostable(name, spec, scope.projectId);
+      const code = await acceptCode(body.code, spec.handler);
+      const fn = await scope.functions.create(name, spec, code);
+      if (!fn) throw new ApiError('conflict', `function '${name}' already exists`, 'name');
+      return reply.code(201).send(functionJson(fn));
+    },
+  });
+
+  app.get('/v1/functions', {
+    config: { access: 'read' },
+    schema: {
+      summary: 'List functions',
+      tags: ['functions'],
+      querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, cursor: { type: 'string' } } },
+      response: { 200: pageOf('Function'), ...errorResponses(400, 401) },
+    },
+    handler: async (req) => {
+      const q = req.query as { limit: number; cursor?: string };
+      const page = await req.project().functions.list(q.limit, q.cursor ?? null);
+      return { items: page.items.map(functionJson), next_cursor: page.nextCursor };
+    },
+  });
+
+  app.get('/v1/functions/:name', {
+    config: { access: 'read' },
+    schema: { summary: 'Show a function', tags: ['functions'], params: nameParam, response: { 200: { $ref: 'Function#' }, ...errorResponses(401, 404) } },
+    handler: async (req) => {
+      const { name } = req.params as { name: string };
+      const fn = await req.project().functions.get(name);
+      if (!fn) throw notFound('function', name);
+      return functionJson(fn);
+    },
+  });
+
+  app.patch('/v1/functions/:name', {
+    schema: {
+      summary: 'Update a function: new code and/or configuration make a new immutable version',
+      tags: ['functions'],
+      consumes: ['application/json', 'multipart/form-data'],
+      params: nameParam,
+      body: FunctionUpdateMetadata,
+      response: { 200: { $ref: 'Function#' }, ...errorResponses(400, 401, 403, 404, 413, 415, 422) },
+    },
+    validatorCompiler: docsOnlyBody,
+    handler: async (req) => {
+      const { name } = req.params as { name: string };
+      const scope = req.project();
+      const current = await scope.functions.get(name);
+      if (!current) throw notFound('function', name);
+      let raw: unknown;
+      let file: MultipartBody['code'];
+      if (req.isMultipart()) {
+        const body = (req.body ?? {}) as MultipartBody;
+        raw = body.metadata ? parseMetadataText(body.metadata.value) : undefined;
+        file = body.code;
+      } else {
+        raw = req.body ?? {};
+      }
+      const spec = checkUpdate(raw, current.spec, config);
+      await checkHostable(name, spec, scope.projectId);
+      let code: CodeRef = current.spec.code;
+      if (file) code = await acceptCode(file, spec.handler);
+      else if (spec.handler !== current.spec.handler) await assertHandlerExists(await codeCache.ensure(code), spec.handler);
+      const fn = await scope.functions.update(name, spec, code);
+      if (!fn) throw notFound('function', name);
+      return functionJson(fn);
+    },
+  });
+
+  app.delete('/v1/functions/:name', {
+    schema: { summary: 'Delete a function and all its versions (executions are kept)', tags: ['functions'], params: nameParam, response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404) } },
+    handler: async (req, reply) => {
+      const { name } = req.params as { name: string };
+      if (!(await req.project().functions.delete(name))) throw notFound('function', name);
+      return reply.code(204).send();
+    },
+  });
+
+  app.get('/v1/functions/:name/versions', {
+    config: { access: 'read' },
+    schema: {
+      summary: "List a function's versions, newest first",
+      tags: ['functions'],
+      params: nameParam,
+      response: { 200: { type: 'object', properties: { items: { type: 'array', items: { $ref: 'FunctionVersion#' } } } }, ...errorResponses(401, 404) },
+    },
+    handler: async (req) => {
+      const { name } = req.params as { name: string };
+      const versions = await req.project().functions.versions(name);
+      if (!versions) throw notFound('function', name);
+      return { items: versions.map(versionJson) };
+    },
+  });
+}

@@ -1,0 +1,126 @@
+/** JSON schemas shared by routes: the single source for validation, serialization and /docs. */
+export const ErrorBody = {
+  $id: 'Error',
+  type: 'object',
+  required: ['code', 'message'],
+  properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } },
+} as const;
+
+const nullableInt = { type: ['integer', 'null'] } as const;
+
+export const FunctionMetadataProps = {
+  runtime: { type: 'string', description: 'Runtime name, see GET /v1/runtimes', examples: ['nodejs20'] },
+  handler: { type: 'string', description: 'FILE.EXPORT, e.g. index.handler', maxLength: 255 },
+  memory_mb: { type: 'integer', minimum: 64, description: 'Memory limit, MiB (default 128)' },
+  vcpus: { type: 'integer', minimum: 1, maximum: 64, description: 'vCPUs (default 1)' },
+  disk_gb: { type: 'integer', minimum: 1, maximum: 1000, description: 'Disk, GB (default 1)' },
+  timeout_s: { type: 'integer', minimum: 1, description: 'Timeout, seconds (default 30)' },
+  network: { type: 'boolean', description: 'false: the function runs with no network at all (default true)' },
+  isolation: { type: 'string', enum: ['per-event', 'reuse'], description: 'per-event (default): a fresh environment for every event' },
+  env: {
+    type: 'object',
+    description: 'Environment variables of the function',
+    propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 128 },
+    additionalProperties: { type: 'string', maxLength: 32768 },
+    maxProperties: 200,
+  },
+} as const;
+
+export const FunctionCreateMetadata = {
+  $id: 'FunctionCreateMetadata',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'runtime', 'handler'],
+  properties: {
+    name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'lower-case letters, digits and -, at most 63' },
+    ...FunctionMetadataProps,
+  },
+} as const;
+
+export const FunctionUpdateMetadata = {
+  $id: 'FunctionUpdateMetadata',
+  type: 'object',
+  additionalProperties: false,
+  properties: { ...FunctionMetadataProps },
+} as const;
+
+const CodeInfo = {
+  type: 'object',
+  properties: { sha256: { type: 'string' }, size_bytes: { type: 'integer' }, format: { type: 'string' }, file_name: { type: ['string', 'null'] } },
+} as const;
+
+const VersionProps = {
+  version: { type: 'integer' },
+  runtime: { type: 'string' },
+  handler: { type: 'string' },
+  memory_mb: { type: 'integer' },
+  vcpus: { type: 'integer' },
+  disk_gb: { type: 'integer' },
+  timeout_s: { type: 'integer' },
+  network: { type: 'boolean' },
+  isolation: { type: 'string' },
+  env: { type: 'object', additionalProperties: { type: 'string' } },
+  code: CodeInfo,
+} as const;
+
+export const FunctionBody = {
+  $id: 'Function',
+  type: 'object',
+  properties: { name: { type: 'string' }, ...VersionProps, created_at: { type: 'string' }, updated_at: { type: 'string' } },
+} as const;
+
+export const FunctionVersionBody = {
+  $id: 'FunctionVersion',
+  type: 'object',
+  properties: { ...VersionProps, created_at: { type: 'string' } },
+} as const;
+
+export const ExecutionBody = {
+  $id: 'Execution',
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    function: { type: 'string' },
+    function_version: { type: 'integer' },
+    event_id: { type: 'string' },
+    status: { type: 'string', enum: ['queued', 'provisioning', 'running', 'succeeded', 'failed', 'timed_out'] },
+    attempts: { type: 'integer' },
+    result: {},
+    error: {
+      type: ['object', 'null'],
+      properties: { kind: { type: 'string' }, message: { type: 'string' }, stack: { type: 'string' } },
+    },
+    limits: {
+      type: 'object',
+      properties: { memory_mb: { type: 'integer' }, vcpus: { type: 'integer' }, disk_gb: { type: 'integer' }, timeout_s: { type: 'integer' }, network: { type: 'boolean' } },
+    },
+    placement: { type: ['object', 'null'], properties: { provider: { type: 'string' }, details: { type: 'object', additionalProperties: true } } },
+    peak_memory_bytes: nullableInt,
+    timings: {
+      type: 'object',
+      properties: {
+        queued_at: { type: 'string' },
+        provisioning_at: { type: ['string', 'null'] },
+        running_at: { type: ['string', 'null'] },
+        finished_at: { type: ['string', 'null'] },
+        queue_ms: nullableInt,
+        provision_ms: nullableInt,
+        run_ms: nullableInt,
+        total_ms: nullableInt,
+      },
+    },
+    logs_truncated: { type: 'boolean' },
+    created_at: { type: 'string' },
+    updated_at: { type: 'string' },
+  },
+} as const;
+
+export const SHARED_SCHEMAS = [ErrorBody, FunctionCreateMetadata, FunctionUpdateMetadata, FunctionBody, FunctionVersionBody, ExecutionBody];
+
+export const errorResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, { $ref: 'Error#' }]));
+
+export const pageOf = (ref: string) =>
+  ({
+    type: 'object',
+    properties: { items: { type: 'array', items: { $ref: `${ref}#` } }, next_cursor: { type: ['string', 'null'] } },
+  }) as const;

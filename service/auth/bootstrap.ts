@@ -1,0 +1,32 @@
+/**
+ * First start of the embedded default: create the admin project, account and API key, and
+ * write them to `<dataDir>/credentials.json` (mode 0600), where the CLI finds them.
+ */
+import { writeFile, mkdir, chmod } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Store } from '../store/store.js';
+
+export interface Credentials {
+  endpoint: string;
+  api_key: string;
+  account: string;
+  project: string;
+}
+
+export function credentialsPath(dataDir: string): string {
+  return join(dataDir, 'credentials.json');
+}
+
+/** Returns the credentials file path when it was written now (first start), else null. */
+export async function bootstrapAdmin(store: Store, dataDir: string, endpoint: string): Promise<string | null> {
+  if ((await store.accounts.countAccounts()) > 0) return null;
+  const project = await store.accounts.createProject('admin', 'builtin');
+  const account = await store.accounts.createAccount(project.id, 'admin', 'admin');
+  const key = await store.accounts.issueKey(account.id, { description: 'created on first start' });
+  const creds: Credentials = { endpoint, api_key: key.key, account: account.name, project: project.name };
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const path = credentialsPath(dataDir);
+  await writeFile(path, JSON.stringify(creds, null, 2) + '\n', { mode: 0o600 });
+  await chmod(path, 0o600);
+  return path;
+}

@@ -1,0 +1,70 @@
+/**
+ * This process's cache of unpacked code trees, `<dataDir>/code/<sha256>/`, filled from an
+ * upload or, on another machine, from the store. Trees are made read-only: sandboxes
+ * hard-link their files, and no function may change the code another one runs.
+ */
+import { chmod, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CodeRef } from '../model.js';
+import type { CodeStore } from '../store/code-store.js';
+import { unpackChecked } from './inspect-package.js';
+import type { UnpackLimits } from './unpack.js';
+
+export class CodeCache {
+  private readonly pending = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly root: string,
+    private readonly store: CodeStore,
+    private readonly limits: UnpackLimits,
+  ) {}
+
+  dirOf(sha256: string): string {
+    return join(this.root, sha256);
+  }
+
+  /** The unpacked tree of `ref`; unpacks `blob` (or the stored blob) when it is not cached yet. */
+  async ensure(ref: CodeRef, blob?: Buffer, limits: UnpackLimits = this.limits): Promise<string> {
+    const dir = this.dirOf(ref.sha256);
+    if (await isDir(dir)) return dir;
+    let p = this.pending.get(ref.sha256);
+    if (!p) {
+      p = this.fill(ref, blob, limits).finally(() => this.pending.delete(ref.sha256));
+      this.pending.set(ref.sha256, p);
+    }
+    return p;
+  }
+
+  private async fill(ref: CodeRef, blob: Buffer | undefined, limits: UnpackLimits): Promise<string> {
+    const dir = this.dirOf(ref.sha256);
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    const data = blob ?? (await this.store.get(ref.sha256));
+    if (!data) throw new Error(`code package ${ref.sha256} is missing from the store`);
+    const scratch = await unpackChecked(data, ref, this.root, limits);
+    await makeReadOnly(scratch);
+    try {
+      await rename(scratch, dir);
+    } catch (err) {
+      await rm(scratch, { recursive: true, force: true });
+      if (!(await isDir(dir))) throw err; // another process won the race otherwise
+    }
+    return dir;
+  }
+}
+
+async function makeReadOnly(dir: string): Promise<void> {
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) await makeReadOnly(p);
+    else if (e.isFile()) await chmod(p, 0o444);
+  }
+  await chmod(dir, 0o755);
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Configuration is read here and nowhere else: defaults ← config file (YAML) ← FNSTACK_*
+ * environment ← explicit overrides. The result is validated, typed and frozen; a bad key
+ * fails the start and names the key.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from './errors.js';
+
+export type Role = 'api' | 'worker' | 'all';
+
+export interface Config {
+  /** HTTP listen address of the API. Default 127.0.0.1:7700. */
+  host: string;
+  port: number;
+  /** URL clients and runners use to reach the API; default http://<host>:<port>. */
+  publicUrl: string | null;
+  role: Role;
+  /** Data directory (SQLite file, code cache, sandboxes, credentials). Default ./.fnstack */
+  dataDir: string;
+  /** `sqlite:<path>` (default `<dataDir>/fnstack.db`) or `mariadb://user:pass@host:port/db`. */
+  databaseUrl: string;
+  /** `store` (queue inside the store, the embedded default) or an `amqp://` URL. */
+  queueUrl: string;
+  /** Compute back end: `local` or `openstack`. */
+  provider: 'local' | 'openstack';
+  auth: { mode: 'builtin' | 'keystone' };
+  code: {
+    /** Upload size cap in bytes. Default 50 MiB. */
+    maxBytes: number;
+    /** Cap on the unpacked size of an archive (zip bombs). Default 200 MiB. */
+    maxUnpackedBytes: number;
+    /** Cap on the number of entries in an archive. Default 10 000. */
+    maxEntries: number;
+  };
+  execution: {
+    /** Cap on captured stdout+stderr per execution. Default 1 MiB. */
+    logLimitBytes: number;
+    /** Executions a worker process runs at once. Default 4. */
+    concurrency: number;
+    /** Attempts before a work message goes to the dead-letter queue. Default 5. */
+    maxAttempts: number;
+    /** How long a worker's claim on an execution lasts without a heartbeat, ms. Default 15 s. */
+    leaseMs: number;
+  };
+  limits: {
+    /** Largest memory a function may declare, MiB. Default 2048. */
+    maxMemoryMb: number;
+    /** Longest timeout a function may declare, s. Default 900. */
+    maxTimeoutS: number;
+    /** Processes/threads one execution may have. Default 64. */
+    pidsMax: number;
+  };
+  logLevel: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+export interface ConfigOverrides {
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  role?: Role;
+}
+
+export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = {}): Readonly<Config> {
+  const dataDir = resolve(overrides.dataDir ?? env.FNSTACK_DATA_DIR ?? '.fnstack');
+  const file = readConfigFile(env.FNSTACK_CONFIG ?? join(dataDir, 'config.yaml'), env.FNSTACK_CONFIG !== undefined);
+  const pick = (envKey: string, fileKey: string): string | undefined => env[envKey] ?? stringOf(file[fileKey]);
+
+  const host = overrides.host ?? pick('FNSTACK_HOST', 'host') ?? '127.0.0.1';
+  const port = overrides.port ?? int('port', pick('FNSTACK_PORT', 'port'), 7700, 0, 65535);
+  const role = (overrides.role ?? pick('FNSTACK_ROLE', 'role') ?? 'all') as Role;
+  if (!['api', 'worker', 'all'].includes(role)) throw new ConfigError('role', `must be api, worker or all, not '${role}'`);
+  const provider = pick('FNSTACK_PROVIDER', 'provider') ?? 'local';
+  if (provider !== 'local' && provider !== 'openstack') throw new ConfigError('provider', `must be local or openstack, not '${provider}'`);
+  const authMode = pick('FNSTACK_AUTH_MODE', 'auth_mode') ?? 'builtin';
+  if (authMode !== 'builtin' && authMode !== 'keystone') throw new ConfigError('auth_mode', `must be builtin or keystone, not '${authMode}'`);
+
+  const databaseUrl = pick('FNSTACK_DATABASE_URL', 'database_url') ?? `sqlite:${join(dataDir, 'fnstack.db')}`;
+  if (!/^(sqlite:|mariadb:\/\/|mysql:\/\/)/.test(databaseUrl)) {
+    throw new ConfigError('database_url', 'must start with sqlite: or mariadb://');
+  }
+  const queueUrl = pick('FNSTACK_QUEUE_URL', 'queue_url') ?? 'store';
+  if (queueUrl !== 'store' && !/^amqps?:\/\//.test(queueUrl)) throw new ConfigError('queue_url', 'must be "store" or an amqp:// URL');
+
+  const config: Config = {
+    host,
+    port,
+    publicUrl: pick('FNSTACK_PUBLIC_URL', 'public_url') ?? null,
+    role,
+    dataDir,
+    databaseUrl,
+    queueUrl,
+    provider,
+    auth: { mode: authMode },
+    code: {
+      maxBytes: int('code_max_bytes', pick('FNSTACK_CODE_MAX_BYTES', 'code_max_bytes'), 50 * 1024 * 1024, 1024),
+      maxUnpackedBytes: int('code_max_unpacked_bytes', pick('FNSTACK_CODE_MAX_UNPACKED_BYTES', 'code_max_unpacked_bytes'), 200 * 1024 * 1024, 1024),
+      maxEntries: int('code_max_entries', pick('FNSTACK_CODE_MAX_ENTRIES', 'code_max_entries'), 10_000, 1),
+    },
+    execution: {
+      logLimitBytes: int('log_limit_bytes', pick('FNSTACK_LOG_LIMIT_BYTES', 'log_limit_bytes'), 1024 * 1024, 1024),
+      concurrency: int('worker_concurrency', pick('FNSTACK_WORKER_CONCURRENCY', 'worker_concurrency'), 4, 1, 1000),
+      maxAttempts: int('max_attempts', pick('FNSTACK_MAX_ATTEMPTS', 'max_attempts'), 5, 1, 100),
+      leaseMs: int('lease_ms', pick('FNSTACK_LEASE_MS', 'lease_ms'), 15_000, 1000),
+    },
+    limits: {
+      maxMemoryMb: int('max_memory_mb', pick('FNSTACK_MAX_MEMORY_MB', 'max_memory_mb'), 2048, 64),
+      maxTimeoutS: int('max_timeout_s', pick('FNSTACK_MAX_TIMEOUT_S', 'max_timeout_s'), 900, 1),
+      pidsMax: int('pids_max', pick('FNSTACK_PIDS_MAX', 'pids_max'), 64, 8),
+    },
+    logLevel: pick('FNSTACK_LOG_LEVEL', 'log_level') ?? 'info',
+  };
+  return deepFreeze(config);
+}
+
+/** The base URL the service is reachable at, once the port is known. */
+export function publicUrlOf(config: Config, boundPort: number): string {
+  return config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${boundPort}`;
+}
+
+function readConfigFile(path: string, required: boolean): Record<string, unknown> {
+  if (!existsSync(path)) {
+    if (required) throw new ConfigError('FNSTACK_CONFIG', `file ${path} does not exist`);
+    return {};
+  }
+  const parsed: unknown = parseYaml(readFileSync(path, 'utf8'));
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError('FNSTACK_CONFIG', `${path} must hold a YAML mapping`);
+  return parsed as Record<string, unknown>;
+}
+
+function stringOf(v: unknown): string | undefined {
+  return v === undefined || v === null ? undefined : String(v);
+}
+
+function int(key: string, raw: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(key, `must be an integer from ${min} to ${max}, not '${raw}'`);
+  return n;
+}
+
+function deepFreeze<T extends object>(o: T): T {
+  for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
+  return Object.freeze(o);
+}

@@ -1,0 +1,52 @@
+/**
+ * The one error catalog. Every error that reaches an API client is an ApiError with a
+ * stable code from this table; its body is `{ code, message, field? }`.
+ */
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  invalid_code_package: 422,
+  unprocessable: 422,
+  quota_exceeded: 429,
+  internal: 500,
+  not_ready: 503,
+  timeout: 504,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.status = ERROR_STATUS[code];
+  }
+
+  toBody(): { code: ErrorCode; message: string; field?: string } {
+    return this.field ? { code: this.code, message: this.message, field: this.field } : { code: this.code, message: this.message };
+  }
+}
+
+export const invalid = (field: string, message: string) => new ApiError('invalid_request', message, field);
+export const notFound = (what: string, id: string) => new ApiError('not_found', `${what} '${id}' not found`);
+
+/** A configuration key that is missing or malformed; fails the start and names the key. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`configuration ${key}: ${message}`);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The listener stage for direct invocations: the event is wrapped in a CloudEvent, the
+ * execution is recorded as queued, and the work is made durable on the queue before the
+ * caller hears "accepted".
+ */
+import { randomUUID } from 'node:crypto';
+import type { Store } from '../store/store.js';
+import type { WorkQueue } from '../queue/queue.js';
+import type { Execution, FnFunction } from '../model.js';
+import type { CloudEvent } from '../runner/protocol.js';
+import { limitsOf } from '../orchestrator/orchestrator.js';
+
+export interface CloudEventAttributes {
+  id?: string;
+  type?: string;
+  source?: string;
+  subject?: string;
+}
+
+export function invocationEvent(fn: FnFunction, data: unknown, attrs: CloudEventAttributes): CloudEvent {
+  return {
+    specversion: '1.0',
+    id: attrs.id ?? randomUUID(),
+    source: attrs.source ?? `fnstack:/functions/${fn.name}/invoke`,
+    type: attrs.type ?? 'fnstack.invoke',
+    ...(attrs.subject ? { subject: attrs.subject } : {}),
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    data,
+  };
+}
+
+export async function acceptInvocation(store: Store, queue: WorkQueue, fn: FnFunction, event: CloudEvent): Promise<Execution> {
+  const { execution, created } = await store.ledger.createOnce({
+    id: randomUUID(),
+    projectId: fn.projectId,
+    functionId: fn.id,
+    functionName: fn.name,
+    functionVersion: fn.currentVersion,
+    event,
+    limits: limitsOf(fn.spec),
+  });
+  // A replayed event id returns the existing execution and publishes nothing new.
+  if (created) await queue.publish({ kind: 'run', executionId: execution.id, projectId: fn.projectId });
+  return execution;
+}

@@ -1,0 +1,104 @@
+/**
+ * Starts the fnstack service: the API (listener) and/or a worker (orchestrator +
+ * provisioner), wired from one loaded configuration. Used by `fnstack server` and by tests.
+ */
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, publicUrlOf, type Role } from './config.js';
+import { Store } from './store/store.js';
+import { createQueue } from './queue/registry.js';
+import { createProvider } from './provisioner/registry.js';
+import { CodeCache } from './code/code-cache.js';
+import { ExecutionEvents } from './orchestrator/execution-events.js';
+import { Orchestrator } from './orchestrator/orchestrator.js';
+import { StallSweeper } from './orchestrator/stall-sweeper.js';
+import { buildApi } from './api/app.js';
+import { bootstrapAdmin, credentialsPath } from './auth/bootstrap.js';
+
+export interface StartOptions {
+  /** Overrides on top of the loaded configuration (config file, FNSTACK_* env). */
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  role?: Role;
+  /** Environment to read configuration from instead of process.env (tests). */
+  env?: Record<string, string | undefined>;
+  /** false silences the service log (tests). */
+  log?: boolean;
+}
+
+export interface RunningService {
+  /** Base URL the API listens on, e.g. http://127.0.0.1:7700 (null for role=worker). */
+  url: string | null;
+  /** The admin credentials file (embedded default), or null. */
+  credentialsFile: string | null;
+  /** Worker id, when this process runs a worker. */
+  workerId: string | null;
+  close(): Promise<void>;
+}
+
+export async function startService(options: StartOptions = {}): Promise<RunningService> {
+  const config = loadConfig(options.env ?? process.env, { port: options.port, host: options.host, dataDir: options.dataDir, role: options.role });
+  const logger = pino({ level: options.log === false ? 'silent' : config.logLevel, base: { role: config.role } });
+
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await chmod(config.dataDir, 0o700); // the sandboxes must not be able to read it
+  const store = await Store.open(config.databaseUrl);
+  const closers: Array<() => Promise<unknown>> = [() => store.close()];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
+  };
+  try {
+    const queue = await createQueue(config, store);
+    closers.push(() => queue.close());
+    const provider = await createProvider(config);
+    closers.push(() => provider.close());
+    const codeCache = new CodeCache(join(config.dataDir, 'code'), store.code, { maxUnpackedBytes: config.code.maxUnpackedBytes, maxEntries: config.code.maxEntries });
+    const events = new ExecutionEvents();
+
+    let orchestrator: Orchestrator | null = null;
+    if (config.role !== 'api') {
+      orchestrator = new Orchestrator({ config, store, queue, provider, codeCache, events, logger });
+      const sweeper = new StallSweeper(store, queue, logger, { intervalMs: 5_000, queuedForMs: 30_000 });
+      await orchestrator.start();
+      sweeper.start();
+      const o = orchestrator;
+      closers.push(async () => {
+        sweeper.stop();
+        await o.stop();
+      });
+    }
+
+    let url: string | null = null;
+    let credentialsFile: string | null = null;
+    if (config.role !== 'worker') {
+      const app: FastifyInstance = await buildApi({ config, store, queue, codeCache, events, provider }, logger);
+      closers.push(() => app.close());
+      await app.listen({ port: config.port, host: config.host });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      url = publicUrlOf(config, port);
+      if (config.auth.mode === 'builtin') {
+        credentialsFile = (await bootstrapAdmin(store, config.dataDir, url)) ?? (await refreshEndpoint(credentialsPath(config.dataDir), url));
+      }
+      logger.info({ url, dataDir: config.dataDir, provider: provider.name, queue: queue.name, store: store.dialect }, 'fnstack API listening');
+    }
+    return { url, credentialsFile, workerId: orchestrator?.workerId ?? null, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** Keeps the credentials file pointing at the port this start actually got. */
+async function refreshEndpoint(path: string, endpoint: string): Promise<string | null> {
+  try {
+    const creds = JSON.parse(await readFile(path, 'utf8')) as { endpoint?: string };
+    if (creds.endpoint !== endpoint) await writeFile(path, JSON.stringify({ ...creds, endpoint }, null, 2) + '\n', { mode: 0o600 });
+    return path;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,78 @@
+/** Domain types shared by the stages (what the API shows is serialized from these). */
+import type { CloudEvent, FailureInfo } from './runner/protocol.js';
+
+export type ExecutionStatus = 'queued' | 'provisioning' | 'running' | 'succeeded' | 'failed' | 'timed_out';
+export const FINAL_STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'timed_out'];
+export const isFinal = (s: string): boolean => (FINAL_STATUSES as readonly string[]).includes(s);
+
+export type CodeFormat = 'js' | 'mjs' | 'cjs' | 'zip' | 'tar.gz';
+export type Isolation = 'per-event' | 'reuse';
+
+/** What a function version declares; every version is immutable. */
+export interface FunctionSpec {
+  runtime: string;
+  handler: string;
+  memoryMb: number;
+  vcpus: number;
+  diskGb: number;
+  timeoutS: number;
+  network: boolean;
+  isolation: Isolation;
+  env: Record<string, string>;
+}
+
+export interface CodeRef {
+  sha256: string;
+  sizeBytes: number;
+  format: CodeFormat;
+  fileName: string | null;
+}
+
+export interface FunctionVersion extends FunctionSpec {
+  functionId: string;
+  version: number;
+  code: CodeRef;
+  createdAt: number;
+}
+
+export interface FnFunction {
+  id: string;
+  projectId: string;
+  name: string;
+  currentVersion: number;
+  createdAt: number;
+  updatedAt: number;
+  /** The current version's spec and code. */
+  spec: FunctionVersion;
+}
+
+export interface ExecutionLimits {
+  memory_mb: number;
+  vcpus: number;
+  disk_gb: number;
+  timeout_s: number;
+  network: boolean;
+}
+
+export interface Execution {
+  id: string;
+  projectId: string;
+  functionId: string;
+  functionName: string;
+  functionVersion: number;
+  event: CloudEvent;
+  status: ExecutionStatus;
+  attempts: number;
+  result: unknown;
+  error: FailureInfo | null;
+  limits: ExecutionLimits;
+  placement: { provider: string; details: Record<string, unknown> } | null;
+  peakMemoryBytes: number | null;
+  logsTruncated: boolean;
+  queuedAt: number;
+  provisioningAt: number | null;
+  runningAt: number | null;
+  finishedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}

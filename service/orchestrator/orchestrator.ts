@@ -1,0 +1,179 @@
+/**
+ * The orchestrator stage: consumes the work queue and carries each execution to a final
+ * status — claim (lease), provision, run, record, release — and only then acks. Any number
+ * of orchestrators may run side by side; they share only the store and the queue.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Store } from '../store/store.js';
+import type { Delivery, Consumer, WorkQueue, WorkMessage } from '../queue/queue.js';
+import { backoffMs } from '../queue/queue.js';
+import type { Provider, Environment } from '../provisioner/provider.js';
+import { ProvisioningError } from '../provisioner/provider.js';
+import type { CodeCache } from '../code/code-cache.js';
+import type { ExecutionEvents } from './execution-events.js';
+import { findRuntime } from '../runtimes.js';
+import { contextEnv, provisioningParams } from './provisioning-params.js';
+import { isFinal, type Execution, type FunctionVersion } from '../model.js';
+import type { Assignment, CloudEvent, RunOutcome } from '../runner/protocol.js';
+import type { Config } from '../config.js';
+
+export interface OrchestratorDeps {
+  config: Readonly<Config>;
+  store: Store;
+  queue: WorkQueue;
+  provider: Provider;
+  codeCache: CodeCache;
+  events: ExecutionEvents;
+  logger: Logger;
+}
+
+export class Orchestrator {
+  readonly workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  private consumer: Consumer | null = null;
+  private readonly aborts = new Set<AbortController>();
+
+  constructor(private readonly deps: OrchestratorDeps) {}
+
+  async start(): Promise<void> {
+    this.consumer = await this.deps.queue.consume((d) => this.handle(d), { prefetch: this.deps.config.execution.concurrency });
+  }
+
+  /** Graceful stop: take no new work; in-flight executions finish (or are abandoned to the lease after `graceMs`). */
+  async stop(graceMs = 30_000): Promise<void> {
+    const stopping = this.consumer?.stop();
+    const timer = setTimeout(() => this.aborts.forEach((a) => a.abort()), graceMs);
+    await stopping;
+    clearTimeout(timer);
+  }
+
+  private async handle(delivery: Delivery): Promise<void> {
+    const msg = delivery.message;
+    try {
+      if (msg.kind === 'run') await this.runExecution(msg.executionId);
+      else await this.routeEvent(msg);
+      await delivery.ack();
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      if (delivery.attempt >= this.deps.config.execution.maxAttempts) {
+        this.deps.logger.error({ err, msg }, 'giving up on work message');
+        await this.markDeadLettered(msg, reason);
+        await delivery.deadLetter(reason);
+      } else {
+        const delay = backoffMs(delivery.attempt);
+        this.deps.logger.warn({ err: reason, attempt: delivery.attempt, delay }, 'work message failed; retrying');
+        await delivery.retry(delay, reason);
+      }
+    }
+  }
+
+  /** Events for one named function (or, later, every function bound by a trigger) become executions. */
+  private async routeEvent(msg: Extract<WorkMessage, { kind: 'event' }>): Promise<void> {
+    const scope = this.deps.store.forProject(msg.projectId);
+    const targets = msg.functionName ? [msg.functionName] : [];
+    for (const name of targets) {
+      const fn = await scope.functions.get(name);
+      if (!fn) continue;
+      const { execution, created } = await this.deps.store.ledger.createOnce({
+        id: randomUUID(),
+        projectId: msg.projectId,
+        functionId: fn.id,
+        functionName: fn.name,
+        functionVersion: fn.currentVersion,
+        event: msg.event,
+        limits: limitsOf(fn.spec),
+      });
+      if (created || !isFinal(execution.status)) await this.runExecution(execution.id);
+    }
+  }
+
+  private async runExecution(executionId: string): Promise<void> {
+    const { store, config, logger } = this.deps;
+    const execution = await store.ledger.get(executionId);
+    if (!execution || isFinal(execution.status)) return;
+    if (!(await store.ledger.claim(executionId, this.workerId, config.execution.leaseMs))) return; // another worker holds it
+
+    const log = logger.child({ executionId, fn: execution.functionName });
+    const heartbeat = setInterval(() => {
+      store.ledger.heartbeat(executionId, this.workerId, config.execution.leaseMs).catch((err: unknown) => log.warn({ err }, 'lease heartbeat failed'));
+    }, Math.max(500, config.execution.leaseMs / 3));
+    const abort = new AbortController();
+    this.aborts.add(abort);
+    try {
+      const outcome = await this.provisionAndRun(execution, abort.signal, log);
+      if (outcome) {
+        const recorded = await store.ledger.finish(executionId, this.workerId, outcome);
+        if (!recorded) log.warn('outcome not recorded: the lease was lost to another worker');
+        log.info({ status: outcome.status }, 'execution finished');
+      }
+    } finally {
+      clearInterval(heartbeat);
+      this.aborts.delete(abort);
+      this.deps.events.finished(executionId);
+    }
+  }
+
+  /** Returns the outcome to record, or null when it was already recorded (failure paths). */
+  private async provisionAndRun(execution: Execution, signal: AbortSignal, log: Logger): Promise<RunOutcome | null> {
+    const { store, provider, codeCache, config } = this.deps;
+    const version = await store.forProject(execution.projectId).functions.version(execution.functionId, execution.functionVersion);
+    if (!version) {
+      await store.ledger.fail(execution.id, this.workerId, { kind: 'runner_error', message: `function ${execution.functionName} version ${execution.functionVersion} no longer exists` });
+      return null;
+    }
+    const runtime = findRuntime(version.runtime);
+    if (!runtime) {
+      await store.ledger.fail(execution.id, this.workerId, { kind: 'runner_error', message: `runtime ${version.runtime} is not available on this service` });
+      return null;
+    }
+    const codeDir = await codeCache.ensure(version.code);
+    const params = provisioningParams(execution, version, runtime);
+
+    let env: Environment;
+    try {
+      env = await provider.acquire(params, signal);
+    } catch (err) {
+      if (err instanceof ProvisioningError && !err.retryable) {
+        await store.ledger.fail(execution.id, this.workerId, { kind: 'runner_error', message: `provisioning failed (${err.code}): ${err.message}` });
+        return null;
+      }
+      throw err; // retryable: the work message is retried with backoff
+    }
+    try {
+      await store.ledger.markRunning(execution.id, this.workerId, env.placement);
+      const assignment = buildAssignment(execution, version, codeDir, config.execution.logLimitBytes);
+      return await env.run(assignment, signal);
+    } finally {
+      await provider.release(env).catch((err: unknown) => log.error({ err }, 'release failed'));
+    }
+  }
+
+  private async markDeadLettered(msg: WorkMessage, reason: string): Promise<void> {
+    if (msg.kind !== 'run') return;
+    await this.deps.store.ledger.fail(msg.executionId, null, { kind: 'runner_error', message: `gave up after repeated failures: ${reason}` }).catch(() => undefined);
+    this.deps.events.finished(msg.executionId);
+  }
+}
+
+export function limitsOf(v: FunctionVersion): Execution['limits'] {
+  return { memory_mb: v.memoryMb, vcpus: v.vcpus, disk_gb: v.diskGb, timeout_s: v.timeoutS, network: v.network };
+}
+
+function buildAssignment(execution: Execution, version: FunctionVersion, codeDir: string, logLimitBytes: number): Assignment {
+  const event: CloudEvent = execution.event;
+  return {
+    executionId: execution.id,
+    handler: version.handler,
+    code: { dir: codeDir, sha256: version.code.sha256, format: version.code.format },
+    event,
+    env: { ...version.env, ...contextEnv(execution, version) },
+    context: {
+      functionName: execution.functionName,
+      functionVersion: version.version,
+      memoryMb: version.memoryMb,
+      timeoutS: version.timeoutS,
+      deadline: Date.now() + version.timeoutS * 1000,
+    },
+    logLimitBytes,
+  };
+}

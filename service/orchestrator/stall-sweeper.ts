@@ -1,0 +1,48 @@
+/**
+ * Finishes what a dead process left: executions still queued long after they were
+ * accepted (their work message was lost between store and queue) or whose worker's lease
+ * ran out (the worker died) are put back on the work queue. Safe with many processes: the
+ * claim in the store decides who runs it.
+ */
+import type { Logger } from 'pino';
+import type { Store } from '../store/store.js';
+import type { WorkQueue } from '../queue/queue.js';
+
+export class StallSweeper {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly queue: WorkQueue,
+    private readonly logger: Logger,
+    private readonly options: { intervalMs: number; queuedForMs: number },
+  ) {}
+
+  start(): void {
+    const tick = () => {
+      this.sweep()
+        .catch((err: unknown) => this.logger.warn({ err }, 'stall sweep failed'))
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, this.options.intervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, this.options.intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  async sweep(now = Date.now()): Promise<number> {
+    const stalled = await this.store.ledger.stalled(now, this.options.queuedForMs);
+    for (const s of stalled) {
+      const e = await this.store.ledger.get(s.id);
+      if (!e) continue;
+      await this.store.ledger.touch(s.id);
+      await this.queue.publish({ kind: 'run', executionId: s.id, projectId: e.projectId });
+      this.logger.info({ executionId: s.id, status: s.status }, 'requeued stalled execution');
+    }
+    return stalled.length;
+  }
+}

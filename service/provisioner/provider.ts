@@ -1,0 +1,67 @@
+/**
+ * The provisioner stage's contract. A Provider turns provisioning parameters into an
+ * isolated Environment, runs one assignment in it, and releases it. Back ends:
+ * `local` (sandboxed processes on this machine) and `openstack` (Nova servers).
+ *
+ * Lifecycle, driven by the orchestrator for every execution:
+ *   const env = await provider.acquire(params, signal);   // status: provisioning
+ *   try { outcome = await env.run(assignment, signal) }    // status: running
+ *   finally { await provider.release(env) }                // always, whatever happened
+ */
+import type { Assignment, RunOutcome } from '../runner/protocol.js';
+
+/** What an execution needs from its environment; computed by the orchestrator. */
+export interface ProvisioningParams {
+  executionId: string;
+  projectId: string;
+  functionName: string;
+  functionVersion: number;
+  /** Runtime name, e.g. `nodejs20`. */
+  runtime: string;
+  /** The function's declared resources. */
+  memoryMb: number;
+  vcpus: number;
+  diskGb: number;
+  timeoutS: number;
+  /** false: the environment gets no network at all. */
+  network: boolean;
+  /** Memory the runtime itself needs on top of the function's (added when sizing a server). */
+  runtimeOverheadMb: number;
+}
+
+/** Why a provider placed the execution where it did; recorded on the execution. */
+export interface Placement {
+  provider: string;
+  /** e.g. `{ flavor: 'm1.small', image: '…', reason: 'smallest flavor with ≥ 640 MiB' }` or the local limits. */
+  details: Record<string, unknown>;
+}
+
+/** A live environment, owned by exactly one execution until released. */
+export interface Environment {
+  readonly id: string;
+  readonly placement: Placement;
+  /** Runs the assignment to a final outcome. Never throws for anything the function did. */
+  run(assignment: Assignment, signal?: AbortSignal): Promise<RunOutcome>;
+}
+
+export interface Provider {
+  readonly name: string;
+  /** Validates at function create/update time that these parameters can be hosted; throws ProvisioningError otherwise. */
+  check(params: Omit<ProvisioningParams, 'executionId'>): Promise<Placement>;
+  acquire(params: ProvisioningParams, signal?: AbortSignal): Promise<Environment>;
+  /** Idempotent; must succeed (or retry internally) so that nothing leaks. */
+  release(env: Environment): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A failure to provision (not the function's fault): no fitting flavor, quota, boot error, deadline. */
+export class ProvisioningError extends Error {
+  override readonly name = 'ProvisioningError';
+  constructor(
+    readonly code: 'no_fitting_flavor' | 'quota_exceeded' | 'boot_failed' | 'provision_timeout' | 'provider_unavailable' | 'invalid_params',
+    message: string,
+    readonly retryable = false,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The durable work queue between the listener/API and the orchestrator. Back ends: the
+ * store-backed queue (embedded default) and RabbitMQ. Every back end passes the same
+ * conformance tests (test/queue/).
+ *
+ * Delivery is at-least-once: a message is redelivered if its consumer dies before ack.
+ * Consumers make processing idempotent (executions are unique per event and function).
+ */
+import type { CloudEvent } from '../runner/protocol.js';
+
+export type WorkMessage =
+  /** Run one execution that already exists in the store (direct invoke, or fan-out of an event). */
+  | { kind: 'run'; executionId: string; projectId: string }
+  /** An event to route to every function bound to it. */
+  | { kind: 'event'; projectId: string; event: CloudEvent; functionName?: string };
+
+export interface Delivery {
+  readonly message: WorkMessage;
+  /** 1 for the first delivery. */
+  readonly attempt: number;
+  ack(): Promise<void>;
+  /** Puts the message back to be tried again after `delayMs`. */
+  retry(delayMs: number, reason: string): Promise<void>;
+  /** Gives up: the message goes to the dead-letter queue with the reason. */
+  deadLetter(reason: string): Promise<void>;
+}
+
+export interface ConsumeOptions {
+  /** Messages handed to this consumer at once. */
+  prefetch: number;
+}
+
+export interface Consumer {
+  /** Stops taking new messages; resolves when in-flight handlers have finished. */
+  stop(): Promise<void>;
+}
+
+export interface WorkQueue {
+  readonly name: string;
+  /** Resolves only once the message is durable (store commit / publisher confirm). */
+  publish(message: WorkMessage): Promise<void>;
+  consume(handler: (delivery: Delivery) => Promise<void>, options: ConsumeOptions): Promise<Consumer>;
+  /** Answers whether the back end is reachable now (readiness). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Retry delay for the n-th failed attempt: exponential with full jitter, capped. Pure. */
+export function backoffMs(attempt: number, baseMs = 500, capMs = 60_000, random: () => number = Math.random): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}

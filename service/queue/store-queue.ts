@@ -1,0 +1,180 @@
+/**
+ * The embedded default's work queue: rows in the store. A consumer claims a row by
+ * setting a lock with an expiry; a consumer that dies leaves the lock to expire, and the
+ * message is delivered again. Consumers in the same process are woken at once on
+ * publish; others poll.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import type { ConsumeOptions, Consumer, Delivery, WorkMessage, WorkQueue } from './queue.js';
+
+export interface StoreQueueOptions {
+  /** Queue name (rows of several queues share the table). Default `work`. */
+  queue?: string;
+  /** How long a claimed message stays invisible to others, ms. Default 30 s; renewed while handled. */
+  visibilityMs?: number;
+  /** Poll interval when idle, ms. Default 250. */
+  pollMs?: number;
+}
+
+export class StoreQueue implements WorkQueue {
+  readonly name = 'store';
+  private readonly wake = new EventEmitter();
+  private readonly queue: string;
+  private readonly visibilityMs: number;
+  private readonly pollMs: number;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    options: StoreQueueOptions = {},
+  ) {
+    this.queue = options.queue ?? 'work';
+    this.visibilityMs = options.visibilityMs ?? 30_000;
+    this.pollMs = options.pollMs ?? 250;
+    this.wake.setMaxListeners(0);
+  }
+
+  async publish(message: WorkMessage): Promise<void> {
+    const now = Date.now();
+    await this.db
+      .insertInto('queue_messages')
+      .values({ queue: this.queue, payload: JSON.stringify(message), attempts: 0, available_at: now, locked_by: null, locked_until: null, last_error: null, created_at: now })
+      .execute();
+    this.wake.emit('message');
+  }
+
+  async consume(handler: (d: Delivery) => Promise<void>, options: ConsumeOptions): Promise<Consumer> {
+    const consumerId = randomUUID();
+    let stopping = false;
+    const inFlight = new Set<Promise<void>>();
+    let timer: NodeJS.Timeout | null = null;
+    let pumping = false;
+
+    const pump = async (): Promise<void> => {
+      if (pumping || stopping) return;
+      pumping = true;
+      try {
+        while (!stopping && inFlight.size < options.prefetch) {
+          const row = await this.claimNext(consumerId);
+          if (!row) break;
+          const p = this.handle(row, consumerId, handler).finally(() => {
+            inFlight.delete(p);
+            void pump();
+          });
+          inFlight.add(p);
+        }
+      } catch {
+        // The store is unreachable for now: the poll timer tries again.
+      } finally {
+        pumping = false;
+      }
+    };
+    const onWake = () => void pump();
+    this.wake.on('message', onWake);
+    const schedule = () => {
+      timer = setTimeout(() => {
+        void pump().finally(() => !stopping && schedule());
+      }, this.pollMs);
+    };
+    schedule();
+    void pump();
+
+    return {
+      stop: async () => {
+        stopping = true;
+        if (timer) clearTimeout(timer);
+        this.wake.off('message', onWake);
+        await Promise.allSettled([...inFlight]);
+      },
+    };
+  }
+
+  private async claimNext(consumerId: string): Promise<{ id: number; payload: string; attempts: number } | null> {
+    const now = Date.now();
+    for (let tries = 0; tries < 5; tries++) {
+      const candidate = await this.db
+        .selectFrom('queue_messages')
+        .select(['id', 'payload', 'attempts'])
+        .where('queue', '=', this.queue)
+        .where('available_at', '<=', now)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
+      if (!candidate) return null;
+      const r = await this.db
+        .updateTable('queue_messages')
+        .set({ locked_by: consumerId, locked_until: now + this.visibilityMs, attempts: candidate.attempts + 1 })
+        .where('id', '=', candidate.id)
+        .where('attempts', '=', candidate.attempts)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 1) return { ...candidate, attempts: candidate.attempts + 1 };
+    }
+    return null;
+  }
+
+  private async handle(row: { id: number; payload: string; attempts: number }, consumerId: string, handler: (d: Delivery) => Promise<void>): Promise<void> {
+    // Keep the message invisible while the handler works (a run can outlast the visibility window).
+    const renew = setInterval(() => {
+      void this.db
+        .updateTable('queue_messages')
+        .set({ locked_until: Date.now() + this.visibilityMs })
+        .where('id', '=', row.id)
+        .where('locked_by', '=', consumerId)
+        .execute()
+        .catch(() => undefined);
+    }, Math.max(1000, this.visibilityMs / 3));
+    let settled = false;
+    const settle = async (fn: () => Promise<unknown>) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(renew);
+      await fn();
+    };
+    const delivery: Delivery = {
+      message: JSON.parse(row.payload) as WorkMessage,
+      attempt: row.attempts,
+      ack: () => settle(() => this.db.deleteFrom('queue_messages').where('id', '=', row.id).execute()),
+      retry: (delayMs, reason) =>
+        settle(() =>
+          this.db
+            .updateTable('queue_messages')
+            .set({ locked_by: null, locked_until: null, available_at: Date.now() + delayMs, last_error: reason })
+            .where('id', '=', row.id)
+            .execute(),
+        ),
+      deadLetter: (reason) =>
+        settle(() =>
+          this.db.transaction().execute(async (trx) => {
+            const msg = JSON.parse(row.payload) as WorkMessage;
+            await trx
+              .insertInto('dead_letters')
+              .values({ id: randomUUID(), project_id: msg.projectId ?? null, queue: this.queue, payload: row.payload, reason, attempts: row.attempts, created_at: Date.now() })
+              .execute();
+            await trx.deleteFrom('queue_messages').where('id', '=', row.id).execute();
+          }),
+        ),
+    };
+    try {
+      await handler(delivery);
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.db.selectFrom('queue_messages').select('id').limit(1).execute();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.wake.removeAllListeners();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The service ↔ runner protocol: one enumerated set of messages used by both sides.
+ * Transport-neutral: newline-delimited JSON over an inherited pipe (fd 3) for the local
+ * provider, HTTP bodies for a runner inside a Nova server. This file must stay
+ * dependency-free (node builtins only): it is shipped into VMs with the runner.
+ */
+
+/** A CloudEvents 1.0 envelope. */
+export interface CloudEvent {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: string;
+  subject?: string;
+  time?: string;
+  datacontenttype?: string;
+  data?: unknown;
+  [extension: string]: unknown;
+}
+
+/** Everything the runner needs to run one execution. */
+export interface Assignment {
+  executionId: string;
+  /** `FILE.EXPORT` relative to the code root, e.g. `index.handler` or `lib/main.run`. */
+  handler: string;
+  /** Absolute directory holding the unpacked code (local), or a URL to fetch the package from (VM). */
+  code: { dir?: string; url?: string; sha256: string; format?: 'js' | 'mjs' | 'cjs' | 'zip' | 'tar.gz' };
+  event: CloudEvent;
+  /** The function's own environment variables plus the documented FNSTACK_* context. */
+  env: Record<string, string>;
+  context: {
+    functionName: string;
+    functionVersion: number;
+    memoryMb: number;
+    timeoutS: number;
+    /** Epoch ms after which the run is killed. */
+    deadline: number;
+  };
+  /** Cap on captured stdout+stderr, bytes; beyond it logs are truncated and marked. */
+  logLimitBytes: number;
+}
+
+export type FailureKind =
+  | 'load_error' // the handler could not be loaded (missing file/export, syntax error)
+  | 'handler_error' // the handler threw or rejected
+  | 'result_not_serializable' // the handler's result is not JSON-serializable
+  | 'out_of_memory'
+  | 'timeout'
+  | 'crashed' // the process died without reporting (signal, process.exit, …)
+  | 'runner_error'; // the environment failed (not the function's fault)
+
+export interface FailureInfo {
+  kind: FailureKind;
+  message: string;
+  stack?: string;
+}
+
+/** Messages the runner (executor) sends back. */
+export type RunnerMessage =
+  | { type: 'started'; pid: number; nodeVersion: string }
+  | { type: 'result'; value: unknown; peakRssBytes: number; durationMs: number }
+  | { type: 'failure'; failure: FailureInfo; peakRssBytes: number; durationMs: number }
+  /** VM mode only: log chunks pushed as they come (locally the provider reads stdout/stderr itself). */
+  | { type: 'log'; stream: 'stdout' | 'stderr'; chunk: string };
+
+/** Messages the service sends to the runner. */
+export type ServiceMessage = { type: 'assignment'; assignment: Assignment };
+
+export type RunStatus = 'succeeded' | 'failed' | 'timed_out';
+
+/** The final word on one run, produced by whoever supervised it. */
+export interface RunOutcome {
+  status: RunStatus;
+  result?: unknown;
+  failure?: FailureInfo;
+  /** stdout and stderr interleaved in arrival order. */
+  logs: string;
+  logsTruncated: boolean;
+  peakMemoryBytes?: number;
+  startedAt: number;
+  finishedAt: number;
+  exitCode?: number | null;
+  signal?: string | null;
+}
+
+export const PROTOCOL_VERSION = 1;

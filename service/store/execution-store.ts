@@ -1,0 +1,243 @@
+/**
+ * Executions. `ExecutionStore` is the project-scoped view used by the API;
+ * `ExecutionLedger` is the worker's view (by id, any project), used only by the orchestrator,
+ * which never takes an id from a tenant.
+ */
+import type { Kysely } from 'kysely';
+import type { Database, ExecutionRow } from './schema.js';
+import type { Execution, ExecutionStatus, ExecutionLimits } from '../model.js';
+import type { CloudEvent, FailureInfo, RunOutcome } from '../runner/protocol.js';
+import { isUniqueViolation, type Page } from './function-store.js';
+import { invalid } from '../errors.js';
+
+export interface NewExecutionInput {
+  id: string;
+  projectId: string;
+  functionId: string;
+  functionName: string;
+  functionVersion: number;
+  event: CloudEvent;
+  limits: ExecutionLimits;
+}
+
+export interface ExecutionFilter {
+  functionName?: string;
+  status?: ExecutionStatus;
+}
+
+export class ExecutionStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly projectId: string,
+  ) {}
+
+  async get(id: string): Promise<Execution | null> {
+    const row = await this.db.selectFrom('executions').selectAll().where('project_id', '=', this.projectId).where('id', '=', id).executeTakeFirst();
+    return row ? toExecution(row) : null;
+  }
+
+  async logs(id: string): Promise<{ status: ExecutionStatus; logs: string; truncated: boolean } | null> {
+    const row = await this.db.selectFrom('executions').select(['status', 'logs', 'logs_truncated']).where('project_id', '=', this.projectId).where('id', '=', id).executeTakeFirst();
+    return row ? { status: row.status as ExecutionStatus, logs: row.logs ?? '', truncated: Boolean(row.logs_truncated) } : null;
+  }
+
+  async list(filter: ExecutionFilter, limit: number, cursor: string | null): Promise<Page<Execution>> {
+    let q = this.db.selectFrom('executions').selectAll().where('project_id', '=', this.projectId);
+    if (filter.functionName) q = q.where('function_name', '=', filter.functionName);
+    if (filter.status) q = q.where('status', '=', filter.status);
+    if (cursor) {
+      const c = decodeCursor(cursor);
+      q = q.where((eb) => eb.or([eb('created_at', '<', c.t), eb.and([eb('created_at', '=', c.t), eb('id', '<', c.id)])]));
+    }
+    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const items = rows.slice(0, limit).map(toExecution);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null };
+  }
+
+  /** Executions of this project not yet final (quota on concurrency). */
+  async countActive(): Promise<number> {
+    const r = await this.db
+      .selectFrom('executions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('project_id', '=', this.projectId)
+      .where('status', 'in', ['provisioning', 'running'])
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+}
+
+export class ExecutionLedger {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Inserts a queued execution; if one exists for (function, event) already, returns that one. */
+  async createOnce(input: NewExecutionInput): Promise<{ execution: Execution; created: boolean }> {
+    const now = Date.now();
+    try {
+      await this.db
+        .insertInto('executions')
+        .values({
+          id: input.id,
+          project_id: input.projectId,
+          function_id: input.functionId,
+          function_name: input.functionName,
+          function_version: input.functionVersion,
+          event_id: input.event.id,
+          event_json: JSON.stringify(input.event),
+          status: 'queued',
+          attempts: 0,
+          result_json: null,
+          error_json: null,
+          limits_json: JSON.stringify(input.limits),
+          placement_json: null,
+          peak_memory_bytes: null,
+          logs: null,
+          logs_truncated: 0,
+          worker_id: null,
+          lease_until: null,
+          queued_at: now,
+          provisioning_at: null,
+          running_at: null,
+          finished_at: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      return { execution: (await this.get(input.id))!, created: true };
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const row = await this.db.selectFrom('executions').selectAll().where('function_id', '=', input.functionId).where('event_id', '=', input.event.id).executeTakeFirst();
+      if (!row) throw err;
+      return { execution: toExecution(row), created: false };
+    }
+  }
+
+  async get(id: string): Promise<Execution | null> {
+    const row = await this.db.selectFrom('executions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toExecution(row) : null;
+  }
+
+  /**
+   * Claims the execution for this worker: only a queued one, or one whose previous
+   * worker's lease ran out (that worker died). Returns false if someone else holds it
+   * or it is already final.
+   */
+  async claim(id: string, workerId: string, leaseMs: number): Promise<boolean> {
+    const now = Date.now();
+    const r = await this.db
+      .updateTable('executions')
+      .set((eb) => ({ status: 'provisioning', worker_id: workerId, lease_until: now + leaseMs, provisioning_at: now, updated_at: now, attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('status', '=', 'queued'), eb.and([eb('status', 'in', ['provisioning', 'running']), eb('lease_until', '<', now)])]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Extends the lease; false means this worker lost the execution (it must stop recording). */
+  async heartbeat(id: string, workerId: string, leaseMs: number): Promise<boolean> {
+    const now = Date.now();
+    const r = await this.db
+      .updateTable('executions')
+      .set({ lease_until: now + leaseMs })
+      .where('id', '=', id)
+      .where('worker_id', '=', workerId)
+      .where('status', 'in', ['provisioning', 'running'])
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async markRunning(id: string, workerId: string, placement: { provider: string; details: Record<string, unknown> }): Promise<void> {
+    const now = Date.now();
+    await this.db
+      .updateTable('executions')
+      .set({ status: 'running', running_at: now, updated_at: now, placement_json: JSON.stringify(placement) })
+      .where('id', '=', id)
+      .where('worker_id', '=', workerId)
+      .execute();
+  }
+
+  /** Records the final outcome once; a worker that lost its lease records nothing. */
+  async finish(id: string, workerId: string | null, outcome: RunOutcome): Promise<boolean> {
+    const now = Date.now();
+    let q = this.db
+      .updateTable('executions')
+      .set({
+        status: outcome.status,
+        result_json: outcome.status === 'succeeded' ? JSON.stringify(outcome.result ?? null) : null,
+        error_json: outcome.failure ? JSON.stringify(outcome.failure) : null,
+        logs: outcome.logs,
+        logs_truncated: outcome.logsTruncated ? 1 : 0,
+        peak_memory_bytes: outcome.peakMemoryBytes ?? null,
+        finished_at: now,
+        updated_at: now,
+        lease_until: null,
+      })
+      .where('id', '=', id)
+      .where('status', 'not in', ['succeeded', 'failed', 'timed_out']);
+    if (workerId) q = q.where('worker_id', '=', workerId);
+    const r = await q.executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Fails an execution that never ran (provisioning failed, function gone, …). */
+  async fail(id: string, workerId: string | null, failure: FailureInfo): Promise<boolean> {
+    const now = Date.now();
+    return this.finish(id, workerId, { status: 'failed', failure, logs: '', logsTruncated: false, startedAt: now, finishedAt: now });
+  }
+
+  /** Non-final executions nobody holds: queued longer than `queuedForMs`, or a lease that ran out. */
+  async stalled(now: number, queuedForMs: number, limit = 100): Promise<Array<{ id: string; status: string }>> {
+    return this.db
+      .selectFrom('executions')
+      .select(['id', 'status'])
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', '=', 'queued'), eb('updated_at', '<', now - queuedForMs)]),
+          eb.and([eb('status', 'in', ['provisioning', 'running']), eb('lease_until', '<', now)]),
+        ]),
+      )
+      .limit(limit)
+      .execute();
+  }
+
+  /** Marks a queued execution as touched so the stall sweeper does not republish it again at once. */
+  async touch(id: string): Promise<void> {
+    await this.db.updateTable('executions').set({ updated_at: Date.now() }).where('id', '=', id).where('status', '=', 'queued').execute();
+  }
+}
+
+export function toExecution(r: ExecutionRow): Execution {
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    functionId: r.function_id,
+    functionName: r.function_name,
+    functionVersion: r.function_version,
+    event: JSON.parse(r.event_json) as CloudEvent,
+    status: r.status as ExecutionStatus,
+    attempts: r.attempts,
+    result: r.result_json === null ? null : (JSON.parse(r.result_json) as unknown),
+    error: r.error_json === null ? null : (JSON.parse(r.error_json) as FailureInfo),
+    limits: JSON.parse(r.limits_json) as ExecutionLimits,
+    placement: r.placement_json === null ? null : (JSON.parse(r.placement_json) as Execution['placement']),
+    peakMemoryBytes: r.peak_memory_bytes === null ? null : Number(r.peak_memory_bytes),
+    logsTruncated: Boolean(r.logs_truncated),
+    queuedAt: Number(r.queued_at),
+    provisioningAt: r.provisioning_at === null ? null : Number(r.provisioning_at),
+    runningAt: r.running_at === null ? null : Number(r.running_at),
+    finishedAt: r.finished_at === null ? null : Number(r.finished_at),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+function encodeCursor(t: number, id: string): string {
+  return Buffer.from(`${t}:${id}`).toString('base64url');
+}
+
+function decodeCursor(c: string): { t: number; id: string } {
+  const [t, id] = Buffer.from(c, 'base64url').toString().split(':');
+  const n = Number(t);
+  if (!Number.isFinite(n) || !id) throw invalid('cursor', 'cursor is not one this API returned');
+  return { t: n, id };
+}

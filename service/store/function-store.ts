@@ -1,0 +1,207 @@
+/** Functions and their immutable versions, always within one project. */
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, FunctionVersionRow } from './schema.js';
+import type { CodeRef, FnFunction, FunctionSpec, FunctionVersion, CodeFormat, Isolation } from '../model.js';
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export class FunctionStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly projectId: string,
+  ) {}
+
+  /** Creates the function with version 1; returns null if the name is taken in this project. */
+  async create(name: string, spec: FunctionSpec, code: CodeRef): Promise<FnFunction | null> {
+    const now = Date.now();
+    const id = randomUUID();
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.insertInto('functions').values({ id, project_id: this.projectId, name, current_version: 1, created_at: now, updated_at: now }).execute();
+        await insertVersion(trx, id, 1, spec, code, now);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) return null;
+      throw err;
+    }
+    return this.get(name);
+  }
+
+  async get(name: string): Promise<FnFunction | null> {
+    const row = await this.db
+      .selectFrom('functions')
+      .innerJoin('function_versions as v', (j) => j.onRef('v.function_id', '=', 'functions.id').onRef('v.version', '=', 'functions.current_version'))
+      .innerJoin('code_packages as c', 'c.sha256', 'v.code_sha256')
+      .selectAll('functions')
+      .select(versionColumns)
+      .where('functions.project_id', '=', this.projectId)
+      .where('functions.name', '=', name)
+      .executeTakeFirst();
+    return row ? toFunction(row) : null;
+  }
+
+  async list(limit: number, cursor: string | null): Promise<Page<FnFunction>> {
+    let q = this.db
+      .selectFrom('functions')
+      .innerJoin('function_versions as v', (j) => j.onRef('v.function_id', '=', 'functions.id').onRef('v.version', '=', 'functions.current_version'))
+      .innerJoin('code_packages as c', 'c.sha256', 'v.code_sha256')
+      .selectAll('functions')
+      .select(versionColumns)
+      .where('functions.project_id', '=', this.projectId)
+      .orderBy('functions.name')
+      .limit(limit + 1);
+    if (cursor) q = q.where('functions.name', '>', cursor);
+    const rows = await q.execute();
+    const items = rows.slice(0, limit).map(toFunction);
+    return { items, nextCursor: rows.length > limit ? (items.at(-1)?.name ?? null) : null };
+  }
+
+  /** Makes a new version from the current one with the given changes (optimistic: retried on a concurrent update). */
+  async update(name: string, spec: FunctionSpec, code: CodeRef): Promise<FnFunction | null> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const fn = await this.db.selectFrom('functions').select(['id', 'current_version']).where('project_id', '=', this.projectId).where('name', '=', name).executeTakeFirst();
+      if (!fn) return null;
+      const now = Date.now();
+      const version = fn.current_version + 1;
+      try {
+        await this.db.transaction().execute(async (trx) => {
+          await insertVersion(trx, fn.id, version, spec, code, now);
+          await trx.updateTable('functions').set({ current_version: version, updated_at: now }).where('id', '=', fn.id).execute();
+        });
+        return this.get(name);
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+      }
+    }
+    throw new Error(`function ${name}: too many concurrent updates`);
+  }
+
+  async delete(name: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const fn = await trx.selectFrom('functions').select('id').where('project_id', '=', this.projectId).where('name', '=', name).executeTakeFirst();
+      if (!fn) return false;
+      await trx.deleteFrom('function_versions').where('function_id', '=', fn.id).execute();
+      await trx.deleteFrom('functions').where('id', '=', fn.id).execute();
+      return true;
+    });
+  }
+
+  async versions(name: string): Promise<FunctionVersion[] | null> {
+    const fn = await this.db.selectFrom('functions').select('id').where('project_id', '=', this.projectId).where('name', '=', name).executeTakeFirst();
+    if (!fn) return null;
+    const rows = await this.db
+      .selectFrom('function_versions as v')
+      .innerJoin('code_packages as c', 'c.sha256', 'v.code_sha256')
+      .select(versionColumns)
+      .where('v.function_id', '=', fn.id)
+      .orderBy('v.version', 'desc')
+      .execute();
+    return rows.map(toVersion);
+  }
+
+  /** One version of one of this project's functions, by function id (used by the orchestrator). */
+  async version(functionId: string, version: number): Promise<FunctionVersion | null> {
+    const row = await this.db
+      .selectFrom('function_versions as v')
+      .innerJoin('functions as f', 'f.id', 'v.function_id')
+      .innerJoin('code_packages as c', 'c.sha256', 'v.code_sha256')
+      .select(versionColumns)
+      .where('f.project_id', '=', this.projectId)
+      .where('v.function_id', '=', functionId)
+      .where('v.version', '=', version)
+      .executeTakeFirst();
+    return row ? toVersion(row) : null;
+  }
+
+  async count(): Promise<number> {
+    const r = await this.db.selectFrom('functions').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', this.projectId).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+}
+
+const versionColumns = [
+  'v.function_id',
+  'v.version',
+  'v.runtime',
+  'v.handler',
+  'v.memory_mb',
+  'v.vcpus',
+  'v.disk_gb',
+  'v.timeout_s',
+  'v.network',
+  'v.isolation',
+  'v.env_json',
+  'v.code_sha256',
+  'v.created_at as version_created_at',
+  'c.size_bytes as code_size_bytes',
+  'c.format as code_format',
+  'c.file_name as code_file_name',
+] as const;
+
+type VersionJoin = Omit<FunctionVersionRow, 'created_at'> & {
+  version_created_at: number;
+  code_size_bytes: number;
+  code_format: string;
+  code_file_name: string | null;
+};
+
+function toVersion(r: VersionJoin): FunctionVersion {
+  return {
+    functionId: r.function_id,
+    version: r.version,
+    runtime: r.runtime,
+    handler: r.handler,
+    memoryMb: r.memory_mb,
+    vcpus: r.vcpus,
+    diskGb: r.disk_gb,
+    timeoutS: r.timeout_s,
+    network: Boolean(r.network),
+    isolation: r.isolation as Isolation,
+    env: JSON.parse(r.env_json) as Record<string, string>,
+    code: { sha256: r.code_sha256, sizeBytes: Number(r.code_size_bytes), format: r.code_format as CodeFormat, fileName: r.code_file_name },
+    createdAt: Number(r.version_created_at),
+  };
+}
+
+function toFunction(r: VersionJoin & { id: string; project_id: string; name: string; current_version: number; created_at: number; updated_at: number }): FnFunction {
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    name: r.name,
+    currentVersion: r.current_version,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    spec: toVersion(r),
+  };
+}
+
+async function insertVersion(trx: Transaction<Database>, functionId: string, version: number, spec: FunctionSpec, code: CodeRef, now: number): Promise<void> {
+  await trx
+    .insertInto('function_versions')
+    .values({
+      function_id: functionId,
+      version,
+      runtime: spec.runtime,
+      handler: spec.handler,
+      memory_mb: spec.memoryMb,
+      vcpus: spec.vcpus,
+      disk_gb: spec.diskGb,
+      timeout_s: spec.timeoutS,
+      network: spec.network ? 1 : 0,
+      isolation: spec.isolation,
+      env_json: JSON.stringify(spec.env),
+      code_sha256: code.sha256,
+      created_at: now,
+    })
+    .execute();
+}
+
+/** SQLite: SQLITE_CONSTRAINT_UNIQUE / PRIMARYKEY; MariaDB: ER_DUP_ENTRY (1062). */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number };
+  return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === 'ER_DUP_ENTRY' || e?.errno === 1062;
+}

@@ -1,0 +1,150 @@
+/**
+ * Row types of every table, combined into one Database type (Kysely style). Times are
+ * epoch milliseconds (bigint columns) and JSON is stored as text, so SQLite and MariaDB
+ * run the very same migrations and queries.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface ProjectsTable {
+  id: string;
+  name: string;
+  /** `builtin` or `keystone` (a Keystone project id mirrored here on first use). */
+  origin: string;
+  created_at: number;
+}
+
+export interface AccountsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  /** admin | member | reader */
+  role: string;
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  account_id: string;
+  /** HMAC-SHA256(salt, secret), hex. The secret itself is never stored. */
+  secret_hash: string;
+  salt: string;
+  description: string | null;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+export interface CodePackagesTable {
+  sha256: string;
+  size_bytes: number;
+  /** js | mjs | cjs | zip | tar.gz */
+  format: string;
+  /** For single-file packages, the file name the handler refers to. */
+  file_name: string | null;
+  created_at: number;
+}
+
+/** Code blobs are chunked so that every service process on every machine can read them. */
+export interface CodeChunksTable {
+  sha256: string;
+  seq: number;
+  data: Buffer;
+}
+
+export interface FunctionsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  current_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface FunctionVersionsTable {
+  function_id: string;
+  version: number;
+  runtime: string;
+  handler: string;
+  memory_mb: number;
+  vcpus: number;
+  disk_gb: number;
+  timeout_s: number;
+  network: number;
+  isolation: string;
+  env_json: string;
+  code_sha256: string;
+  created_at: number;
+}
+
+export interface ExecutionsTable {
+  id: string;
+  project_id: string;
+  function_id: string;
+  function_name: string;
+  function_version: number;
+  event_id: string;
+  event_json: string;
+  status: string;
+  attempts: number;
+  result_json: string | null;
+  error_json: string | null;
+  limits_json: string;
+  placement_json: string | null;
+  peak_memory_bytes: number | null;
+  logs: string | null;
+  logs_truncated: number;
+  worker_id: string | null;
+  lease_until: number | null;
+  queued_at: number;
+  provisioning_at: number | null;
+  running_at: number | null;
+  finished_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The embedded default's durable work queue. */
+export interface QueueMessagesTable {
+  id: Generated<number>;
+  queue: string;
+  payload: string;
+  attempts: number;
+  available_at: number;
+  locked_by: string | null;
+  locked_until: number | null;
+  last_error: string | null;
+  created_at: number;
+}
+
+export interface DeadLettersTable {
+  id: string;
+  project_id: string | null;
+  queue: string;
+  payload: string;
+  reason: string;
+  attempts: number;
+  created_at: number;
+}
+
+export interface Database {
+  projects: ProjectsTable;
+  accounts: AccountsTable;
+  api_keys: ApiKeysTable;
+  code_packages: CodePackagesTable;
+  code_chunks: CodeChunksTable;
+  functions: FunctionsTable;
+  function_versions: FunctionVersionsTable;
+  executions: ExecutionsTable;
+  queue_messages: QueueMessagesTable;
+  dead_letters: DeadLettersTable;
+}
+
+export type ProjectRow = Selectable<ProjectsTable>;
+export type AccountRow = Selectable<AccountsTable>;
+export type FunctionRow = Selectable<FunctionsTable>;
+export type FunctionVersionRow = Selectable<FunctionVersionsTable>;
+export type ExecutionRow = Selectable<ExecutionsTable>;
+export type NewExecution = Insertable<ExecutionsTable>;
+export type ExecutionUpdate = Updateable<ExecutionsTable>;
+export type QueueMessageRow = Selectable<QueueMessagesTable>;

@@ -1,0 +1,62 @@
+/**
+ * The store, as the stages see it. Tenant-facing reads and writes go through
+ * `forProject(id)`, the one place where every query gets its project scope.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import { openStore, type Dialect } from './connect.js';
+import { FunctionStore } from './function-store.js';
+import { ExecutionLedger, ExecutionStore } from './execution-store.js';
+import { AccountStore } from './account-store.js';
+import { CodeStore } from './code-store.js';
+import { DeadLetterStore } from './dead-letter-store.js';
+
+export interface ProjectStore {
+  readonly projectId: string;
+  readonly functions: FunctionStore;
+  readonly executions: ExecutionStore;
+  readonly deadLetters: DeadLetterStore;
+}
+
+export class Store {
+  readonly ledger: ExecutionLedger;
+  readonly accounts: AccountStore;
+  readonly code: CodeStore;
+
+  private constructor(
+    readonly db: Kysely<Database>,
+    readonly dialect: Dialect,
+    private readonly closeFn: () => Promise<void>,
+  ) {
+    this.ledger = new ExecutionLedger(db);
+    this.accounts = new AccountStore(db);
+    this.code = new CodeStore(db);
+  }
+
+  static async open(databaseUrl: string, options: { migrate?: boolean; poolSize?: number } = {}): Promise<Store> {
+    const opened = await openStore(databaseUrl, options);
+    return new Store(opened.db, opened.dialect, opened.close);
+  }
+
+  forProject(projectId: string): ProjectStore {
+    return {
+      projectId,
+      functions: new FunctionStore(this.db, projectId),
+      executions: new ExecutionStore(this.db, projectId),
+      deadLetters: new DeadLetterStore(this.db, projectId),
+    };
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await sql`select 1`.execute(this.db);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.closeFn();
+  }
+}
