@@ -1,0 +1,120 @@
+/** Shapes of the REST API (docs/api.md), as the CLI reads and sends them. */
+
+export interface ApiErrorBody {
+  code: string;
+  message: string;
+  field?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor?: string | null;
+}
+
+export interface Runtime {
+  name: string;
+  language: string;
+  version: string;
+  default: boolean;
+}
+
+export type CodeFormat = 'js' | 'mjs' | 'cjs' | 'zip' | 'tar.gz';
+export type Isolation = 'per-event' | 'reuse';
+
+export interface CodeInfo {
+  sha256: string;
+  size_bytes: number;
+  format: CodeFormat;
+}
+
+export interface FunctionInfo {
+  name: string;
+  runtime: string;
+  handler: string;
+  memory_mb: number;
+  vcpus: number;
+  disk_gb: number;
+  timeout_s: number;
+  network: boolean;
+  isolation: Isolation;
+  env: Record<string, string>;
+  version: number;
+  code: CodeInfo;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FunctionVersionInfo {
+  version: number;
+  runtime: string;
+  handler: string;
+  memory_mb: number;
+  vcpus?: number;
+  disk_gb?: number;
+  timeout_s?: number;
+  network?: boolean;
+  isolation?: Isolation;
+  env?: Record<string, string>;
+  code: CodeInfo;
+  created_at: string;
+}
+
+/** What `metadata` may carry on create (name required) and update (name forbidden). */
+export interface FunctionMetadata {
+  name?: string;
+  runtime?: string;
+  handler?: string;
+  memory_mb?: number;
+  vcpus?: number;
+  disk_gb?: number;
+  timeout_s?: number;
+  network?: boolean;
+  isolation?: Isolation;
+  env?: Record<string, string>;
+}
+
+export type ExecutionStatus = 'queued' | 'provisioning' | 'running' | 'succeeded' | 'failed' | 'timed_out';
+export const FINAL_STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'timed_out'];
+export const ALL_STATUSES: readonly ExecutionStatus[] = ['queued', 'provisioning', 'running', ...FINAL_STATUSES];
+export const isFinalStatus = (s: string): boolean => (FINAL_STATUSES as readonly string[]).includes(s);
+
+export interface ExecutionTimings {
+  queued_at: string | null;
+  provisioning_at: string | null;
+  running_at: string | null;
+  finished_at: string | null;
+  queue_ms: number | null;
+  provision_ms: number | null;
+  run_ms: number | null;
+  total_ms: number | null;
+}
+
+export interface ExecutionInfo {
+  id: string;
+  function: string;
+  function_version: number;
+  event_id: string;
+  status: ExecutionStatus;
+  attempts: number;
+  result: unknown;
+  error: { kind: string; message: string; stack?: string } | null;
+  limits: { memory_mb: number; vcpus: number; disk_gb: number; timeout_s: number; network: boolean };
+  placement: { provider: string; details: Record<string, unknown> } | null;
+  peak_memory_bytes: number | null;
+  timings: Partial<ExecutionTimings> | null;
+  logs_truncated: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ExecutionLogs {
+  execution_id: string;
+  status: ExecutionStatus;
+  logs: string;
+  truncated: boolean;
+}
+
+export interface AsyncInvokeAccepted {
+  execution_id: string;
+  status: 'queued';
+}

@@ -1,0 +1,33 @@
+import { Command, Option } from 'clipanion';
+import { ALL_STATUSES } from '../../api-types.js';
+import { ReadCommand } from '../../base-command.js';
+import { parseChoice, parseIntOption } from '../../input.js';
+import { executionTable } from '../../output/execution-view.js';
+
+export class ExecutionListCommand extends ReadCommand {
+  static override paths = [['execution', 'list'], ['execution', 'ls']];
+
+  static override usage = Command.Usage({
+    category: 'Executions',
+    description: 'List recent executions, newest first',
+    examples: [
+      ['The last 20 executions', '$0 execution list'],
+      ['Failures of one function', '$0 execution list --function hello --status failed'],
+      ['The last 200, as JSON', '$0 execution list --limit 200 --json'],
+    ],
+  });
+
+  function = Option.String('--function', { description: 'Only executions of this function' });
+  status = Option.String('--status', { description: `Only this status: ${ALL_STATUSES.join(', ')}` });
+  limit = Option.String('--limit', { description: 'How many to show (default 20)' });
+
+  async run(): Promise<number> {
+    const status = parseChoice(this.status, '--status', ALL_STATUSES);
+    const limit = parseIntOption(this.limit, '--limit', 1, 10_000) ?? 20;
+    const executions = await this.client().listExecutions({ function: this.function, status, limit });
+    if (this.json) this.outJson(executions);
+    else if (executions.length === 0) this.err('no executions found');
+    else this.out(executionTable(executions));
+    return 0;
+  }
+}

@@ -1,0 +1,25 @@
+import { Command, Option } from 'clipanion';
+import { ReadCommand } from '../../base-command.js';
+import { executionDetails } from '../../output/execution-view.js';
+
+export class ExecutionShowCommand extends ReadCommand {
+  static override paths = [['execution', 'show']];
+
+  static override usage = Command.Usage({
+    category: 'Executions',
+    description: 'Show one execution: status, result or error, limits, timings',
+    examples: [
+      ['Show an execution', '$0 execution show 01JD5Z8Q3W4E5R6T7Y8U9I0OPA'],
+      ['Only its result, with jq', '$0 execution show 01JD5Z8Q3W4E5R6T7Y8U9I0OPA --json | jq .result'],
+    ],
+  });
+
+  id = Option.String({ name: 'id' });
+
+  async run(): Promise<number> {
+    const execution = await this.client().getExecution(this.id);
+    if (this.json) this.outJson(execution);
+    else this.out(executionDetails(execution));
+    return 0;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The options create and update share (what a function declares), and turning them into
+ * the API's metadata. Values are checked here only for shape; the service enforces limits.
+ */
+import { Option } from 'clipanion';
+import type { FunctionMetadata, Isolation } from '../../api-types.js';
+import { ApiCommand } from '../../base-command.js';
+import { loadCodePackage, type CodePackage } from '../../code-package.js';
+import { parseChoice, parseEnvPairs, parseHandler, parseIntOption } from '../../input.js';
+import { ProgressBar } from '../../output/progress-bar.js';
+import { humanSize } from '../../output/units.js';
+import type { ProgressListener } from '../../multipart.js';
+
+export const ISOLATIONS: readonly Isolation[] = ['per-event', 'reuse'];
+
+export abstract class FunctionSpecCommand extends ApiCommand {
+  runtime = Option.String('--runtime', { description: 'Runtime, e.g. nodejs20 (see `fnstack runtime list`)' });
+  handler = Option.String('--handler', { description: 'FILE.EXPORT inside the code, e.g. index.handler' });
+  code = Option.String('--code', { description: 'A .js/.mjs/.cjs file, a .zip/.tar.gz archive, or a directory (packed as .tar.gz)' });
+  memory = Option.String('--memory', { description: 'Memory in MiB (service default 128)' });
+  vcpus = Option.String('--vcpus', { description: 'Virtual CPUs (service default 1)' });
+  disk = Option.String('--disk', { description: 'Disk in GiB (service default 1)' });
+  timeout = Option.String('--timeout', { description: 'Timeout in seconds (service default 30)' });
+  envPairs = Option.Array('--env', { description: 'Environment variable KEY=VALUE (repeatable)' });
+  network = Option.Boolean('--network', { description: 'Allow network access (the default); --no-network denies it' });
+  isolation = Option.String('--isolation', { description: 'per-event (a fresh environment per event, the default) or reuse' });
+  json = Option.Boolean('--json', false, { description: 'Print the resulting function as JSON' });
+
+  /** The declared fields that were given, in the API's names (env is left to the caller). */
+  protected specFields(): FunctionMetadata {
+    const fields: FunctionMetadata = {};
+    if (this.runtime !== undefined) fields.runtime = this.runtime;
+    const handler = parseHandler(this.handler);
+    if (handler !== undefined) fields.handler = handler;
+    const memory = parseIntOption(this.memory, '--memory', 1, 1_048_576, 'MiB');
+    if (memory !== undefined) fields.memory_mb = memory;
+    const vcpus = parseIntOption(this.vcpus, '--vcpus', 1, 1024);
+    if (vcpus !== undefined) fields.vcpus = vcpus;
+    const disk = parseIntOption(this.disk, '--disk', 1, 1_048_576, 'GiB');
+    if (disk !== undefined) fields.disk_gb = disk;
+    const timeout = parseIntOption(this.timeout, '--timeout', 1, 86_400, 'seconds');
+    if (timeout !== undefined) fields.timeout_s = timeout;
+    if (this.network !== undefined) fields.network = this.network;
+    const isolation = parseChoice(this.isolation, '--isolation', ISOLATIONS);
+    if (isolation !== undefined) fields.isolation = isolation;
+    return fields;
+  }
+
+  protected envFields(): Record<string, string> {
+    return parseEnvPairs(this.envPairs);
+  }
+
+  protected async loadCode(): Promise<CodePackage | undefined> {
+    if (this.code === undefined) return undefined;
+    const pkg = await loadCodePackage(this.code);
+    if (pkg.packed) {
+      this.err(`packed ${this.code}: ${pkg.packed.files} files, ${humanSize(pkg.size)} (${pkg.filename})`);
+      if (pkg.packed.skipped.length > 0) this.err(`warning: left out (links outside the directory, special files): ${pkg.packed.skipped.join(', ')}`);
+    }
+    return pkg;
+  }
+
+  /** Runs an upload with a progress bar on stderr (drawn only on a terminal). */
+  protected async withProgress<T>(code: CodePackage | undefined, send: (onProgress?: ProgressListener) => Promise<T>): Promise<T> {
+    if (!code) return send();
+    const bar = new ProgressBar(this.context.stderr, `uploading ${code.filename}`);
+    try {
+      return await send((sent, total) => bar.update(sent, total));
+    } finally {
+      bar.done();
+    }
+  }
+}

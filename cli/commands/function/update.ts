@@ -1,0 +1,50 @@
+import { Command, Option, UsageError } from 'clipanion';
+import { parseEnvPairs } from '../../input.js';
+import { humanSize } from '../../output/units.js';
+import { FunctionSpecCommand } from './spec-options.js';
+
+export class FunctionUpdateCommand extends FunctionSpecCommand {
+  static override paths = [['function', 'update']];
+
+  static override usage = Command.Usage({
+    category: 'Functions',
+    description: 'Change a function’s code or settings (makes a new version)',
+    details: `
+      Every option is optional; only what is given changes. Any change makes a new immutable
+      version, and new invocations run it. \`--env\` adds or replaces variables and keeps the
+      others; \`--unset-env KEY\` removes one.
+    `,
+    examples: [
+      ['Upload new code', '$0 function update hello --code ./index.js'],
+      ['Give it more memory and a longer timeout', '$0 function update hello --memory 256 --timeout 60'],
+      ['Set one variable and drop another', '$0 function update hello --env LEVEL=debug --unset-env OLD_FLAG'],
+    ],
+  });
+
+  name = Option.String({ name: 'name' });
+  unsetEnv = Option.Array('--unset-env', { description: 'Remove an environment variable (repeatable)' });
+
+  async run(): Promise<number> {
+    const fields = this.specFields();
+    const setEnv = this.envFields();
+    const unset = this.unsetEnv ?? [];
+    parseEnvPairs(unset.map((k) => `${k}=`), '--unset-env');
+    const changesEnv = Object.keys(setEnv).length > 0 || unset.length > 0;
+    if (this.code === undefined && Object.keys(fields).length === 0 && !changesEnv) {
+      throw new UsageError('nothing to update: give --code and/or an option to change (see `fnstack function update --help`)');
+    }
+    const client = this.client();
+    if (changesEnv) {
+      // PATCH replaces the env map as a whole, so merge with what the function has now.
+      const current = await client.getFunction(this.name);
+      const env = { ...current.env, ...setEnv };
+      for (const key of unset) delete env[key];
+      fields.env = env;
+    }
+    const code = await this.loadCode();
+    const fn = await this.withProgress(code, (onProgress) => client.updateFunction(this.name, fields, code, onProgress));
+    if (this.json) this.outJson(fn);
+    else this.out(`updated function ${fn.name}: now version ${fn.version} (${fn.runtime}, ${fn.code.format}, ${humanSize(fn.code.size_bytes)})`);
+    return 0;
+  }
+}
