@@ -132,7 +132,8 @@ export class ApiClient {
     return this.sendMultipart('PATCH', path, parts, onProgress);
   }
 
-  invoke(name: string, data: unknown, mode: 'sync', headers?: Record<string, string>, signal?: AbortSignal): Promise<ExecutionInfo>;
+  /** sync: the final execution, or — when the service stops waiting first — a 202 acceptance like async. */
+  invoke(name: string, data: unknown, mode: 'sync', headers?: Record<string, string>, signal?: AbortSignal): Promise<ExecutionInfo | AsyncInvokeAccepted>;
   invoke(name: string, data: unknown, mode: 'async', headers?: Record<string, string>, signal?: AbortSignal): Promise<AsyncInvokeAccepted>;
   invoke(name: string, data: unknown, mode: 'sync' | 'async', headers: Record<string, string> = {}, signal?: AbortSignal): Promise<unknown> {
     return this.request('POST', `/v1/functions/${enc(name)}/invoke`, { query: { mode }, json: data ?? {}, headers, ...(signal ? { signal } : {}) });

@@ -116,5 +116,5 @@ export interface ExecutionLogs {
 
 export interface AsyncInvokeAccepted {
   execution_id: string;
-  status: 'queued';
+  status: ExecutionStatus;
 }

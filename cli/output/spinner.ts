@@ -1,6 +1,7 @@
 /**
  * A "still waiting" indicator with the elapsed time, on stderr. On a terminal it animates in
- * place; elsewhere (pipes, CI logs) it writes the text once, so logs stay readable.
+ * place. Elsewhere (pipes, CI logs) it stays silent for short waits, so quick commands and
+ * their errors keep a clean stderr, and then writes a plain line now and then.
  */
 import { CLEAR_LINE, isInteractive, type TermStream } from './terminal.js';
 import { humanDuration } from './units.js';
@@ -11,31 +12,47 @@ export function renderSpinner(frame: number, text: string, elapsedMs: number): s
   return `${FRAMES[frame % FRAMES.length]} ${text} (${humanDuration(elapsedMs)})`;
 }
 
+export interface SpinnerTiming {
+  /** Terminal redraw interval. */
+  frameMs: number;
+  /** Without a terminal: silence before the first plain line, then the interval between lines. */
+  plainAfterMs: number;
+  plainEveryMs: number;
+}
+
+const DEFAULT_TIMING: SpinnerTiming = { frameMs: 100, plainAfterMs: 2_000, plainEveryMs: 30_000 };
+
 export class Spinner {
-  private timer: NodeJS.Timeout | null = null;
+  private timers: NodeJS.Timeout[] = [];
   private frame = 0;
   private readonly started = Date.now();
+  private readonly interactive: boolean;
 
   constructor(
     private readonly stream: TermStream,
     private text: string,
-  ) {}
+    private readonly timing: SpinnerTiming = DEFAULT_TIMING,
+  ) {
+    this.interactive = isInteractive(stream);
+  }
 
   start(): this {
-    if (!isInteractive(this.stream)) {
-      this.stream.write(`${this.text}…\n`);
-      return this;
+    if (this.interactive) {
+      this.draw();
+      this.schedule(setInterval(() => this.draw(), this.timing.frameMs));
+    } else {
+      this.schedule(
+        setTimeout(() => {
+          this.plainLine();
+          this.schedule(setInterval(() => this.plainLine(), this.timing.plainEveryMs));
+        }, this.timing.plainAfterMs),
+      );
     }
-    this.draw();
-    this.timer = setInterval(() => this.draw(), 100);
-    this.timer.unref();
     return this;
   }
 
   setText(text: string): void {
-    if (text === this.text) return;
     this.text = text;
-    if (!isInteractive(this.stream)) this.stream.write(`${text}…\n`);
   }
 
   elapsedMs(): number {
@@ -43,14 +60,22 @@ export class Spinner {
   }
 
   stop(): void {
-    if (this.timer) {
-      clearInterval(this.timer);
-      this.timer = null;
-      this.stream.write(CLEAR_LINE);
-    }
+    if (this.timers.length === 0) return;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+    if (this.interactive) this.stream.write(CLEAR_LINE);
+  }
+
+  private schedule(timer: NodeJS.Timeout): void {
+    timer.unref();
+    this.timers.push(timer);
   }
 
   private draw(): void {
     this.stream.write(CLEAR_LINE + renderSpinner(this.frame++, this.text, this.elapsedMs()));
+  }
+
+  private plainLine(): void {
+    this.stream.write(`${this.text}… (${humanDuration(this.elapsedMs())})\n`);
   }
 }

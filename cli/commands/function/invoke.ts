@@ -75,7 +75,11 @@ export class FunctionInvokeCommand extends ApiCommand {
     process.once('SIGINT', onInterrupt);
     try {
       try {
-        return await client.invoke(this.name, data, 'sync', headers);
+        const answer = await client.invoke(this.name, data, 'sync', headers);
+        if ('id' in answer) return answer;
+        // The service gave up waiting (202 with the id, as for async): poll from here on.
+        spinner.setText(`still running ${this.name}`);
+        return await waitForExecution(client, answer.execution_id, (status) => spinner.setText(`${this.name}: ${status}`));
       } catch (error) {
         const cutShort = (error instanceof TransportError && WAIT_TIMEOUTS.has(error.code)) || (error instanceof ApiRequestError && error.status === 504);
         if (!cutShort) throw error;

@@ -1,0 +1,72 @@
+/**
+ * The command tree, and running one command line through it. Parse errors and command
+ * failures are reported on stderr by describeError (clipanion writes its own errors to
+ * stdout, so parsing is done here rather than inside Cli#run).
+ */
+import { readFileSync } from 'node:fs';
+import { Builtins, Cli, type Command } from 'clipanion';
+import { describeError } from './errors.js';
+import { ExecutionListCommand } from './commands/execution/list.js';
+import { ExecutionLogsCommand } from './commands/execution/logs.js';
+import { ExecutionShowCommand } from './commands/execution/show.js';
+import { FunctionCreateCommand } from './commands/function/create.js';
+import { FunctionDeleteCommand } from './commands/function/delete.js';
+import { FunctionInvokeCommand } from './commands/function/invoke.js';
+import { FunctionListCommand } from './commands/function/list.js';
+import { FunctionShowCommand } from './commands/function/show.js';
+import { FunctionUpdateCommand } from './commands/function/update.js';
+import { FunctionVersionsCommand } from './commands/function/versions.js';
+import { RootHelpCommand } from './commands/help.js';
+import { LoginCommand } from './commands/login.js';
+import { RuntimeListCommand } from './commands/runtime/list.js';
+import { ServerCommand } from './commands/server.js';
+
+export function buildCli(): Cli {
+  const enableColors = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+  const cli = new Cli({ binaryLabel: 'fnstack', binaryName: 'fnstack', binaryVersion: readVersion(), enableColors });
+  for (const command of [
+    RootHelpCommand,
+    Builtins.HelpCommand,
+    Builtins.VersionCommand,
+    ServerCommand,
+    LoginCommand,
+    FunctionCreateCommand,
+    FunctionUpdateCommand,
+    FunctionListCommand,
+    FunctionShowCommand,
+    FunctionDeleteCommand,
+    FunctionVersionsCommand,
+    FunctionInvokeCommand,
+    ExecutionListCommand,
+    ExecutionShowCommand,
+    ExecutionLogsCommand,
+    RuntimeListCommand,
+  ]) {
+    cli.register(command);
+  }
+  return cli;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const debug = process.env.FNSTACK_DEBUG === '1';
+  const cli = buildCli();
+  let command: Command;
+  try {
+    command = cli.process(argv);
+  } catch (error) {
+    const report = describeError(error, { debug, binaryName: 'fnstack' });
+    process.stderr.write(report.text);
+    return report.exitCode;
+  }
+  return cli.run(command);
+}
+
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
