@@ -36,9 +36,34 @@ export function buildRequest(base: string, buffered: BufferedRequest, extraHeade
     method: buffered.method,
     headers,
     body: buffered.body ?? null,
-    signal: AbortSignal.any([buffered.signal, AbortSignal.timeout(timeoutMs)]),
+    signal: deadline(buffered.signal, timeoutMs),
     redirect: 'follow',
   });
+}
+
+/**
+ * A signal that aborts with the caller's signal or after `timeoutMs` (a TimeoutError).
+ * Not AbortSignal.any + AbortSignal.timeout: on Node 20 the garbage collector may reclaim
+ * that timeout signal before it fires, leaving the request without a deadline. Here the
+ * (unref'd) timer holds the controller.
+ */
+function deadline(caller: AbortSignal, timeoutMs: number): AbortSignal {
+  const controller = new AbortController();
+  if (caller.aborted) {
+    controller.abort(caller.reason);
+    return controller.signal;
+  }
+  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+  timer.unref();
+  caller.addEventListener(
+    'abort',
+    () => {
+      clearTimeout(timer);
+      controller.abort(caller.reason);
+    },
+    { once: true },
+  );
+  return controller.signal;
 }
 
 export function noResponseError(service: ServiceType, request: Request, error: unknown): OpenStackError {
