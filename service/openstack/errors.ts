@@ -80,7 +80,8 @@ export function requestIdOf(response: Response): string | undefined {
  * The message and fault name from an error body, whatever the service's shape:
  *   Nova      `{"itemNotFound": {"code": 404, "message": "…"}}`
  *   Keystone  `{"error": {"code": 404, "message": "…", "title": "Not Found"}}`
- *   Glance    an HTML or plain-text page (`<h1>404 Not Found</h1> No image found with ID …`)
+ *   Glance    `{"message": "No image found with ID …<br /><br />", "code": "404 Not Found", "title": "Not Found"}`,
+ *             or an HTML page when the request did not accept JSON
  */
 export function describeErrorBody(body: unknown): { message: string | undefined; fault: string | undefined } {
   if (typeof body === 'string') return { message: textOf(body), fault: undefined };
@@ -91,13 +92,13 @@ export function describeErrorBody(body: unknown): { message: string | undefined;
     if (inner && typeof inner === 'object') {
       const { message, title } = inner as { message?: unknown; title?: unknown };
       return {
-        message: typeof message === 'string' ? message : undefined,
+        message: typeof message === 'string' ? textOf(message) : undefined,
         fault: key === 'error' && typeof title === 'string' ? title : key,
       };
     }
   }
-  const { message } = body as { message?: unknown };
-  return { message: typeof message === 'string' ? message : undefined, fault: undefined };
+  const { message, title } = body as { message?: unknown; title?: unknown };
+  return { message: typeof message === 'string' ? textOf(message) : undefined, fault: typeof title === 'string' ? title : undefined };
 }
 
 /** An OpenStackError from a response openapi-fetch has already read (`error` is its parsed body). */

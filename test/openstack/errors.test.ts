@@ -18,7 +18,14 @@ test('Keystone: the title names the fault', (t) => {
   });
 });
 
-test('Glance: the text of an HTML page', (t) => {
+test('Glance: WebOb’s JSON, HTML line breaks removed', (t) => {
+  t.deepEqual(describeErrorBody({ message: 'No image found with ID abc<br /><br />\n\n\n', code: '404 Not Found', title: 'Not Found' }), {
+    message: 'No image found with ID abc',
+    fault: 'Not Found',
+  });
+});
+
+test('Glance without Accept: JSON: the text of an HTML page', (t) => {
   const page = '<html>\n <head>\n  <title>404 Not Found</title>\n </head>\n <body>\n  <h1>404 Not Found</h1>\n  No image found with ID abc<br /><br />\n\n\n\n </body>\n</html>';
   t.deepEqual(describeErrorBody(page), { message: '404 Not Found No image found with ID abc', fault: undefined });
 });

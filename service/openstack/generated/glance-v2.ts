@@ -80,6 +80,17 @@ export interface components {
         } & {
             [key: string]: unknown | string;
         };
+        /**
+         * @description Glance's error body when the request accepts JSON (WebOb's rendering): `code` is the
+         *     status line, and `message` may carry HTML line breaks, e.g.
+         *     `{"message": "No image found with ID …<br /><br />", "code": "404 Not Found", "title": "Not Found"}`.
+         *     (Without `Accept: application/json` the same error is an HTML page.)
+         */
+        Error: {
+            message: string;
+            code: string;
+            title: string;
+        };
         ImageList: {
             images: components["schemas"]["Image"][];
             first: string;
@@ -138,7 +149,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": string;
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or invalid token. */
@@ -147,7 +158,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": string;
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -179,7 +190,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": string;
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };

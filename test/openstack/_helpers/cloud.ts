@@ -33,7 +33,7 @@ export interface TestCloud {
   user_ids: Record<string, string>;
   flavors: { name: string; id: string; ram: number; vcpus: number; disk: number }[];
   image: { id: string; name: string; properties: Record<string, string> };
-  endpoints: Record<string, string>;
+  endpoints: { identity: string; compute: string; image: string } & Record<string, string>;
 }
 
 export interface CloudContext {
