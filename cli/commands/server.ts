@@ -63,6 +63,8 @@ export class ServerCommand extends BaseCommand {
     process.once('SIGTERM', force);
     await service.close();
     this.err('stopped');
+    // Stopped means stopped: a handle the service forgot to close must not keep the process up.
+    setTimeout(() => process.exit(0), 2_000).unref();
     return 0;
   }
 }

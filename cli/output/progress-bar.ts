@@ -28,7 +28,7 @@ export class ProgressBar {
     if (sent < total && now - this.lastDraw < this.minIntervalMs) return;
     this.lastDraw = now;
     this.drawn = true;
-    this.stream.write(CLEAR_LINE + renderProgressBar(this.label, sent, total, this.stream.columns));
+    this.stream.write(CLEAR_LINE + renderProgressBar(this.label, sent, total, this.stream.columns || 80));
   }
 
   /** Removes the bar, so whatever comes next starts on a clean line. */

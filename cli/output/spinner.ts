@@ -9,7 +9,12 @@ import { humanDuration } from './units.js';
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 export function renderSpinner(frame: number, text: string, elapsedMs: number): string {
-  return `${FRAMES[frame % FRAMES.length]} ${text} (${humanDuration(elapsedMs)})`;
+  return `${FRAMES[frame % FRAMES.length]} ${text} (${elapsed(elapsedMs)})`;
+}
+
+/** Tenths of a second while short: steadier to watch than humanDuration's milliseconds. */
+function elapsed(ms: number): string {
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : humanDuration(ms);
 }
 
 export interface SpinnerTiming {
@@ -76,6 +81,6 @@ export class Spinner {
   }
 
   private plainLine(): void {
-    this.stream.write(`${this.text}… (${humanDuration(this.elapsedMs())})\n`);
+    this.stream.write(`${this.text}… (${elapsed(this.elapsedMs())})\n`);
   }
 }

@@ -1,0 +1,109 @@
+/** End to end: invoke (sync, async, failing) and the execution commands. */
+import anyTest, { type TestFn } from 'ava';
+import type { ExecutionInfo, ExecutionLogs } from '../../../cli/api-types.js';
+import { parseJsonOutput } from '../_helpers/cli-harness.js';
+import { startTestService, type TestService } from '../_helpers/test-service.js';
+import { failingFile, helloFile, slowFile } from '../_helpers/fixtures.js';
+import { tempDir, writeTree } from '../_helpers/tmp.js';
+
+const test = anyTest as TestFn<{ svc: TestService }>;
+
+test.before(async (t) => {
+  const svc = await startTestService();
+  t.context.svc = svc;
+  for (const [name, code, handler] of [
+    ['hello', helloFile(), 'hello.handler'],
+    ['fail', failingFile(), 'fail.handler'],
+    ['slow', slowFile(2), 'slow.handler'],
+  ] as const) {
+    const r = await svc.cli(['function', 'create', name, '--runtime', 'nodejs20', '--handler', handler, '--code', code]);
+    if (r.code !== 0) throw new Error(`could not create ${name}: ${r.stderr}`);
+  }
+});
+test.after.always(async (t) => {
+  await t.context.svc?.close();
+});
+
+test.serial('sync invoke prints the result as JSON and exits 0', async (t) => {
+  const r = await t.context.svc.cli(['function', 'invoke', 'hello', '--data', '{"name":"ava"}']);
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(JSON.parse(r.stdout), { greeting: 'hello ava' });
+  t.is(r.stderr, '', 'no spinner noise off a terminal for a quick run');
+});
+
+test.serial('sync invoke reads --data @file and --data -', async (t) => {
+  const file = `${writeTree(tempDir(), { 'event.json': '{"name":"from-file"}' })}/event.json`;
+  const fromFile = await t.context.svc.cli(['function', 'invoke', 'hello', '--data', `@${file}`]);
+  t.deepEqual(JSON.parse(fromFile.stdout), { greeting: 'hello from-file' });
+  const fromStdin = await t.context.svc.cli(['function', 'invoke', 'hello', '--data', '-'], { input: '{"name":"piped"}' });
+  t.deepEqual(JSON.parse(fromStdin.stdout), { greeting: 'hello piped' });
+});
+
+test.serial('a failing execution exits 1 with the error kind, message and last log lines on stderr', async (t) => {
+  const r = await t.context.svc.cli(['function', 'invoke', 'fail']);
+  t.is(r.code, 1);
+  t.is(r.stdout, '');
+  t.regex(r.stderr, /^error: execution \S+ failed \(handler_error\): .*boom from the handler/);
+  t.regex(r.stderr, /last log lines:\n(.*\n)*\s+\| about to fail/);
+  t.regex(r.stderr, /\| stderr before the throw/);
+  t.notRegex(r.stderr, /\n\s+at .*cli\//, 'no CLI stack trace');
+});
+
+test.serial('--json prints the whole execution, still failing with exit 1', async (t) => {
+  const r = await t.context.svc.cli(['function', 'invoke', 'fail', '--json']);
+  t.is(r.code, 1);
+  const execution = JSON.parse(r.stdout) as ExecutionInfo;
+  t.like(execution, { function: 'fail', status: 'failed', error: { kind: 'handler_error' } });
+});
+
+test.serial('async invoke prints the id; show, list and logs --follow find it', async (t) => {
+  const svc = t.context.svc;
+  const r = await svc.cli(['function', 'invoke', 'slow', '--async', '--type', 'com.example.test']);
+  t.is(r.code, 0, r.stderr);
+  const id = r.stdout.trim();
+  t.regex(id, /^\S+$/);
+
+  const followed = await svc.cli(['execution', 'logs', id, '--follow']);
+  t.is(followed.code, 0, followed.stderr);
+  t.regex(followed.stdout, /tick 1\n(.*\n)*tick 4\n/);
+  t.regex(followed.stderr, new RegExp(`execution ${id} succeeded`));
+
+  const shown = await svc.cli(['execution', 'show', id]);
+  t.is(shown.code, 0, shown.stderr);
+  t.regex(shown.stdout, new RegExp(`^id: +${id}$`, 'm'));
+  t.regex(shown.stdout, /^function: +slow \(version 1\)$/m);
+  t.regex(shown.stdout, /^status: +succeeded$/m);
+  t.regex(shown.stdout, /^result:\n {2}"done"$/m);
+
+  const json = parseJsonOutput<ExecutionInfo>(t, await svc.cli(['execution', 'show', id, '--json']));
+  t.like(json, { id, status: 'succeeded', result: 'done', function: 'slow' });
+
+  const logs = parseJsonOutput<ExecutionLogs>(t, await svc.cli(['execution', 'logs', id, '--json']));
+  t.like(logs, { execution_id: id, status: 'succeeded', truncated: false });
+  t.regex(logs.logs, /tick 4/);
+
+  const listed = await svc.cli(['execution', 'list', '--function', 'slow']);
+  t.is(listed.code, 0, listed.stderr);
+  t.regex(listed.stdout, /^ID\s+FUNCTION\s+VERSION\s+STATUS\s+DURATION\s+CREATED\n/);
+  t.regex(listed.stdout, new RegExp(`^${id}\\s+slow\\s+1\\s+succeeded\\s`, 'm'));
+});
+
+test.serial('execution list filters by status and honours --limit', async (t) => {
+  const svc = t.context.svc;
+  const failed = parseJsonOutput<ExecutionInfo[]>(t, await svc.cli(['execution', 'list', '--status', 'failed', '--json']));
+  t.true(failed.length >= 2);
+  t.true(failed.every((e) => e.status === 'failed' && e.function === 'fail'));
+  const one = parseJsonOutput<ExecutionInfo[]>(t, await svc.cli(['execution', 'list', '--limit', '1', '--json']));
+  t.is(one.length, 1);
+  const all = parseJsonOutput<ExecutionInfo[]>(t, await svc.cli(['execution', 'list', '--json']));
+  t.is(one[0]!.id, all[0]!.id, 'newest first');
+});
+
+test.serial('plain execution logs print the captured output', async (t) => {
+  const svc = t.context.svc;
+  const [latestFail] = parseJsonOutput<ExecutionInfo[]>(t, await svc.cli(['execution', 'list', '--function', 'fail', '--limit', '1', '--json']));
+  const r = await svc.cli(['execution', 'logs', latestFail!.id]);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /about to fail/);
+  t.regex(r.stdout, /stderr before the throw/);
+});
