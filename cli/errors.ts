@@ -107,7 +107,7 @@ function syntaxErrorLine(error: ClipanionError, bin: string): string {
   if (withReason?.reason) return `${oneLine(withReason.reason)} (see \`${commandPathOf(withReason.usage, bin)} --help\`)`;
   if (candidates.length === 1) return `unknown command; did you mean \`${commandPathOf(candidates[0]!.usage, bin)}\`? (see \`${bin} --help\`)`;
   // clipanion brackets the input with control characters (start/end of input markers).
-  const typed = (error.input ?? []).filter((w) => !/^[\u0000\u0001]$/.test(w)).join(' ');
+  const typed = (error.input ?? []).filter((w) => w !== '\u0000' && w !== '\u0001').join(' ');
   return `unknown command \`${bin}${typed ? ` ${typed}` : ''}\` (see \`${bin} --help\`)`;
 }
 

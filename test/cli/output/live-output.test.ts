@@ -17,7 +17,8 @@ test('on a terminal the spinner redraws in place with the elapsed time, and clea
   await sleep(30);
   spinner.stop();
   t.true(out.writes.length >= 4);
-  t.regex(out.writes[0]!, /^\r\u001b\[K\S running hello \(0\.0 s\)$/);
+  t.true(out.writes[0]!.startsWith('\r\u001b[K'));
+  t.regex(out.writes[0]!.slice(4), /^\S running hello \(0\.0 s\)$/);
   t.true(out.writes.some((w) => w.includes('hello: running')));
   t.is(out.writes.at(-1), '\r\u001b[K');
   const count = out.writes.length;

@@ -31,7 +31,7 @@ test('a line break in a cell does not break the table', (t) => {
 test('colour codes do not count towards the width', (t) => {
   const out = formatTable(['S', 'X'], [['\u001b[32mok\u001b[0m', '1'], ['failed', '2']]);
   const [, first, second] = out.split('\n');
-  t.is(first!.replace(/\u001b\[[0-9;]*m/g, '').indexOf('1'), second!.indexOf('2'));
+  t.is(first!.replace('\u001b[32m', '').replace('\u001b[0m', '').indexOf('1'), second!.indexOf('2'));
 });
 
 test('fields: keys padded to the longest', (t) => {

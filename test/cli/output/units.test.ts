@@ -32,5 +32,5 @@ test('ages relative to now, times in UTC', (t) => {
 test('progress bar shows bytes, total and percent', (t) => {
   const line = renderProgressBar('uploading app.zip', 10 * 1024 * 1024, 20 * 1024 * 1024, 100);
   t.regex(line, /^uploading app\.zip {2}\[#+-+\] {2}10 MiB \/ 20 MiB {2}50%$/);
-  t.regex(renderProgressBar('x', 5, 5), /\[#+\]  5 B \/ 5 B 100%$/);
+  t.regex(renderProgressBar('x', 5, 5), /\[#+\] {2}5 B \/ 5 B 100%$/);
 });
