@@ -13,6 +13,7 @@ import { badPackage } from './package-errors.js';
 import type { CodeCache } from './code-cache.js';
 
 export async function inspectPackage(blob: Buffer, uploadName: string, handler: string, limits: UnpackLimits, cache: CodeCache): Promise<CodeRef> {
+  parseHandler(handler);
   const format = detectFormat(uploadName, blob.subarray(0, 8));
   const ref: CodeRef = {
     sha256: createHash('sha256').update(blob).digest('hex'),

@@ -47,9 +47,10 @@ export async function unpackPackage(blob: Buffer, format: CodeFormat, fileName: 
   await writeFile(join(dest, fileName), blob);
 }
 
-async function writeEntry(dest: string, name: string, source: Readable, budget: Budget): Promise<void> {
+async function writeEntry(dest: string, name: string, open: Readable | (() => Promise<Readable>), budget: Budget): Promise<void> {
   const target = join(dest, name);
   await mkdir(dirname(target), { recursive: true });
+  const source = typeof open === 'function' ? await open() : open;
   await pipeline(source, budget.meter(), createWriteStream(target, { mode: 0o644 }));
 }
 
@@ -86,7 +87,7 @@ async function unpackZip(blob: Buffer, dest: string, budget: Budget): Promise<vo
           await mkdir(dirname(join(dest, name)), { recursive: true });
           await symlink(target, join(dest, name));
         } else {
-          await writeEntry(dest, name, await openEntry(zip, entry), budget);
+          await writeEntry(dest, name, () => openEntry(zip, entry), budget);
         }
         zip.readEntry();
       })().catch(fail);
@@ -102,7 +103,14 @@ function zipMessage(e: Error): string {
 }
 
 function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
-  return new Promise((resolve, reject) => zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))));
+  return new Promise((resolve, reject) =>
+    zip.openReadStream(entry, (err, s) => {
+      if (err) return reject(err);
+      // yauzl's size check can fire before and after pipeline() listens; pipeline still sees the error.
+      s.on('error', () => undefined);
+      resolve(s);
+    }),
+  );
 }
 
 async function readAll(s: Readable): Promise<Buffer> {

@@ -25,6 +25,8 @@ export class StoreQueue implements WorkQueue {
   private readonly queue: string;
   private readonly visibilityMs: number;
   private readonly pollMs: number;
+  /** Every consumer's stop, so that close() lets go of all claims like a dropped connection. */
+  private readonly consumers = new Set<() => void>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -51,6 +53,7 @@ export class StoreQueue implements WorkQueue {
     const inFlight = new Set<Promise<void>>();
     let timer: NodeJS.Timeout | null = null;
     let pumping = false;
+    const renewals = new Set<NodeJS.Timeout>();
 
     const pump = async (): Promise<void> => {
       if (pumping || stopping) return;
@@ -59,7 +62,7 @@ export class StoreQueue implements WorkQueue {
         while (!stopping && inFlight.size < options.prefetch) {
           const row = await this.claimNext(consumerId);
           if (!row) break;
-          const p = this.handle(row, consumerId, handler).finally(() => {
+          const p = this.handle(row, consumerId, handler, renewals).finally(() => {
             inFlight.delete(p);
             void pump();
           });
@@ -72,6 +75,13 @@ export class StoreQueue implements WorkQueue {
       }
     };
     const onWake = () => void pump();
+    const halt = () => {
+      stopping = true;
+      if (timer) clearTimeout(timer);
+      this.wake.off('message', onWake);
+      for (const r of renewals) clearInterval(r);
+    };
+    this.consumers.add(halt);
     this.wake.on('message', onWake);
     const schedule = () => {
       timer = setTimeout(() => {
@@ -83,9 +93,8 @@ export class StoreQueue implements WorkQueue {
 
     return {
       stop: async () => {
-        stopping = true;
-        if (timer) clearTimeout(timer);
-        this.wake.off('message', onWake);
+        halt();
+        this.consumers.delete(halt);
         await Promise.allSettled([...inFlight]);
       },
     };
@@ -116,7 +125,7 @@ export class StoreQueue implements WorkQueue {
     return null;
   }
 
-  private async handle(row: { id: number; payload: string; attempts: number }, consumerId: string, handler: (d: Delivery) => Promise<void>): Promise<void> {
+  private async handle(row: { id: number; payload: string; attempts: number }, consumerId: string, handler: (d: Delivery) => Promise<void>, renewals: Set<NodeJS.Timeout>): Promise<void> {
     // Keep the message invisible while the handler works (a run can outlast the visibility window).
     const renew = setInterval(() => {
       void this.db
@@ -126,12 +135,14 @@ export class StoreQueue implements WorkQueue {
         .where('locked_by', '=', consumerId)
         .execute()
         .catch(() => undefined);
-    }, Math.max(1000, this.visibilityMs / 3));
+    }, Math.max(500, this.visibilityMs / 3));
+    renewals.add(renew);
     let settled = false;
     const settle = async (fn: () => Promise<unknown>) => {
       if (settled) return;
       settled = true;
       clearInterval(renew);
+      renewals.delete(renew);
       await fn();
     };
     const delivery: Delivery = {
@@ -162,6 +173,7 @@ export class StoreQueue implements WorkQueue {
       await handler(delivery);
     } finally {
       clearInterval(renew);
+      renewals.delete(renew);
     }
   }
 
@@ -175,6 +187,8 @@ export class StoreQueue implements WorkQueue {
   }
 
   async close(): Promise<void> {
+    for (const halt of this.consumers) halt();
+    this.consumers.clear();
     this.wake.removeAllListeners();
   }
 }

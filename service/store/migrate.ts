@@ -17,7 +17,12 @@ class StaticProvider implements MigrationProvider {
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: new StaticProvider() });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  // On SQLite the migrator takes no lock: a process that lost the race sees "already exists"
+  // and, once the winner has committed, finds nothing left to do.
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    if (attempt >= 5) throw error instanceof Error ? error : new Error(String(error));
+    await new Promise((r) => setTimeout(r, 100 * attempt));
+  }
 }
