@@ -49,8 +49,8 @@ export interface ServerFilter {
   name?: string;
   status?: ServerStatus;
   /**
-   * Exact metadata matches, applied HERE to what Nova returns: Nova silently drops a
-   * metadata filter from non-admins and lists everything. Combine with `name` to keep the
+   * Exact metadata matches, applied HERE to what Nova returns: Nova has no metadata filter
+   * (dropped silently for members, a 400 for admins). Combine with `name` to keep the
    * listing small.
    */
   metadata?: Record<string, string>;

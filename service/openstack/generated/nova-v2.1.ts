@@ -46,10 +46,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description Non-admins may filter only by reservation_id, name, status, image, flavor, ip,
-         *     ip6, changes-since, changes-before, tags/not-tags and locked: any other filter
-         *     (e.g. `metadata`) is silently dropped, so the list is NOT filtered. Admins may
-         *     also use `all_tenants`, `project_id` and more; `all_tenants` is a 403 for others.
+         * @description There is no server-side metadata filter. Non-admins may filter only by
+         *     reservation_id, name, status, image, flavor, ip, ip6, changes-since, changes-before,
+         *     tags/not-tags and locked: anything else (e.g. `metadata`) is silently dropped, so
+         *     the list is NOT filtered. For admins `metadata` is a 400 ("Invalid filter field:
+         *     metadata."), checked against Nova 26 (Zed). Admins may use `all_tenants` and
+         *     `project_id`; `all_tenants` is a 403 for others. Filter by a name prefix, then by
+         *     metadata in the client.
          */
         get: operations["listServersDetail"];
         put?: never;
