@@ -52,7 +52,36 @@ export interface Config {
     /** Processes/threads one execution may have. Default 64. */
     pidsMax: number;
   };
+  /** The cloud the service runs in: used by the `openstack` provider and Keystone auth. Null when not configured. */
+  openstack: OpenStackConfig | null;
   logLevel: string;
+}
+
+export interface OpenStackConfig {
+  /** Keystone v3 URL, e.g. http://keystone:5000/v3 (FNSTACK_OS_AUTH_URL / os_auth_url). */
+  authUrl: string;
+  /** The service's own credentials: a password user or an application credential. */
+  credentials:
+    | { type: 'password'; username: string; password: string; projectName: string; userDomainName: string; projectDomainName: string }
+    | { type: 'application_credential'; id: string; secret: string };
+  /** Default RegionOne. */
+  region: string;
+  /** Endpoint interface to use from the catalog. Default public. */
+  interface: 'public' | 'internal' | 'admin';
+  /** `none` (default), `auto`, or a network UUID for the function servers. */
+  network: string;
+  /** Flavor names the provider may choose from; empty = every public flavor. */
+  flavorAllowList: string[];
+  /** Glance image property naming the runtime an image provides. Default fnstack_runtime. */
+  imageProperty: string;
+  /** Pre-booted, unassigned servers kept per (flavor, image). Default 0. */
+  poolSize: number;
+  /** Deadline for a server to become ACTIVE, s. Default 300. */
+  provisionTimeoutS: number;
+  /** How often the reaper looks for orphaned servers, s. Default 60. */
+  reaperIntervalS: number;
+  /** Prefix of the names of the servers the service creates. Default fnstack-. */
+  serverNamePrefix: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -111,14 +140,53 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       maxTimeoutS: int('max_timeout_s', pick('FNSTACK_MAX_TIMEOUT_S', 'max_timeout_s'), 900, 1),
       pidsMax: int('pids_max', pick('FNSTACK_PIDS_MAX', 'pids_max'), 64, 8),
     },
+    openstack: openstackConfig(pick),
     logLevel: pick('FNSTACK_LOG_LEVEL', 'log_level') ?? 'info',
   };
+  if (provider === 'openstack' && !config.openstack) throw new ConfigError('os_auth_url', 'the openstack provider needs FNSTACK_OS_AUTH_URL and credentials');
+  if (authMode === 'keystone' && !config.openstack) throw new ConfigError('os_auth_url', 'keystone auth needs FNSTACK_OS_AUTH_URL and the service credentials');
   return deepFreeze(config);
 }
 
 /** The base URL the service is reachable at, once the port is known. */
 export function publicUrlOf(config: Config, boundPort: number): string {
   return config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${boundPort}`;
+}
+
+function openstackConfig(pick: (envKey: string, fileKey: string) => string | undefined): OpenStackConfig | null {
+  const authUrl = pick('FNSTACK_OS_AUTH_URL', 'os_auth_url');
+  if (!authUrl) return null;
+  const appId = pick('FNSTACK_OS_APPLICATION_CREDENTIAL_ID', 'os_application_credential_id');
+  const need = (envKey: string, fileKey: string) => {
+    const v = pick(envKey, fileKey);
+    if (!v) throw new ConfigError(fileKey, `is required when os_auth_url is set (${envKey})`);
+    return v;
+  };
+  const credentials: OpenStackConfig['credentials'] = appId
+    ? { type: 'application_credential', id: appId, secret: need('FNSTACK_OS_APPLICATION_CREDENTIAL_SECRET', 'os_application_credential_secret') }
+    : {
+        type: 'password',
+        username: need('FNSTACK_OS_USERNAME', 'os_username'),
+        password: need('FNSTACK_OS_PASSWORD', 'os_password'),
+        projectName: need('FNSTACK_OS_PROJECT_NAME', 'os_project_name'),
+        userDomainName: pick('FNSTACK_OS_USER_DOMAIN_NAME', 'os_user_domain_name') ?? 'Default',
+        projectDomainName: pick('FNSTACK_OS_PROJECT_DOMAIN_NAME', 'os_project_domain_name') ?? 'Default',
+      };
+  const iface = pick('FNSTACK_OS_INTERFACE', 'os_interface') ?? 'public';
+  if (iface !== 'public' && iface !== 'internal' && iface !== 'admin') throw new ConfigError('os_interface', `must be public, internal or admin, not '${iface}'`);
+  return {
+    authUrl,
+    credentials,
+    region: pick('FNSTACK_OS_REGION', 'os_region') ?? 'RegionOne',
+    interface: iface,
+    network: pick('FNSTACK_OS_NETWORK', 'os_network') ?? 'none',
+    flavorAllowList: (pick('FNSTACK_OS_FLAVORS', 'os_flavors') ?? '').split(',').map((f) => f.trim()).filter(Boolean),
+    imageProperty: pick('FNSTACK_OS_IMAGE_PROPERTY', 'os_image_property') ?? 'fnstack_runtime',
+    poolSize: int('os_pool_size', pick('FNSTACK_OS_POOL_SIZE', 'os_pool_size'), 0, 0, 100),
+    provisionTimeoutS: int('os_provision_timeout_s', pick('FNSTACK_OS_PROVISION_TIMEOUT_S', 'os_provision_timeout_s'), 300, 1, 3600),
+    reaperIntervalS: int('os_reaper_interval_s', pick('FNSTACK_OS_REAPER_INTERVAL_S', 'os_reaper_interval_s'), 60, 1, 86400),
+    serverNamePrefix: pick('FNSTACK_OS_SERVER_NAME_PREFIX', 'os_server_name_prefix') ?? 'fnstack-',
+  };
 }
 
 function readConfigFile(path: string, required: boolean): Record<string, unknown> {
