@@ -1,0 +1,93 @@
+/**
+ * The entry run inside the sandbox: `node dist/service/runner/executor.js`, with the
+ * assignment arriving as one `{type:'assignment'}` line on fd 3. It loads the handler,
+ * calls `handler(event, context)`, reports exactly one `result` or `failure` on fd 3 and
+ * exits. Node builtins only: this file ships into Nova servers with the rest of runner/.
+ *
+ * Exit codes: 0 after a report; 70 when the assignment could not be read (nothing of
+ * the function has run then, so the supervisor calls it a runner error).
+ */
+import { openChannel } from './fd-channel.js';
+import { describe, loadHandler } from './load-handler.js';
+import { toJson } from './to-json.js';
+import type { Assignment, FailureInfo, FailureKind, RunnerMessage } from './protocol.js';
+
+/** What a handler receives as its second argument. */
+export interface HandlerContext {
+  functionName: string;
+  functionVersion: number;
+  executionId: string;
+  memoryLimitMb: number;
+  /** Epoch ms after which the run is killed. */
+  deadline: number;
+  getRemainingTimeMs(): number;
+}
+
+const exit: (code?: number) => never = process.exit.bind(process);
+const channel = openChannel(3);
+// A handler whose promise never settles must run into the deadline, not end the process.
+const keepAlive = setInterval(() => undefined, 1 << 30);
+
+let assignment: Assignment;
+try {
+  const message = await channel.receive();
+  if (message?.type !== 'assignment') throw new Error(`expected an assignment, got ${JSON.stringify(message).slice(0, 200)}`);
+  assignment = message.assignment;
+} catch (err) {
+  process.stderr.write(`[fnstack runner] ${describe(err)}\n`);
+  exit(70);
+}
+await channel.send({ type: 'started', pid: process.pid, nodeVersion: process.version });
+
+let handlerStart = Date.now();
+let reported = false;
+async function report(message: RunnerMessage): Promise<never> {
+  if (!reported) {
+    reported = true;
+    clearInterval(keepAlive);
+    await channel.send(message).catch(() => undefined);
+  }
+  return exit(0);
+}
+function stats() {
+  return { peakRssBytes: process.resourceUsage().maxRSS * 1024, durationMs: Date.now() - handlerStart };
+}
+function fail(kind: FailureKind, err: unknown, message = describe(err)): Promise<never> {
+  const failure: FailureInfo = { kind, message };
+  if (err instanceof Error && err.stack) failure.stack = err.stack;
+  return report({ type: 'failure', failure, ...stats() });
+}
+
+// Errors thrown from timers or floating promises while the handler runs are the handler's.
+process.on('uncaughtException', (err) => void fail('handler_error', err));
+process.on('unhandledRejection', (err) => void fail('handler_error', err));
+
+const codeDir = assignment.code.dir ?? process.cwd();
+try {
+  process.chdir(codeDir);
+} catch (err) {
+  await fail('runner_error', err, `cannot enter the code directory: ${describe(err)}`);
+}
+const loaded = await loadHandler(codeDir, assignment.handler);
+if (!loaded.ok) await report({ type: 'failure', failure: loaded.failure, ...stats() });
+else {
+  const { context: c, executionId } = assignment;
+  const context: HandlerContext = {
+    functionName: c.functionName,
+    functionVersion: c.functionVersion,
+    executionId,
+    memoryLimitMb: c.memoryMb,
+    deadline: c.deadline,
+    getRemainingTimeMs: () => Math.max(0, c.deadline - Date.now()),
+  };
+  handlerStart = Date.now();
+  let value: unknown;
+  try {
+    value = await loaded.handler(assignment.event, context);
+  } catch (err) {
+    await fail('handler_error', err);
+  }
+  const json = toJson(value);
+  if (!json.ok) await report({ type: 'failure', failure: { kind: 'result_not_serializable', message: json.message }, ...stats() });
+  else await report({ type: 'result', value: JSON.parse(json.json) as unknown, ...stats() });
+}
