@@ -1,0 +1,189 @@
+/**
+ * Runs one executor to a final RunOutcome. The caller supplies the command (a sandbox
+ * prefix + node + executor for the local provider, plain node inside a VM), and the
+ * supervisor feeds the assignment on fd 3, captures stdout+stderr in arrival order up to
+ * the assignment's cap, enforces the deadline by killing the whole process tree, and
+ * classifies how the run ended. Node builtins only: it ships into VMs with the executor.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Readable, Writable } from 'node:stream';
+import { classifyRun, type Observation } from './classify-run.js';
+import { OutputCapture } from './output-capture.js';
+import type { Assignment, FailureInfo, RunOutcome, RunnerMessage } from './protocol.js';
+
+/** Absolute path of the compiled executor entry, next to this file. */
+export const EXECUTOR_PATH = join(dirname(fileURLToPath(import.meta.url)), 'executor.js');
+/** The directory the executor and its modules live in (the sandbox must let it be read). */
+export const RUNNER_DIR = dirname(EXECUTOR_PATH);
+
+export interface SandboxHooks {
+  /**
+   * Kills every process the run may have left, beyond the process group the supervisor
+   * kills itself (a cgroup, a uid). Called on timeout, on abort and after the main process
+   * exited (so that grandchildren holding the output pipes cannot keep the run open).
+   */
+  killAll?(): Promise<void>;
+  /** What the sandbox saw: an OOM kill, and the peak memory of the whole run. */
+  inspect?(): Promise<{ outOfMemory: boolean; peakMemoryBytes?: number }>;
+}
+
+export interface LaunchSpec {
+  /** Full argv: e.g. `[...sandboxPrefix, node, ...nodeFlags, EXECUTOR_PATH]`. */
+  argv: string[];
+  cwd: string;
+  /** The complete environment of the process (nothing is inherited). */
+  env: Record<string, string>;
+  hooks?: SandboxHooks;
+}
+
+export interface SuperviseOptions {
+  /** Largest message the executor may send (its result), bytes. Default 32 MiB. */
+  maxMessageBytes?: number;
+  /** How long to wait for the output pipes to drain after the process ended, ms. Default 1000. */
+  drainMs?: number;
+}
+
+export function supervise(assignment: Assignment, spec: LaunchSpec, signal?: AbortSignal, options: SuperviseOptions = {}): Promise<RunOutcome> {
+  return new Run(assignment, spec, options).start(signal);
+}
+
+class Run {
+  private readonly capture: OutputCapture;
+  private readonly startedAt = Date.now();
+  private child: ChildProcess | null = null;
+  private report: Observation['report'] = null;
+  private started = false;
+  private protocolError: FailureInfo | null = null;
+  private spawnError: string | null = null;
+  private timedOut = false;
+  private aborted: string | null = null;
+  private killing: Promise<void> | null = null;
+
+  constructor(
+    private readonly assignment: Assignment,
+    private readonly spec: LaunchSpec,
+    private readonly options: SuperviseOptions,
+  ) {
+    this.capture = new OutputCapture(assignment.logLimitBytes);
+  }
+
+  async start(signal?: AbortSignal): Promise<RunOutcome> {
+    const [cmd, ...args] = this.spec.argv;
+    if (!cmd) throw new TypeError('supervise: empty argv');
+    const child = spawn(cmd, args, { cwd: this.spec.cwd, env: this.spec.env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], detached: true });
+    this.child = child;
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+      child.once('error', (err) => {
+        this.spawnError ??= err.message;
+        resolve({ code: null, signal: null });
+      });
+      child.once('exit', (code, sig) => resolve({ code, signal: sig }));
+    });
+    const streams = [child.stdout, child.stderr, child.stdio[3]].filter((s): s is Readable => s !== null && s !== undefined);
+    const closed = Promise.all(streams.map((s) => new Promise<void>((r) => s.once('close', () => r()))));
+    child.stdout?.on('data', (c: Buffer) => this.capture.push(c));
+    child.stderr?.on('data', (c: Buffer) => this.capture.push(c));
+    this.listen(child.stdio[3] as (Readable & Writable) | null);
+
+    const onAbort = () => {
+      this.aborted = signal?.reason instanceof Error ? signal.reason.message : String(signal?.reason ?? '');
+      void this.kill();
+    };
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    const wait = Math.min(Math.max(0, this.assignment.context.deadline - Date.now()), 2 ** 31 - 1);
+    const timer = setTimeout(() => {
+      if (!this.report) this.timedOut = true;
+      void this.kill();
+    }, wait);
+
+    const exit = await exited;
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    await this.kill(); // leftovers of a finished run must not hold the pipes open
+    await Promise.race([closed, delay(this.options.drainMs ?? 1000)]);
+    for (const s of streams) s.destroy();
+    const seen = (await this.spec.hooks?.inspect?.().catch(() => undefined)) ?? { outOfMemory: false };
+
+    return classifyRun({
+      report: this.report,
+      started: this.started,
+      exitCode: exit.code,
+      signal: exit.signal,
+      spawnError: this.spawnError,
+      protocolError: this.protocolError,
+      timedOut: this.timedOut,
+      aborted: this.aborted,
+      outOfMemory: seen.outOfMemory || this.capture.sawHeapOutOfMemory,
+      timeoutS: this.assignment.context.timeoutS,
+      memoryMb: this.assignment.context.memoryMb,
+      logs: this.capture.text(),
+      logsTruncated: this.capture.truncated,
+      peakMemoryBytes: seen.peakMemoryBytes,
+      startedAt: this.startedAt,
+      finishedAt: Date.now(),
+    });
+  }
+
+  /** Sends the assignment and reads newline-delimited RunnerMessages back. */
+  private listen(channel: (Readable & Writable) | null): void {
+    if (!channel) return;
+    channel.on('error', () => undefined); // EPIPE when the process dies first
+    channel.write(JSON.stringify({ type: 'assignment', assignment: this.assignment }) + '\n');
+    const max = this.options.maxMessageBytes ?? 32 * 1024 * 1024;
+    let pending: Buffer[] = [];
+    let size = 0;
+    channel.on('data', (chunk: Buffer) => {
+      if (this.protocolError) return;
+      let rest = chunk;
+      for (let nl = rest.indexOf(10); nl >= 0; nl = rest.indexOf(10)) {
+        pending.push(rest.subarray(0, nl));
+        this.onLine(Buffer.concat(pending).toString('utf8'));
+        pending = [];
+        size = 0;
+        rest = rest.subarray(nl + 1);
+      }
+      size += rest.length;
+      if (size <= max) pending.push(rest);
+      else if (!this.report) {
+        this.protocolError = { kind: 'result_not_serializable', message: `the result is larger than the limit of ${max} bytes` };
+        pending = [];
+        void this.kill();
+      }
+    });
+  }
+
+  private onLine(line: string): void {
+    let msg: RunnerMessage;
+    try {
+      msg = JSON.parse(line) as RunnerMessage;
+    } catch {
+      return; // not the executor's: function code may write to fd 3 too
+    }
+    if (msg.type === 'started') this.started = true;
+    else if ((msg.type === 'result' || msg.type === 'failure') && !this.report) this.report = msg;
+  }
+
+  private kill(): Promise<void> {
+    this.killing ??= (async () => {
+      const pid = this.child?.pid;
+      if (pid !== undefined) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // the group is already gone
+        }
+      }
+      await this.spec.hooks?.killAll?.().catch(() => undefined);
+    })().finally(() => {
+      this.killing = null;
+    });
+    return this.killing;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
