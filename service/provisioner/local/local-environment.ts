@@ -1,0 +1,119 @@
+/**
+ * One acquired local sandbox: its working directory, uid, cgroups and mount view. `run`
+ * links the code in and runs the executor once; `dispose` (called by the provider's
+ * release) kills whatever is left and removes everything.
+ */
+import type { Environment, Placement } from '../provider.js';
+import type { Assignment, RunOutcome } from '../../runner/protocol.js';
+import { EXECUTOR_PATH, RUNNER_DIR, supervise, type SandboxHooks } from '../../runner/supervisor.js';
+import type { ExecutionCgroup } from './cgroups.js';
+import type { Host } from './host-probe.js';
+import type { ResolvedOptions } from './local-options.js';
+import type { MountView } from './mount-view.js';
+import { launchArgv, sandboxEnv, type LaunchPlan } from './launch-command.js';
+import { killUid } from './uid-reaper.js';
+import { populateCode, removeWorkdir, type Workdir } from './workdir.js';
+import { rm } from 'node:fs/promises';
+
+export interface SandboxParts {
+  workdir: Workdir;
+  uid: number | null;
+  cgroup: ExecutionCgroup | null;
+  view: MountView | null;
+  network: boolean;
+  memoryMb: number;
+  memoryLimitBytes: number;
+  runtimeOverheadMb: number;
+}
+
+export class LocalEnvironment implements Environment {
+  private ran = false;
+  private disposed: Promise<boolean> | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly placement: Placement,
+    readonly parts: SandboxParts,
+    private readonly options: ResolvedOptions,
+    private readonly host: Host,
+  ) {}
+
+  async run(assignment: Assignment, signal?: AbortSignal): Promise<RunOutcome> {
+    const startedAt = Date.now();
+    const refuse = (message: string): RunOutcome => ({
+      status: 'failed',
+      failure: { kind: 'runner_error', message },
+      logs: '',
+      logsTruncated: false,
+      startedAt,
+      finishedAt: Date.now(),
+    });
+    if (this.ran || this.disposed) return refuse('this environment has already been used');
+    this.ran = true;
+    const { workdir } = this.parts;
+    if (!assignment.code.dir) return refuse('the local provider needs the code as a directory (assignment.code.dir)');
+    try {
+      await populateCode(assignment.code.dir, workdir.codeDir);
+    } catch (err) {
+      return refuse(`cannot place the code in the sandbox: ${(err as Error).message}`);
+    }
+    const local: Assignment = {
+      ...assignment,
+      code: { ...assignment.code, dir: workdir.codeDir },
+      logLimitBytes: Math.min(assignment.logLimitBytes, this.options.logLimitBytes),
+    };
+    const argv = launchArgv(this.plan());
+    const env = sandboxEnv(assignment.env, workdir);
+    return supervise(local, { argv, cwd: workdir.codeDir, env, hooks: this.hooks() }, signal, { maxMessageBytes: this.options.maxResultBytes });
+  }
+
+  /** Kills everything left and removes the sandbox; true when nothing survived (the uid may be reused). */
+  dispose(): Promise<boolean> {
+    this.disposed ??= (async () => {
+      let clean = true;
+      if (this.parts.cgroup) await this.parts.cgroup.remove().catch(() => (clean = false));
+      if (this.parts.uid !== null && !this.parts.cgroup) clean = await killUid(this.options.tools.setpriv, this.parts.uid);
+      if (this.parts.view) await rm(this.parts.view.dir, { recursive: true, force: true });
+      await removeWorkdir(this.parts.workdir.root);
+      return clean;
+    })();
+    return this.disposed;
+  }
+
+  private plan(): LaunchPlan {
+    const o = this.options;
+    const { cgroup, uid, view, network, memoryMb, runtimeOverheadMb } = this.parts;
+    const cg = this.host.cgroups;
+    const memoryCgroup = cgroup !== null && cg?.memory === true;
+    const pidsCgroup = cgroup !== null && cg?.pids === true;
+    return {
+      tools: o.tools,
+      nodeBinary: o.nodeBinary,
+      executorPath: EXECUTOR_PATH,
+      runnerDir: RUNNER_DIR,
+      workdir: this.parts.workdir,
+      user: uid === null ? null : { uid, gid: uid },
+      fstab: view?.fstab ?? null,
+      privateDirs: view?.privateDirs ?? [],
+      network: network ? 'host' : (this.host.noNetwork ?? 'host'),
+      cgroupProcs: cgroup?.procsFiles ?? [],
+      addressSpaceKb: memoryCgroup ? null : (memoryMb + runtimeOverheadMb + o.addressSpaceHeadroomMb) * 1024,
+      nproc: pidsCgroup || uid === null ? null : o.pidsMax,
+      maxOldSpaceMb: memoryMb,
+      permissionModel: o.permissionModel,
+      allowChildProcesses: o.allowChildProcesses,
+    };
+  }
+
+  private hooks(): SandboxHooks {
+    const { cgroup, uid } = this.parts;
+    const setpriv = this.options.tools.setpriv;
+    return {
+      killAll: async () => {
+        if (cgroup) await cgroup.kill();
+        else if (uid !== null) await killUid(setpriv, uid);
+      },
+      inspect: async () => (cgroup ? cgroup.stats() : { outOfMemory: false }),
+    };
+  }
+}

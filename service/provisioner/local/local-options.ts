@@ -1,0 +1,97 @@
+/** Configuration of the `local` provider: every field, its default, and the validation. */
+import type { CgroupMode } from './cgroups.js';
+
+export interface LocalProviderOptions {
+  /**
+   * Directory holding one fresh working directory per execution, `<sandboxRoot>/<executionId>`.
+   * Required; the service passes `<dataDir>/sandboxes`. Created 0700 if missing.
+   */
+  sandboxRoot: string;
+  /** Node binary that runs the executor. Default `process.execPath` (the service's own). */
+  nodeBinary?: string;
+  /**
+   * Run each execution as its own uid/gid (from `uidBase`), with a private mount namespace
+   * that shows it only its working directory. Needs root. Default: true when running as root.
+   */
+  isolateUsers?: boolean;
+  /** First uid (and gid) of the per-execution range. Default 200000. */
+  uidBase?: number;
+  /** Size of the uid range: the most executions this provider runs at once. Default 1000. */
+  uidCount?: number;
+  /**
+   * Directory of the lock files through which all service processes on this machine share
+   * the uid range (`<dir>/<uid>` holds the owner's pid). Default `/run/fnstack/uids`.
+   */
+  uidLockDir?: string;
+  /** Processes + threads one execution may have (cgroup pids.max, else RLIMIT_NPROC per uid). Default 64. */
+  pidsMax?: number;
+  /** Upper bound on captured stdout+stderr, bytes; the assignment's own cap applies below it. Default 1 MiB. */
+  logLimitBytes?: number;
+  /** Largest result a function may return, bytes of JSON. Default 32 MiB. */
+  maxResultBytes?: number;
+  /** `auto` (v2 when it delegates memory+pids, else v1, else none), `v1`, `v2` or `off`. Default `auto`. */
+  cgroup?: CgroupMode;
+  /** Name of the group, below this process's own cgroup, that holds the executions' groups. Default `fnstack`. */
+  cgroupParent?: string;
+  /** Node's permission model (`--experimental-permission`): fs access limited to the working directory. Default true. */
+  permissionModel?: boolean;
+  /**
+   * May functions start child processes (and load native addons)? Both leave Node's
+   * permission model, so by default they are allowed only when the OS layers (own uid,
+   * mount namespace, cgroups) contain them: default `isolateUsers`.
+   */
+  allowChildProcesses?: boolean;
+  /**
+   * Without a memory cgroup the limit falls back to `--max-old-space-size` plus an
+   * address-space rlimit of memory + runtime overhead + this headroom (MiB): Node reserves
+   * far more address space than it uses and does not even start below ~800 MiB. Default 1024.
+   * (WebAssembly needs ~10 GiB of address space and does not work under this fallback.)
+   */
+  addressSpaceHeadroomMb?: number;
+  /** Largest memory a function may declare here, MiB (checked by `check`). Default 4096. */
+  maxMemoryMb?: number;
+  /** Runtimes this provider can run. Default `nodejs<major of the service's Node>`. */
+  runtimes?: string[];
+  /** Paths of the helper programs. Defaults: /bin/sh and `unshare`, `setpriv`, `mount` from /usr/bin. */
+  tools?: Partial<Tools>;
+}
+
+export interface Tools {
+  sh: string;
+  unshare: string;
+  setpriv: string;
+  mount: string;
+}
+
+export type ResolvedOptions = Required<Omit<LocalProviderOptions, 'tools'>> & { tools: Tools };
+
+export function resolveOptions(o: LocalProviderOptions, isRoot: boolean): ResolvedOptions {
+  if (!o.sandboxRoot || !o.sandboxRoot.startsWith('/')) throw new TypeError('LocalProviderOptions.sandboxRoot must be an absolute path');
+  const isolateUsers = o.isolateUsers ?? isRoot;
+  if (isolateUsers && !isRoot) throw new TypeError('LocalProviderOptions.isolateUsers needs the service to run as root');
+  const r: ResolvedOptions = {
+    sandboxRoot: o.sandboxRoot.replace(/\/+$/, ''),
+    nodeBinary: o.nodeBinary ?? process.execPath,
+    isolateUsers,
+    uidBase: o.uidBase ?? 200_000,
+    uidCount: o.uidCount ?? 1000,
+    uidLockDir: o.uidLockDir ?? '/run/fnstack/uids',
+    pidsMax: o.pidsMax ?? 64,
+    logLimitBytes: o.logLimitBytes ?? 1024 * 1024,
+    maxResultBytes: o.maxResultBytes ?? 32 * 1024 * 1024,
+    cgroup: o.cgroup ?? 'auto',
+    cgroupParent: o.cgroupParent ?? 'fnstack',
+    permissionModel: o.permissionModel ?? true,
+    allowChildProcesses: o.allowChildProcesses ?? isolateUsers,
+    addressSpaceHeadroomMb: o.addressSpaceHeadroomMb ?? 1024,
+    maxMemoryMb: o.maxMemoryMb ?? 4096,
+    runtimes: o.runtimes ?? [`nodejs${process.versions.node.split('.')[0]}`],
+    tools: { sh: '/bin/sh', unshare: '/usr/bin/unshare', setpriv: '/usr/bin/setpriv', mount: '/usr/bin/mount', ...o.tools },
+  };
+  for (const key of ['uidBase', 'uidCount', 'pidsMax', 'logLimitBytes', 'maxResultBytes', 'addressSpaceHeadroomMb', 'maxMemoryMb'] as const) {
+    if (!Number.isInteger(r[key]) || r[key] < 1) throw new TypeError(`LocalProviderOptions.${key} must be a positive integer`);
+  }
+  if (!['auto', 'v1', 'v2', 'off'].includes(r.cgroup)) throw new TypeError(`LocalProviderOptions.cgroup must be auto, v1, v2 or off`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(r.cgroupParent)) throw new TypeError('LocalProviderOptions.cgroupParent must be a plain name');
+  return r;
+}

@@ -1,0 +1,147 @@
+/**
+ * The `local` provider: every execution runs in a sandboxed process on this machine.
+ * Isolation, in layers (each documented where it is built):
+ *
+ * 1. environment: exactly the function's variables + FNSTACK_* + PATH/HOME/TMPDIR/LANG (launch-command)
+ * 2. a fresh working directory per execution, code hard-linked from the read-only cache (workdir)
+ * 3. as root: an own uid/gid per execution, no_new_privs (uid-pool, launch-command), and a
+ *    private mount namespace showing only the working directory of the data dir (mount-view)
+ * 4. Node's permission model: reads limited to the working directory and the runner,
+ *    writes to its tmp/ (launch-command)
+ * 5. memory and pids limits: cgroups (cgroups), else rlimits
+ * 6. `network: false`: a new, empty network namespace
+ * 7. the deadline kills the whole cgroup (else the uid's processes, else the process group)
+ *
+ *   const provider = new LocalProvider({ sandboxRoot: join(config.dataDir, 'sandboxes'), pidsMax: config.limits.pidsMax });
+ */
+import { chmod, mkdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { ProvisioningError, type Environment, type Placement, type ProvisioningParams, type Provider } from '../provider.js';
+import { RUNNER_DIR } from '../../runner/supervisor.js';
+import type { ExecutionCgroup } from './cgroups.js';
+import { probeHost, type Host } from './host-probe.js';
+import { LocalEnvironment } from './local-environment.js';
+import { resolveOptions, type LocalProviderOptions, type ResolvedOptions } from './local-options.js';
+import { createMountView, type MountView } from './mount-view.js';
+import { UidPool } from './uid-pool.js';
+import { createWorkdir, removeWorkdir, type Workdir } from './workdir.js';
+
+export type { LocalProviderOptions } from './local-options.js';
+
+export class LocalProvider implements Provider {
+  readonly name = 'local';
+  readonly options: ResolvedOptions;
+  private readonly uids: UidPool | null;
+  private readonly live = new Map<string, LocalEnvironment>();
+  private hostProbe: Promise<Host> | null = null;
+  private closed = false;
+
+  constructor(options: LocalProviderOptions) {
+    this.options = resolveOptions(options, process.getuid?.() === 0);
+    const o = this.options;
+    this.uids = o.isolateUsers ? new UidPool(o.uidBase, o.uidCount, o.uidLockDir) : null;
+  }
+
+  /** The machine's capabilities, probed once (and the sandbox root created). */
+  host(): Promise<Host> {
+    this.hostProbe ??= (async () => {
+      await mkdir(this.options.sandboxRoot, { recursive: true, mode: 0o700 });
+      await chmod(this.options.sandboxRoot, 0o700);
+      return probeHost(this.options, RUNNER_DIR);
+    })();
+    return this.hostProbe;
+  }
+
+  async check(params: Omit<ProvisioningParams, 'executionId'>): Promise<Placement> {
+    const host = await this.available();
+    this.validate(params, host);
+    return this.placementOf(params, host, null, null);
+  }
+
+  async acquire(params: ProvisioningParams, signal?: AbortSignal): Promise<Environment> {
+    const host = await this.available();
+    this.validate(params, host);
+    signal?.throwIfAborted();
+    const uid = this.uids ? await this.uids.take() : null;
+    if (this.uids && uid === null) throw new ProvisioningError('quota_exceeded', `all ${this.options.uidCount} sandbox uids are in use`, true);
+    const name = dirNameOf(params.executionId);
+    let workdir: Workdir | null = null;
+    let cgroup: ExecutionCgroup | null = null;
+    let view: MountView | null = null;
+    try {
+      workdir = await createWorkdir(this.options.sandboxRoot, name, uid === null ? null : { uid, gid: uid });
+      const memoryLimitBytes = (params.memoryMb + params.runtimeOverheadMb) * 1024 * 1024;
+      cgroup = host.cgroups ? await host.cgroups.create(name, { memoryBytes: memoryLimitBytes, pidsMax: this.options.pidsMax }) : null;
+      if (uid !== null) view = await createMountView(this.options.sandboxRoot, workdir.root, workdir.tmpDir, join(this.options.sandboxRoot, '.views', name));
+      const parts = { workdir, uid, cgroup, view, network: params.network, memoryMb: params.memoryMb, memoryLimitBytes, runtimeOverheadMb: params.runtimeOverheadMb };
+      const env = new LocalEnvironment(`local-${name}`, this.placementOf(params, host, parts.workdir, cgroup, uid), parts, this.options, host);
+      this.live.set(env.id, env);
+      return env;
+    } catch (err) {
+      await cgroup?.remove().catch(() => undefined);
+      if (view) await removeWorkdir(view.dir).catch(() => undefined);
+      if (workdir) await removeWorkdir(workdir.root).catch(() => undefined);
+      if (uid !== null) await this.uids?.give(uid);
+      const exists = (err as NodeJS.ErrnoException).code === 'EEXIST';
+      throw new ProvisioningError(exists ? 'invalid_params' : 'boot_failed', `cannot prepare the sandbox: ${(err as Error).message}`, !exists);
+    }
+  }
+
+  async release(env: Environment): Promise<void> {
+    if (!(env instanceof LocalEnvironment)) throw new TypeError('not an environment of this provider');
+    const clean = await env.dispose();
+    if (this.live.get(env.id) === env) this.live.delete(env.id);
+    // A uid whose processes could not all be killed is never handed out again by this process.
+    if (clean && env.parts.uid !== null) await this.uids?.give(env.parts.uid);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.live.values()].map((env) => this.release(env)));
+  }
+
+  private async available(): Promise<Host> {
+    if (this.closed) throw new ProvisioningError('provider_unavailable', 'the local provider is closed', true);
+    try {
+      return await this.host();
+    } catch (err) {
+      throw new ProvisioningError('provider_unavailable', `the local sandbox cannot run here: ${(err as Error).message}`);
+    }
+  }
+
+  private validate(p: Omit<ProvisioningParams, 'executionId'>, host: Host): void {
+    const bad = (m: string) => new ProvisioningError('invalid_params', m);
+    if (!this.options.runtimes.includes(p.runtime)) throw bad(`runtime ${p.runtime} is not available here (${this.options.runtimes.join(', ')})`);
+    if (!(p.memoryMb >= 16 && p.memoryMb <= this.options.maxMemoryMb)) throw bad(`memory must be from 16 to ${this.options.maxMemoryMb} MB here`);
+    if (!(p.timeoutS > 0)) throw bad('the timeout must be positive');
+    if (!p.network && !host.noNetwork) {
+      throw new ProvisioningError('provider_unavailable', 'network: false needs network namespaces (root, or unprivileged user namespaces), which this machine does not offer');
+    }
+  }
+
+  private placementOf(p: Omit<ProvisioningParams, 'executionId'>, host: Host, workdir: Workdir | null, cgroup: ExecutionCgroup | null, uid: number | null = null): Placement {
+    const memoryCgroup = host.cgroups?.memory === true;
+    const pidsCgroup = host.cgroups?.pids === true;
+    return {
+      provider: 'local',
+      details: {
+        memoryLimitBytes: (p.memoryMb + p.runtimeOverheadMb) * 1024 * 1024,
+        memoryLimit: memoryCgroup ? `cgroup ${host.cgroups?.version}` : 'heap size + address-space rlimit',
+        pidsMax: this.options.pidsMax,
+        pidsLimit: pidsCgroup ? `cgroup ${host.cgroups?.version}` : this.options.isolateUsers ? 'RLIMIT_NPROC' : 'none',
+        network: p.network ? 'host' : 'none',
+        uid,
+        permissionModel: this.options.permissionModel,
+        childProcesses: this.options.allowChildProcesses,
+        ...(workdir ? { workdir: workdir.root } : {}),
+        ...(cgroup ? { cgroups: cgroup.dirs } : {}),
+      },
+    };
+  }
+}
+
+/** Execution ids become directory and cgroup names; anything unusual is hashed. */
+function dirNameOf(executionId: string): string {
+  return /^[A-Za-z0-9][A-Za-z0-9_-]{0,100}$/.test(executionId) ? executionId : createHash('sha256').update(executionId).digest('hex').slice(0, 32);
+}

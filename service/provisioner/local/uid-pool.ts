@@ -1,0 +1,79 @@
+/**
+ * Hands out one uid (and the gid of the same number) per live execution from a fixed
+ * range. Several service processes on one machine share the range: a uid is taken by
+ * creating `<lockDir>/<uid>` exclusively (holding the owner's pid), and a lock whose owner
+ * died is taken over. Allocation rotates through the range instead of reusing the lowest
+ * free id, so that a released id comes back as late as possible.
+ */
+import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export class UidPool {
+  private readonly mine = new Set<number>();
+  private next = 0;
+
+  constructor(
+    readonly base: number,
+    readonly count: number,
+    private readonly lockDir: string,
+  ) {
+    if (!Number.isInteger(base) || base < 1 || !Number.isInteger(count) || count < 1 || base + count > 2 ** 32 - 2) {
+      throw new RangeError(`invalid uid range ${base}+${count}`);
+    }
+  }
+
+  /** A free uid, or null when every id of the range is in use. */
+  async take(): Promise<number | null> {
+    await mkdir(this.lockDir, { recursive: true, mode: 0o700 });
+    for (let i = 0; i < this.count; i++) {
+      const slot = (this.next + i) % this.count;
+      const uid = this.base + slot;
+      if (this.mine.has(uid)) continue;
+      this.mine.add(uid);
+      if (await this.lock(uid)) {
+        this.next = (slot + 1) % this.count;
+        return uid;
+      }
+      this.mine.delete(uid);
+    }
+    return null;
+  }
+
+  /** Returns `uid` to the pool; only once nothing runs under it any more. */
+  async give(uid: number): Promise<void> {
+    if (!this.mine.delete(uid)) return;
+    await unlink(this.lockFile(uid)).catch(() => undefined);
+  }
+
+  get inUse(): number {
+    return this.mine.size;
+  }
+
+  private async lock(uid: number): Promise<boolean> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await writeFile(this.lockFile(uid), String(process.pid), { flag: 'wx', mode: 0o600 });
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const owner = Number(await readFile(this.lockFile(uid), 'utf8').catch(() => ''));
+      if (owner === process.pid || (owner > 0 && isAlive(owner))) return false;
+      await unlink(this.lockFile(uid)).catch(() => undefined);
+    }
+    return false;
+  }
+
+  private lockFile(uid: number): string {
+    return join(this.lockDir, String(uid));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

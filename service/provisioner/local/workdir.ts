@@ -1,0 +1,82 @@
+/**
+ * An execution's fresh working directory, `<sandboxRoot>/<executionId>/`:
+ *
+ *   package.json   `{}`: bounds Node's package scope, so nothing above decides the format
+ *   code/          the function's files, hard-linked from the read-only code cache
+ *                  (copied when linking fails), directories owned by the service
+ *   tmp/           the only writable place: HOME and TMPDIR
+ *
+ * With uid isolation the top directory and tmp/ belong to the execution's uid, mode 0700:
+ * no other execution can enter them, and the function cannot change its own code.
+ */
+import { chmod, chown, copyFile, link, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface Workdir {
+  root: string;
+  codeDir: string;
+  tmpDir: string;
+}
+
+export interface Owner {
+  uid: number;
+  gid: number;
+}
+
+export async function createWorkdir(sandboxRoot: string, name: string, owner: Owner | null): Promise<Workdir> {
+  const root = join(sandboxRoot, name);
+  const wd: Workdir = { root, codeDir: join(root, 'code'), tmpDir: join(root, 'tmp') };
+  await mkdir(root, { mode: 0o700 });
+  await Promise.all([mkdir(wd.codeDir, { mode: 0o755 }), mkdir(wd.tmpDir, { mode: 0o700 }), writeFile(join(root, 'package.json'), '{}\n', { mode: 0o444 })]);
+  if (owner) {
+    await chown(wd.tmpDir, owner.uid, owner.gid);
+    await chown(root, owner.uid, owner.gid);
+  }
+  return wd;
+}
+
+/** Links (or copies) every file of the code cache tree `from` into the empty `to`. */
+export async function populateCode(from: string, to: string): Promise<{ files: number; copied: number }> {
+  const counts = { files: 0, copied: 0 };
+  await linkTree(from, to, counts);
+  return counts;
+}
+
+async function linkTree(from: string, to: string, counts: { files: number; copied: number }): Promise<void> {
+  const entries = await readdir(from, { withFileTypes: true });
+  const subdirs: string[] = [];
+  const files: string[] = [];
+  for (const e of entries) {
+    if (e.isDirectory()) subdirs.push(e.name);
+    else if (e.isFile()) files.push(e.name);
+    // the cache holds no symlinks or devices: unpacking refuses them
+  }
+  await parallel(files, 32, async (f) => {
+    counts.files++;
+    try {
+      await link(join(from, f), join(to, f));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK') throw err;
+      await copyFile(join(from, f), join(to, f));
+      await chmod(join(to, f), 0o444);
+      counts.copied++;
+    }
+  });
+  for (const d of subdirs) {
+    await mkdir(join(to, d), { mode: 0o755 });
+    await linkTree(join(from, d), join(to, d), counts);
+  }
+}
+
+async function parallel<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  const worker = async () => {
+    while (i < items.length) await fn(items[i++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+}
+
+export async function removeWorkdir(root: string): Promise<void> {
+  await rm(root, { recursive: true, force: true, maxRetries: 3 });
+}
