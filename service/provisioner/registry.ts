@@ -10,6 +10,8 @@ export async function createProvider(config: Readonly<Config>): Promise<Provider
     return new LocalProvider({
       sandboxRoot: join(config.dataDir, 'sandboxes'),
       pidsMax: config.limits.pidsMax,
+      logLimitBytes: config.execution.logLimitBytes,
+      maxMemoryMb: config.limits.maxMemoryMb,
     });
   }
   throw new ConfigError('provider', `provider '${config.provider}' is not available in this build`);

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Starts what the test suite needs and is not running yet: MariaDB, RabbitMQ and the
+# OpenStack test cloud (test/cloud/setup.sh: installs Debian's packages the first time,
+# ~5 min; seconds when it already runs). FNSTACK_TEST_CLOUD=0 leaves the cloud out (its
+# tests then skip loudly, or fail under CI=true).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+log() { printf '%s [services] %s\n' "$(date +%H:%M:%S)" "$*"; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_port() {
+  local port=$1 what=$2 tries=${3:-60}
+  for _ in $(seq "$tries"); do port_open "$port" && return 0; sleep 1; done
+  log "ERROR: $what did not open port $port"; return 1
+}
+
+if port_open 3306; then
+  log "MariaDB answers on 3306"
+else
+  log "starting MariaDB"
+  command -v mariadbd >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q mariadb-server >/dev/null; }
+  mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+  wait_port 3306 MariaDB
+fi
+
+if port_open 5672; then
+  log "RabbitMQ answers on 5672"
+else
+  log "starting RabbitMQ"
+  command -v rabbitmq-server >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q rabbitmq-server >/dev/null; }
+  rabbitmq-server -detached
+  for _ in $(seq 60); do rabbitmqctl -q await_startup >/dev/null 2>&1 && break; sleep 1; done
+  wait_port 5672 RabbitMQ
+fi
+
+if [ "${FNSTACK_TEST_CLOUD:-1}" = "0" ]; then
+  log "FNSTACK_TEST_CLOUD=0: not starting the OpenStack test cloud"
+elif [ "$(id -u)" != "0" ]; then
+  log "not root: cannot set up the OpenStack test cloud (its tests will skip, or fail under CI=true)"
+else
+  log "OpenStack test cloud: test/cloud/setup.sh"
+  bash test/cloud/setup.sh
+fi
