@@ -45,9 +45,17 @@ async function report(message: RunnerMessage): Promise<never> {
   if (!reported) {
     reported = true;
     clearInterval(keepAlive);
+    // Writes to a pipe are asynchronous: exiting right away would drop the last logs.
+    await Promise.all([flush(process.stdout), flush(process.stderr)]);
     await channel.send(message).catch(() => undefined);
   }
   return exit(0);
+}
+function flush(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || stream.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.write('', () => resolve());
+  });
 }
 function stats() {
   return { peakRssBytes: process.resourceUsage().maxRSS * 1024, durationMs: Date.now() - handlerStart };
