@@ -15,6 +15,7 @@ import healthRoutes from './routes/health.js';
 import functionRoutes from './routes/functions.js';
 import invokeRoutes from './routes/invoke.js';
 import executionRoutes from './routes/executions.js';
+import eventRoutes from '../listener/events-route.js';
 import { VERSION } from '../version.js';
 
 export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<FastifyInstance> {
@@ -54,5 +55,6 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   await app.register(functionRoutes);
   await app.register(invokeRoutes);
   await app.register(executionRoutes);
+  await app.register(eventRoutes);
   return app;
 }

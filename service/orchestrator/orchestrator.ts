@@ -17,6 +17,7 @@ import { contextEnv, provisioningParams } from './provisioning-params.js';
 import { isFinal, type Execution, type FunctionVersion } from '../model.js';
 import type { Assignment, CloudEvent, RunOutcome } from '../runner/protocol.js';
 import type { Config } from '../config.js';
+import { noBindings, type EventRouter, type RouteTarget } from './event-router.js';
 
 export interface OrchestratorDeps {
   config: Readonly<Config>;
@@ -26,6 +27,8 @@ export interface OrchestratorDeps {
   codeCache: CodeCache;
   events: ExecutionEvents;
   logger: Logger;
+  /** Which functions an event runs (triggers); default: only events addressed to one function. */
+  router?: EventRouter;
 }
 
 export class Orchestrator {
@@ -67,13 +70,24 @@ export class Orchestrator {
     }
   }
 
-  /** Events for one named function (or, later, every function bound by a trigger) become executions. */
+  /**
+   * An event becomes one execution per function it is routed to (idempotent on the event id),
+   * each run in turn by this worker.
+   */
   private async routeEvent(msg: Extract<WorkMessage, { kind: 'event' }>): Promise<void> {
+    const router = this.deps.router ?? noBindings;
     const scope = this.deps.store.forProject(msg.projectId);
-    const targets = msg.functionName ? [msg.functionName] : [];
-    for (const name of targets) {
-      const fn = await scope.functions.get(name);
-      if (!fn) continue;
+    const targets: RouteTarget[] = msg.functionName ? [{ functionName: msg.functionName }] : await router.route(msg.projectId, msg.event);
+    const seen = new Set<string>();
+    const toRun: string[] = [];
+    for (const target of targets) {
+      if (seen.has(target.functionName)) continue;
+      seen.add(target.functionName);
+      const fn = await scope.functions.get(target.functionName);
+      if (!fn) {
+        await router.fired?.(msg.projectId, target, msg.event, `function ${target.functionName} does not exist`);
+        continue;
+      }
       const { execution, created } = await this.deps.store.ledger.createOnce({
         id: randomUUID(),
         projectId: msg.projectId,
@@ -83,8 +97,11 @@ export class Orchestrator {
         event: msg.event,
         limits: limitsOf(fn.spec),
       });
-      if (created || !isFinal(execution.status)) await this.runExecution(execution.id);
+      if (created) await router.fired?.(msg.projectId, target, msg.event);
+      if (!isFinal(execution.status)) toRun.push(execution.id);
     }
+    // Each execution gets its own work message, so that several workers share a fan-out.
+    for (const id of toRun) await this.deps.queue.publish({ kind: 'run', executionId: id, projectId: msg.projectId });
   }
 
   private async runExecution(executionId: string): Promise<void> {

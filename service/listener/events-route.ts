@@ -1,0 +1,46 @@
+/** POST /v1/events: the listener's HTTP ingress. 202 only once the event is durable on the work queue. */
+import type { FastifyInstance } from 'fastify';
+import { errorResponses } from '../api/schemas.js';
+import { fromBinary, validateEnvelope } from './cloudevents.js';
+import { invalid } from '../errors.js';
+
+const MAX_BATCH = 100;
+
+export default async function eventRoutes(app: FastifyInstance) {
+  const { queue } = app.fnstack;
+  for (const type of ['application/cloudevents+json', 'application/cloudevents-batch+json']) {
+    app.addContentTypeParser(type, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'ignore'));
+  }
+
+  app.post('/v1/events', {
+    schema: {
+      summary: 'Publish CloudEvents to the functions whose triggers match them',
+      description:
+        'Structured mode: Content-Type application/cloudevents+json with the envelope as the body (or application/cloudevents-batch+json with an array). Binary mode: ce-specversion, ce-id, ce-source, ce-type (+ ce-subject, ce-time) headers and the data as the body. Answers 202 once every event is durable on the work queue; a repeated id runs nothing twice.',
+      tags: ['events'],
+      response: {
+        202: { type: 'object', properties: { accepted: { type: 'array', items: { type: 'string' } } } },
+        ...errorResponses(400, 401, 403, 503),
+      },
+    },
+    handler: async (req, reply) => {
+      const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+      let events;
+      if (ct === 'application/cloudevents-batch+json') {
+        if (!Array.isArray(req.body)) throw invalid('body', 'a batch must be a JSON array of CloudEvents');
+        if (req.body.length === 0 || req.body.length > MAX_BATCH) throw invalid('body', `a batch holds 1 to ${MAX_BATCH} events`);
+        events = req.body.map((e, i) => validateEnvelope(e, `body[${i}]`));
+      } else if (ct === 'application/cloudevents+json') {
+        events = [validateEnvelope(req.body)];
+      } else {
+        if (!req.headers['ce-specversion']) {
+          throw invalid('headers', 'send Content-Type application/cloudevents+json (structured mode) or ce-specversion/ce-id/ce-source/ce-type headers (binary mode)');
+        }
+        events = [fromBinary(req.headers, req.body, req.headers['content-type'])];
+      }
+      const projectId = req.project().projectId;
+      for (const event of events) await queue.publish({ kind: 'event', projectId, event });
+      return reply.code(202).send({ accepted: events.map((e) => e.id) });
+    },
+  });
+}
