@@ -61,6 +61,8 @@ function stats() {
   return { peakRssBytes: process.resourceUsage().maxRSS * 1024, durationMs: Date.now() - handlerStart };
 }
 function fail(kind: FailureKind, err: unknown, message = describe(err)): Promise<never> {
+  // Under an address-space limit an ArrayBuffer allocation throws instead of killing the process.
+  if (err instanceof RangeError && /allocation failed/i.test(err.message)) kind = 'out_of_memory';
   const failure: FailureInfo = { kind, message };
   if (err instanceof Error && err.stack) failure.stack = err.stack;
   return report({ type: 'failure', failure, ...stats() });

@@ -6,11 +6,13 @@
 export type JsonResult = { ok: true; json: string } | { ok: false; message: string };
 
 export function toJson(value: unknown): JsonResult {
-  const problem = findProblem(value === undefined ? null : value, 'result', new Set(), '');
-  if (problem) return { ok: false, message: `the result is not JSON-serializable: ${problem}` };
+  const top = value === undefined ? null : value;
   try {
-    return { ok: true, json: JSON.stringify(value === undefined ? null : value) };
+    const problem = findProblem(top, 'result', new Set(), '');
+    if (problem) return { ok: false, message: `the result is not JSON-serializable: ${problem}` };
+    return { ok: true, json: JSON.stringify(top) };
   } catch (err) {
+    // a throwing toJSON or getter, or nesting too deep for the stack
     return { ok: false, message: `the result is not JSON-serializable: ${err instanceof Error ? err.message : String(err)}` };
   }
 }
