@@ -185,7 +185,7 @@ test('output written just before the handler returns is not lost', async (t) => 
       'index.js': `exports.handler = () => {
         const chunk = 'y'.repeat(1023) + '\\n';
         for (let i = 0; i < 512; i++) process.stdout.write(chunk);
-        console.error('the end');
+        console.log('the end');
         return 'done';
       };`,
     },
