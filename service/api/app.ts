@@ -15,7 +15,13 @@ import healthRoutes from './routes/health.js';
 import functionRoutes from './routes/functions.js';
 import invokeRoutes from './routes/invoke.js';
 import executionRoutes from './routes/executions.js';
+import accountRoutes from './routes/accounts.js';
+import projectRoutes from './routes/projects.js';
+import keyRoutes from './routes/keys.js';
+import quotaRoutes from './routes/quotas.js';
+import auditRoutes from './routes/audit.js';
 import eventRoutes from '../listener/events-route.js';
+import deadLetterRoutes from './routes/dead-letters.js';
 import { VERSION } from '../version.js';
 
 export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<FastifyInstance> {
@@ -30,6 +36,8 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
 
   await app.register(errors);
+  // Before any route, so that its route table sees every route (the /docs ones too).
+  await app.register(auth);
   await app.register(multipart, {
     attachFieldsToBody: true,
     limits: { fileSize: deps.config.code.maxBytes, files: 1, fields: 4, fieldSize: 1024 * 1024 },
@@ -49,12 +57,17 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(auth);
 
   await app.register(healthRoutes);
   await app.register(functionRoutes);
   await app.register(invokeRoutes);
   await app.register(executionRoutes);
+  await app.register(accountRoutes);
+  await app.register(projectRoutes);
+  await app.register(keyRoutes);
+  await app.register(quotaRoutes);
+  await app.register(auditRoutes);
   await app.register(eventRoutes);
+  await app.register(deadLetterRoutes);
   return app;
 }

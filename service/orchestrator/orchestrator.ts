@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import type { Delivery, Consumer, WorkQueue, WorkMessage } from '../queue/queue.js';
-import { backoffMs } from '../queue/queue.js';
+import { backoffMs, isWorkMessage } from '../queue/queue.js';
 import type { Provider, Environment } from '../provisioner/provider.js';
 import { ProvisioningError } from '../provisioner/provider.js';
 import type { CodeCache } from '../code/code-cache.js';
@@ -52,6 +52,11 @@ export class Orchestrator {
 
   private async handle(delivery: Delivery): Promise<void> {
     const msg = delivery.message;
+    if (!isWorkMessage(msg)) {
+      this.deps.logger.error({ msg }, 'poison work message: dead-lettered without retries');
+      await delivery.deadLetter(`not a work message: ${JSON.stringify(msg)?.slice(0, 200)}`);
+      return;
+    }
     try {
       if (msg.kind === 'run') await this.runExecution(msg.executionId);
       else await this.routeEvent(msg);
@@ -123,6 +128,10 @@ export class Orchestrator {
         if (!recorded) log.warn('outcome not recorded: the lease was lost to another worker');
         log.info({ status: outcome.status }, 'execution finished');
       }
+    } catch (err) {
+      // No outcome: hand the execution back so that the retried message (here or elsewhere) can claim it.
+      await store.ledger.unclaim(executionId, this.workerId).catch((e: unknown) => log.warn({ err: e }, 'unclaim failed; the lease will expire'));
+      throw err;
     } finally {
       clearInterval(heartbeat);
       this.aborts.delete(abort);

@@ -14,6 +14,19 @@ export type WorkMessage =
   /** An event to route to every function bound to it. */
   | { kind: 'event'; projectId: string; event: CloudEvent; functionName?: string };
 
+/** Whether a decoded payload is a work message at all (anything else is poison: dead-lettered at once). */
+export function isWorkMessage(m: unknown): m is WorkMessage {
+  if (!m || typeof m !== 'object') return false;
+  const w = m as Record<string, unknown>;
+  if (typeof w.projectId !== 'string') return false;
+  if (w.kind === 'run') return typeof w.executionId === 'string';
+  if (w.kind === 'event') {
+    const e = w.event as Record<string, unknown> | undefined;
+    return !!e && typeof e === 'object' && typeof e.id === 'string' && typeof e.type === 'string' && typeof e.source === 'string';
+  }
+  return false;
+}
+
 export interface Delivery {
   readonly message: WorkMessage;
   /** 1 for the first delivery. */

@@ -145,8 +145,14 @@ export class StoreQueue implements WorkQueue {
       renewals.delete(renew);
       await fn();
     };
+    let message: WorkMessage;
+    try {
+      message = JSON.parse(row.payload) as WorkMessage;
+    } catch {
+      message = { raw: row.payload } as unknown as WorkMessage; // poison: the consumer dead-letters it
+    }
     const delivery: Delivery = {
-      message: JSON.parse(row.payload) as WorkMessage,
+      message,
       attempt: row.attempts,
       ack: () => settle(() => this.db.deleteFrom('queue_messages').where('id', '=', row.id).execute()),
       retry: (delayMs, reason) =>
@@ -160,10 +166,9 @@ export class StoreQueue implements WorkQueue {
       deadLetter: (reason) =>
         settle(() =>
           this.db.transaction().execute(async (trx) => {
-            const msg = JSON.parse(row.payload) as WorkMessage;
             await trx
               .insertInto('dead_letters')
-              .values({ id: randomUUID(), project_id: msg.projectId ?? null, queue: this.queue, payload: row.payload, reason, attempts: row.attempts, created_at: Date.now() })
+              .values({ id: randomUUID(), project_id: typeof message.projectId === 'string' ? message.projectId : null, queue: this.queue, payload: row.payload, reason, attempts: row.attempts, created_at: Date.now() })
               .execute();
             await trx.deleteFrom('queue_messages').where('id', '=', row.id).execute();
           }),

@@ -42,5 +42,11 @@ export class DeadLetterStore {
 }
 
 function toDeadLetter(r: { id: string; queue: string; payload: string; reason: string; attempts: number; created_at: number }): DeadLetter {
-  return { id: r.id, queue: r.queue, payload: JSON.parse(r.payload) as unknown, reason: r.reason, attempts: r.attempts, createdAt: Number(r.created_at) };
+  let payload: unknown;
+  try {
+    payload = JSON.parse(r.payload);
+  } catch {
+    payload = { raw: r.payload };
+  }
+  return { id: r.id, queue: r.queue, payload, reason: r.reason, attempts: r.attempts, createdAt: Number(r.created_at) };
 }

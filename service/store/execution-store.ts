@@ -133,6 +133,17 @@ export class ExecutionLedger {
     return Number(r.numUpdatedRows) === 1;
   }
 
+  /** Gives the claim back (the work failed before an outcome and will be retried). */
+  async unclaim(id: string, workerId: string): Promise<void> {
+    await this.db
+      .updateTable('executions')
+      .set({ status: 'queued', worker_id: null, lease_until: null, provisioning_at: null, running_at: null, placement_json: null, updated_at: Date.now() })
+      .where('id', '=', id)
+      .where('worker_id', '=', workerId)
+      .where('status', 'in', ['provisioning', 'running'])
+      .execute();
+  }
+
   /** Extends the lease; false means this worker lost the execution (it must stop recording). */
   async heartbeat(id: string, workerId: string, leaseMs: number): Promise<boolean> {
     const now = Date.now();
@@ -198,6 +209,18 @@ export class ExecutionLedger {
       )
       .limit(limit)
       .execute();
+  }
+
+  /** Puts a failed execution back to queued (retry of a dead letter); false if it is not failed. */
+  async reopen(id: string): Promise<boolean> {
+    const now = Date.now();
+    const r = await this.db
+      .updateTable('executions')
+      .set({ status: 'queued', error_json: null, result_json: null, finished_at: null, provisioning_at: null, running_at: null, worker_id: null, lease_until: null, queued_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'failed')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   /** Marks a queued execution as touched so the stall sweeper does not republish it again at once. */

@@ -4,9 +4,15 @@
  */
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/2026-11-26-0001-initial.js';
+import * as runnerSessions from './migrations/2026-11-26-0100-runner-sessions.js';
+import * as accountsAudit from './migrations/2026-11-26-0200-accounts-audit.js';
+import * as triggers from './migrations/2026-11-26-0300-triggers.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0001-initial': initial,
+  '2026-11-26-0100-runner-sessions': runnerSessions,
+  '2026-11-26-0200-accounts-audit': accountsAudit,
+  '2026-11-26-0300-triggers': triggers,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -7,15 +7,22 @@ import type { Database } from './schema.js';
 import { openStore, type Dialect } from './connect.js';
 import { FunctionStore } from './function-store.js';
 import { ExecutionLedger, ExecutionStore } from './execution-store.js';
-import { AccountStore } from './account-store.js';
+import { AccountStore, ProjectAccounts } from './account-store.js';
+import { QuotaStore } from './quota-store.js';
+import { AuditStore } from './audit-store.js';
 import { CodeStore } from './code-store.js';
 import { DeadLetterStore } from './dead-letter-store.js';
+import { TriggerStore } from './trigger-store.js';
 
 export interface ProjectStore {
   readonly projectId: string;
   readonly functions: FunctionStore;
   readonly executions: ExecutionStore;
   readonly deadLetters: DeadLetterStore;
+  readonly accounts: ProjectAccounts;
+  readonly quotas: QuotaStore;
+  readonly audit: AuditStore;
+  readonly triggers: TriggerStore;
 }
 
 export class Store {
@@ -44,6 +51,10 @@ export class Store {
       functions: new FunctionStore(this.db, projectId),
       executions: new ExecutionStore(this.db, projectId),
       deadLetters: new DeadLetterStore(this.db, projectId),
+      accounts: new ProjectAccounts(this.db, projectId),
+      quotas: new QuotaStore(this.db, projectId),
+      audit: new AuditStore(this.db, projectId),
+      triggers: new TriggerStore(this.db, projectId),
     };
   }
 

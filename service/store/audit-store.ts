@@ -1,0 +1,132 @@
+/**
+ * The audit trail: who created, changed or deleted what, and when. Rows are only ever
+ * added. Reads are per project (the project's admins read them through GET /v1/audit).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import type { Page } from './function-store.js';
+import { invalid } from '../errors.js';
+
+export interface AuditEventsTable {
+  id: string;
+  project_id: string;
+  at: number;
+  actor_kind: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  actor_project_id: string | null;
+  key_id: string | null;
+  action: string;
+  resource_type: string;
+  resource_id: string | null;
+  request_id: string | null;
+  details_json: string | null;
+}
+
+export interface AuditActor {
+  kind: 'account' | 'keystone_user' | 'system';
+  id: string | null;
+  name: string | null;
+  projectId: string | null;
+  keyId: string | null;
+}
+
+export interface AuditEntry {
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  actor: AuditActor;
+  requestId?: string | null;
+  details?: Record<string, unknown> | null;
+}
+
+export interface AuditEvent extends Required<AuditEntry> {
+  id: string;
+  projectId: string;
+  at: number;
+}
+
+export interface AuditFilter {
+  resourceType?: string;
+  resourceId?: string;
+  action?: string;
+}
+
+type AuditDb = Kysely<Database & { audit_events: AuditEventsTable }>;
+
+/** One project's audit trail: every query carries the project id. */
+export class AuditStore {
+  private readonly db: AuditDb;
+
+  constructor(
+    db: Kysely<Database>,
+    private readonly projectId: string,
+  ) {
+    this.db = db.withTables<{ audit_events: AuditEventsTable }>();
+  }
+
+  async record(entry: AuditEntry, at = Date.now()): Promise<string> {
+    const id = randomUUID();
+    await this.db
+      .insertInto('audit_events')
+      .values({
+        id,
+        project_id: this.projectId,
+        at,
+        actor_kind: entry.actor.kind,
+        actor_id: entry.actor.id,
+        actor_name: entry.actor.name,
+        actor_project_id: entry.actor.projectId,
+        key_id: entry.actor.keyId,
+        action: entry.action,
+        resource_type: entry.resourceType,
+        resource_id: entry.resourceId,
+        request_id: entry.requestId ?? null,
+        details_json: entry.details ? JSON.stringify(entry.details) : null,
+      })
+      .execute();
+    return id;
+  }
+
+  /** Newest first. */
+  async list(filter: AuditFilter, limit: number, cursor: string | null): Promise<Page<AuditEvent>> {
+    let q = this.db.selectFrom('audit_events').selectAll().where('project_id', '=', this.projectId);
+    if (filter.resourceType) q = q.where('resource_type', '=', filter.resourceType);
+    if (filter.resourceId) q = q.where('resource_id', '=', filter.resourceId);
+    if (filter.action) q = q.where('action', '=', filter.action);
+    if (cursor) {
+      const c = decodeCursor(cursor);
+      q = q.where((eb) => eb.or([eb('at', '<', c.t), eb.and([eb('at', '=', c.t), eb('id', '<', c.id)])]));
+    }
+    const rows = await q.orderBy('at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const items = rows.slice(0, limit).map(toEvent);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.at, last.id) : null };
+  }
+}
+
+function toEvent(r: AuditEventsTable): AuditEvent {
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    at: Number(r.at),
+    action: r.action,
+    resourceType: r.resource_type,
+    resourceId: r.resource_id,
+    requestId: r.request_id,
+    actor: { kind: r.actor_kind as AuditActor['kind'], id: r.actor_id, name: r.actor_name, projectId: r.actor_project_id, keyId: r.key_id },
+    details: r.details_json ? (JSON.parse(r.details_json) as Record<string, unknown>) : null,
+  };
+}
+
+function encodeCursor(t: number, id: string): string {
+  return Buffer.from(`${t}:${id}`).toString('base64url');
+}
+
+function decodeCursor(c: string): { t: number; id: string } {
+  const [t, id] = Buffer.from(c, 'base64url').toString().split(':');
+  const n = Number(t);
+  if (!Number.isFinite(n) || !id) throw invalid('cursor', 'cursor is not one this API returned');
+  return { t: n, id };
+}

@@ -1,0 +1,161 @@
+/**
+ * Per-project quota overrides and the usage the quotas are measured against. The defaults
+ * live in the configuration (`config.quotas`); a row here overrides some of them for one
+ * project (a null column keeps the default).
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import type { QuotaLimits } from '../config.js';
+
+export interface ProjectQuotasTable {
+  project_id: string;
+  functions: number | null;
+  code_bytes: number | null;
+  concurrent_executions: number | null;
+  executions_per_minute: number | null;
+  memory_mb: number | null;
+  updated_at: number;
+}
+
+export type QuotaName = keyof QuotaLimits;
+export const QUOTA_NAMES: readonly QuotaName[] = ['functions', 'codeBytes', 'concurrentExecutions', 'executionsPerMinute', 'memoryMb'];
+
+/** API / column name of each quota. */
+export const QUOTA_FIELD: Record<QuotaName, 'functions' | 'code_bytes' | 'concurrent_executions' | 'executions_per_minute' | 'memory_mb'> = {
+  functions: 'functions',
+  codeBytes: 'code_bytes',
+  concurrentExecutions: 'concurrent_executions',
+  executionsPerMinute: 'executions_per_minute',
+  memoryMb: 'memory_mb',
+};
+
+export type QuotaOverrides = Partial<Record<QuotaName, number>>;
+
+export interface QuotaUsage {
+  functions: number;
+  codeBytes: number;
+  concurrentExecutions: number;
+  executionsPerMinute: number;
+  /** The largest memory_mb among the current versions of the project's functions. */
+  memoryMb: number;
+}
+
+type QuotaDb = Kysely<Database & { project_quotas: ProjectQuotasTable }>;
+
+/** One project's quotas: every query carries the project id. */
+export class QuotaStore {
+  private readonly db: QuotaDb;
+
+  constructor(
+    db: Kysely<Database>,
+    private readonly projectId: string,
+  ) {
+    this.db = db.withTables<{ project_quotas: ProjectQuotasTable }>();
+  }
+
+  async overrides(): Promise<QuotaOverrides> {
+    const row = await this.db.selectFrom('project_quotas').selectAll().where('project_id', '=', this.projectId).executeTakeFirst();
+    const out: QuotaOverrides = {};
+    if (!row) return out;
+    for (const name of QUOTA_NAMES) {
+      const v = row[QUOTA_FIELD[name]];
+      if (v !== null && v !== undefined) out[name] = Number(v);
+    }
+    return out;
+  }
+
+  /** The limits in force: the configured defaults with this project's overrides on top. */
+  async limits(defaults: Readonly<QuotaLimits>): Promise<QuotaLimits> {
+    return { ...defaults, ...(await this.overrides()) };
+  }
+
+  /** Replaces the overrides (an absent quota goes back to the default); {} removes them all. */
+  async setOverrides(overrides: QuotaOverrides): Promise<void> {
+    const values = {
+      functions: overrides.functions ?? null,
+      code_bytes: overrides.codeBytes ?? null,
+      concurrent_executions: overrides.concurrentExecutions ?? null,
+      executions_per_minute: overrides.executionsPerMinute ?? null,
+      memory_mb: overrides.memoryMb ?? null,
+      updated_at: Date.now(),
+    };
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('project_quotas').where('project_id', '=', this.projectId).execute();
+      if (Object.values(overrides).some((v) => v !== undefined)) await trx.insertInto('project_quotas').values({ project_id: this.projectId, ...values }).execute();
+    });
+  }
+
+  async functionCount(): Promise<number> {
+    const r = await this.db.selectFrom('functions').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', this.projectId).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  /** Bytes of the distinct code packages referenced by any version of this project's functions. */
+  async codeBytes(): Promise<number> {
+    const rows = await this.db
+      .selectFrom('function_versions as v')
+      .innerJoin('functions as f', 'f.id', 'v.function_id')
+      .innerJoin('code_packages as c', 'c.sha256', 'v.code_sha256')
+      .select(['c.sha256', 'c.size_bytes'])
+      .distinct()
+      .where('f.project_id', '=', this.projectId)
+      .execute();
+    return rows.reduce((sum, r) => sum + Number(r.size_bytes), 0);
+  }
+
+  /** Whether some version of this project's functions already uses this package (then it costs nothing more). */
+  async usesCode(sha256: string): Promise<boolean> {
+    const r = await this.db
+      .selectFrom('function_versions as v')
+      .innerJoin('functions as f', 'f.id', 'v.function_id')
+      .select('v.function_id')
+      .where('f.project_id', '=', this.projectId)
+      .where('v.code_sha256', '=', sha256)
+      .limit(1)
+      .executeTakeFirst();
+    return r !== undefined;
+  }
+
+  /** Executions provisioning or running now. */
+  async activeExecutions(): Promise<number> {
+    const r = await this.db
+      .selectFrom('executions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('project_id', '=', this.projectId)
+      .where('status', 'in', ['provisioning', 'running'])
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  /** Executions created in the rolling window ending now. */
+  async executionsSince(since: number): Promise<number> {
+    const r = await this.db
+      .selectFrom('executions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('project_id', '=', this.projectId)
+      .where('created_at', '>=', since)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async maxMemoryMb(): Promise<number> {
+    const r = await this.db
+      .selectFrom('functions as f')
+      .innerJoin('function_versions as v', (j) => j.onRef('v.function_id', '=', 'f.id').onRef('v.version', '=', 'f.current_version'))
+      .select((eb) => eb.fn.max<number>('v.memory_mb').as('m'))
+      .where('f.project_id', '=', this.projectId)
+      .executeTakeFirst();
+    return Number(r?.m ?? 0);
+  }
+
+  async usage(now = Date.now()): Promise<QuotaUsage> {
+    const [functions, codeBytes, concurrentExecutions, executionsPerMinute, memoryMb] = await Promise.all([
+      this.functionCount(),
+      this.codeBytes(),
+      this.activeExecutions(),
+      this.executionsSince(now - 60_000),
+      this.maxMemoryMb(),
+    ]);
+    return { functions, codeBytes, concurrentExecutions, executionsPerMinute, memoryMb };
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * Runner sessions (table `runner_sessions`): the openstack provider's record of every
+ * server it boots, and the mailbox between the process that waits in env.run() and the
+ * service process (any of them) that the runner inside the VM reaches over HTTP.
+ *
+ *   booting ─hello→ ready ─(assign)→ assigned ─(agent GETs it)→ picked ─started→ started ─outcome→ done
+ *
+ * `booting`/`ready` without an execution is a warm-pool server; taking it sets the
+ * execution (a conditional update, so two takers cannot both win). The owner process
+ * renews `lease_until` of all its rows; the reaper deletes servers whose row's lease ran out.
+ * Tokens are stored as SHA-256 hex only.
+ */
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import type { Assignment, RunOutcome } from '../runner/protocol.js';
+
+export type SessionState = 'booting' | 'ready' | 'assigned' | 'picked' | 'started' | 'done';
+
+export interface RunnerSessionsTable {
+  id: string;
+  token_hash: string;
+  server_name: string;
+  server_id: string | null;
+  execution_id: string | null;
+  pool_key: string | null;
+  owner: string;
+  state: string;
+  assignment_json: string | null;
+  outcome_json: string | null;
+  hello_at: number | null;
+  picked_at: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+  lease_until: number;
+  created_at: number;
+  updated_at: number;
+}
+
+type Db = Database & { runner_sessions: RunnerSessionsTable };
+
+export interface RunnerSession {
+  id: string;
+  serverName: string;
+  serverId: string | null;
+  executionId: string | null;
+  poolKey: string | null;
+  owner: string;
+  state: SessionState;
+  assignment: Assignment | null;
+  outcome: RunOutcome | null;
+  helloAt: number | null;
+  pickedAt: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  leaseUntil: number;
+  createdAt: number;
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export class RunnerSessionStore {
+  private readonly db: Kysely<Db>;
+
+  constructor(db: Kysely<Database>) {
+    this.db = db as unknown as Kysely<Db>;
+  }
+
+  async create(s: { id: string; token: string; serverName: string; executionId: string | null; poolKey: string | null; owner: string; leaseMs: number }): Promise<void> {
+    const now = Date.now();
+    await this.db
+      .insertInto('runner_sessions')
+      .values({
+        id: s.id,
+        token_hash: hashToken(s.token),
+        server_name: s.serverName,
+        server_id: null,
+        execution_id: s.executionId,
+        pool_key: s.poolKey,
+        owner: s.owner,
+        state: 'booting',
+        assignment_json: null,
+        outcome_json: null,
+        hello_at: null,
+        picked_at: null,
+        started_at: null,
+        finished_at: null,
+        lease_until: now + s.leaseMs,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+  }
+
+  async get(id: string): Promise<RunnerSession | null> {
+    const row = await this.db.selectFrom('runner_sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toSession(row) : null;
+  }
+
+  async byToken(token: string): Promise<RunnerSession | null> {
+    const row = await this.db.selectFrom('runner_sessions').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+    return row ? toSession(row) : null;
+  }
+
+  async setServer(id: string, serverId: string): Promise<void> {
+    await this.db.updateTable('runner_sessions').set({ server_id: serverId, updated_at: Date.now() }).where('id', '=', id).execute();
+  }
+
+  /** The runner's first contact: the server is up and its runner is waiting. */
+  async hello(id: string): Promise<void> {
+    const now = Date.now();
+    await this.db.updateTable('runner_sessions').set({ hello_at: now, updated_at: now }).where('id', '=', id).where('hello_at', 'is', null).execute();
+    await this.db.updateTable('runner_sessions').set({ state: 'ready' }).where('id', '=', id).where('state', '=', 'booting').execute();
+  }
+
+  /** Takes a warm-pool server for an execution; false when someone else took it first. */
+  async take(id: string, executionId: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('runner_sessions')
+      .set({ execution_id: executionId, updated_at: Date.now() })
+      .where('id', '=', id)
+      .where('execution_id', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async assign(id: string, assignment: Assignment): Promise<void> {
+    await this.db
+      .updateTable('runner_sessions')
+      .set({ state: 'assigned', assignment_json: JSON.stringify(assignment), updated_at: Date.now() })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Hands the assignment to the runner once; null when there is none (yet) or it was already handed out. */
+  async pick(id: string): Promise<Assignment | null> {
+    const now = Date.now();
+    const r = await this.db
+      .updateTable('runner_sessions')
+      .set({ state: 'picked', picked_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('state', '=', 'assigned')
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) return null;
+    return (await this.get(id))?.assignment ?? null;
+  }
+
+  async started(id: string): Promise<boolean> {
+    const now = Date.now();
+    const r = await this.db
+      .updateTable('runner_sessions')
+      .set({ state: 'started', started_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('state', '=', 'picked')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Records the outcome once; false when one is recorded already or nothing was handed out. */
+  async finish(id: string, outcome: RunOutcome): Promise<boolean> {
+    const now = Date.now();
+    const r = await this.db
+      .updateTable('runner_sessions')
+      .set({ state: 'done', outcome_json: JSON.stringify(outcome), finished_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('state', 'in', ['picked', 'started'])
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Renews the lease of every row this owner holds. */
+  async renew(owner: string, leaseMs: number): Promise<void> {
+    await this.db.updateTable('runner_sessions').set({ lease_until: Date.now() + leaseMs }).where('owner', '=', owner).execute();
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.db.deleteFrom('runner_sessions').where('id', '=', id).execute();
+  }
+
+  /** Rows that may own one of `serverIds` (by id) or, not yet knowing their server, `serverNames`. */
+  async forServers(serverIds: string[], serverNames: string[]): Promise<RunnerSession[]> {
+    if (serverIds.length === 0 && serverNames.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('runner_sessions')
+      .selectAll()
+      .where((eb) =>
+        eb.or([
+          ...(serverIds.length > 0 ? [eb('server_id', 'in', serverIds)] : []),
+          ...(serverNames.length > 0 ? [eb.and([eb('server_id', 'is', null), eb('server_name', 'in', serverNames)])] : []),
+        ]),
+      )
+      .execute();
+    return rows.map(toSession);
+  }
+
+  /** Rows whose lease ran out long ago and whose servers the reaper has dealt with. */
+  async removeExpired(before: number): Promise<number> {
+    const r = await this.db.deleteFrom('runner_sessions').where('lease_until', '<', before).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+}
+
+function toSession(r: RunnerSessionsTable): RunnerSession {
+  const n = (v: number | null) => (v === null ? null : Number(v));
+  return {
+    id: r.id,
+    serverName: r.server_name,
+    serverId: r.server_id,
+    executionId: r.execution_id,
+    poolKey: r.pool_key,
+    owner: r.owner,
+    state: r.state as SessionState,
+    assignment: r.assignment_json === null ? null : (JSON.parse(r.assignment_json) as Assignment),
+    outcome: r.outcome_json === null ? null : (JSON.parse(r.outcome_json) as RunOutcome),
+    helloAt: n(r.hello_at),
+    pickedAt: n(r.picked_at),
+    startedAt: n(r.started_at),
+    finishedAt: n(r.finished_at),
+    leaseUntil: Number(r.lease_until),
+    createdAt: Number(r.created_at),
+  };
+}
