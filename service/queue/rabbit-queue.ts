@@ -1,0 +1,288 @@
+/**
+ * The production work queue on RabbitMQ, through amqp-connection-manager (which reconnects
+ * and re-runs channel setups after the broker restarts or drops the connection).
+ *
+ * - publish: persistent message, resolves only on the broker's publisher confirm. While the
+ *   broker is away the message waits (and is sent again if the channel died before its
+ *   confirm), bounded by `publishTimeoutMs`; then QueueUnavailableError (503).
+ * - consume: manual acks, `prefetch` per consumer, one channel per consumer (rabbit-consumer.ts).
+ * - retry: a copy goes to a delay queue per backoff bucket with a per-message TTL; it
+ *   dead-letters back into the work queue with `x-fnstack-attempt` incremented; then the
+ *   original is acked.
+ * - deadLetter: recorded in the store (DeadLetterStore.record, idempotent on the message id)
+ *   and published to `<prefix>fnstack.dead` with the reason in the headers; then acked.
+ *
+ * Publishing and consuming use two connections, as RabbitMQ advises: a connection blocked
+ * by a resource alarm stops its publishers, and must not stop the acks of its consumers.
+ * Topology and semantics: README.md in this folder.
+ */
+import { randomUUID } from 'node:crypto';
+import { AmqpConnectionManagerClass, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
+import type { Channel, ConsumeMessage, Options } from 'amqplib';
+import type { Store } from '../store/store.js';
+import { DeadLetterStore } from '../store/dead-letter-store.js';
+import type { ConsumeOptions, Consumer, Delivery, WorkMessage, WorkQueue } from './queue.js';
+import { RabbitConsumer, messageOf, type Settler } from './rabbit-consumer.js';
+import { ORIGIN_HEADER, PROJECT_HEADER, REASON_HEADER, WORK_QUEUE, declareDelayQueue, declareTopology, delayBucket, republishHeaders, topologyNames, type TopologyNames } from './rabbit-topology.js';
+import { QueueUnavailableError, firstConnect, redactUrl, silentLogger, sleep, type QueueLogger } from './rabbit-support.js';
+
+export { QueueUnavailableError, type QueueLogger } from './rabbit-support.js';
+export { EVENTS_EXCHANGE, ATTEMPT_HEADER, REASON_HEADER, topologyNames } from './rabbit-topology.js';
+
+export interface RabbitQueueOptions {
+  /** Prepended to every exchange and queue name (tests isolate with it). Default '' (none). */
+  prefix?: string;
+  /** Name of the work queue, before the prefix. Default `fnstack.work`. */
+  queue?: string;
+  /** How long publish() waits for a confirm, across reconnects, before QueueUnavailableError. Default 30 000 ms. */
+  publishTimeoutMs?: number;
+  /** How long connect() waits for the first connection and the topology. Default 30 000 ms. */
+  connectTimeoutMs?: number;
+  /** Pause before each reconnect attempt, s (fractions allowed). Default 1. */
+  reconnectSeconds?: number;
+  /** AMQP heartbeat, s: a silent broker is noticed after about twice this. Default 5. */
+  heartbeatSeconds?: number;
+  /** Longest reason kept in the store (longer ones are cut); headers carry at most 1 KiB. Default 8000 chars. */
+  maxReasonChars?: number;
+  /** Connection events, channel errors, unsettled messages. Default: silent. */
+  logger?: QueueLogger;
+}
+
+type Resolved = Required<Omit<RabbitQueueOptions, 'logger'>> & { logger: QueueLogger };
+
+const HEADER_REASON_CHARS = 1024;
+
+export class RabbitQueue implements WorkQueue {
+  readonly name = 'rabbitmq';
+  private closed = false;
+  private readonly consumers = new Set<RabbitConsumer>();
+  private readonly delayQueues = new Map<number, Promise<void>>();
+  private readonly recoveries = new Map<AmqpConnectionManager, NodeJS.Timeout>();
+  private readonly lastRecovery = new Map<AmqpConnectionManager, number>();
+
+  private constructor(
+    readonly names: TopologyNames,
+    private readonly pubConn: AmqpConnectionManager,
+    private readonly subConn: AmqpConnectionManager,
+    private readonly publisher: ChannelWrapper,
+    private readonly store: Store,
+    private readonly opts: Resolved,
+  ) {}
+
+  /**
+   * Connects both connections and declares the topology. Rejects (QueueUnavailableError)
+   * if the broker cannot be reached or the topology cannot be declared within
+   * `connectTimeoutMs`: a service does not start against a broker it never saw. Once
+   * connected, it reconnects by itself for as long as it lives.
+   */
+  static async connect(url: string, store: Store, options: RabbitQueueOptions = {}): Promise<RabbitQueue> {
+    const opts: Resolved = {
+      prefix: options.prefix ?? '',
+      queue: options.queue ?? WORK_QUEUE,
+      publishTimeoutMs: options.publishTimeoutMs ?? 30_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
+      reconnectSeconds: options.reconnectSeconds ?? 1,
+      heartbeatSeconds: options.heartbeatSeconds ?? 5,
+      maxReasonChars: options.maxReasonChars ?? 8000,
+      logger: options.logger ?? silentLogger,
+    };
+    const names = topologyNames(opts.prefix, opts.queue);
+    const log = opts.logger;
+    const manager = (role: 'publish' | 'consume') => {
+      const m = new AmqpConnectionManagerClass(url, {
+        heartbeatIntervalInSeconds: opts.heartbeatSeconds,
+        reconnectTimeInSeconds: opts.reconnectSeconds,
+        connectionOptions: { clientProperties: { connection_name: `fnstack ${role} ${names.work}` } },
+      });
+      m.on('connect', () => log.info({ role }, 'RabbitMQ connected'));
+      m.on('disconnect', ({ err }: { err?: Error }) => log.warn({ role, err: err?.message }, 'RabbitMQ connection lost; reconnecting'));
+      m.on('connectFailed', ({ err }: { err: Error }) => log.warn({ role, err: err.message }, 'RabbitMQ connect failed; retrying'));
+      m.on('blocked', ({ reason }: { reason: string }) => log.warn({ role, reason }, 'RabbitMQ blocked the connection (resource alarm)'));
+      m.on('unblocked', () => log.info({ role }, 'RabbitMQ unblocked the connection'));
+      return m;
+    };
+    const pubConn = manager('publish');
+    const subConn = manager('consume');
+    let queue: RabbitQueue | null = null;
+    try {
+      await Promise.all([pubConn.connect({ timeout: opts.connectTimeoutMs }), subConn.connect({ timeout: opts.connectTimeoutMs })]);
+      const publisher = pubConn.createChannel({
+        name: 'fnstack publish',
+        confirm: true,
+        setup: async (ch: Channel) => {
+          ch.on('error', (err: Error) => queue?.recover(pubConn, err));
+          await declareTopology(ch, names);
+        },
+      });
+      publisher.on('error', (err: Error) => log.warn({ err: err.message }, 'work queue publisher channel setup failed'));
+      await firstConnect(publisher, opts.connectTimeoutMs);
+      queue = new RabbitQueue(names, pubConn, subConn, publisher, store, opts);
+      return queue;
+    } catch (err) {
+      await Promise.allSettled([pubConn.close(), subConn.close()]);
+      throw new QueueUnavailableError(`RabbitMQ at ${redactUrl(url)}: ${messageOf(err)}`);
+    }
+  }
+
+  async publish(message: WorkMessage): Promise<void> {
+    await this.send(this.names.work, Buffer.from(JSON.stringify(message)), {
+      messageId: randomUUID(),
+      type: message.kind,
+      headers: republishHeaders(undefined, 1),
+    });
+  }
+
+  async consume(handler: (delivery: Delivery) => Promise<void>, options: ConsumeOptions): Promise<Consumer> {
+    if (this.closed) throw new Error('the work queue is closed');
+    const consumer = await RabbitConsumer.start({
+      conn: this.subConn,
+      names: this.names,
+      prefetch: options.prefetch,
+      handler,
+      settler: this.settler,
+      logger: this.opts.logger,
+      onBroken: (err) => this.recover(this.subConn, err),
+      connectTimeoutMs: this.opts.connectTimeoutMs,
+    });
+    this.consumers.add(consumer);
+    return {
+      stop: async () => {
+        await consumer.stop();
+        this.consumers.delete(consumer);
+      },
+    };
+  }
+
+  async ping(): Promise<boolean> {
+    return !this.closed && this.pubConn.isConnected() && this.subConn.isConnected();
+  }
+
+  /**
+   * Closes channels and connections. Unacked messages of every consumer go back to the
+   * queue (the broker redelivers them); handlers still running settle nothing any more.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.recoveries.values()) clearTimeout(t);
+    for (const c of this.consumers) c.kill();
+    this.consumers.clear();
+    await Promise.allSettled([this.pubConn.close(), this.subConn.close()]);
+  }
+
+  private readonly settler: Settler = {
+    requeue: (msg, attempt) => this.send(this.names.work, msg.content, this.copyOf(msg, attempt)),
+    retryLater: async (msg, attempt, delayMs, reason) => {
+      const bucket = delayBucket(delayMs);
+      await this.ensureDelayQueue(bucket);
+      await this.send(this.names.delay(bucket), msg.content, {
+        ...this.copyOf(msg, attempt + 1, { 'x-fnstack-last-error': cut(reason, HEADER_REASON_CHARS) }),
+        expiration: String(Math.max(0, Math.ceil(delayMs))),
+      });
+    },
+    deadLetter: async (msg, attempt, reason, message) => {
+      const id = msg.properties.messageId ? String(msg.properties.messageId) : randomUUID();
+      const projectId = message?.projectId ?? null;
+      // An unreadable body is kept as a JSON string: the dead-letter list parses payloads.
+      const payload = message ? msg.content.toString('utf8') : JSON.stringify(msg.content.toString('utf8'));
+      await this.recordDeadLetter({ id, projectId, queue: this.names.work, payload, reason: cut(reason, this.opts.maxReasonChars), attempts: attempt });
+      await this.send(this.names.dead, msg.content, {
+        ...this.copyOf(msg, attempt, {
+          [REASON_HEADER]: cut(reason, HEADER_REASON_CHARS),
+          [ORIGIN_HEADER]: this.names.work,
+          [PROJECT_HEADER]: projectId ?? '',
+        }),
+        messageId: id,
+      });
+    },
+  };
+
+  /** Properties of a republished copy: same id, body type and headers, attempt set. */
+  private copyOf(msg: ConsumeMessage, attempt: number, extra: Record<string, unknown> = {}): Options.Publish {
+    const p = msg.properties;
+    return {
+      messageId: p.messageId ? String(p.messageId) : randomUUID(),
+      ...(p.type ? { type: String(p.type) } : {}),
+      headers: republishHeaders(p.headers as Record<string, unknown> | undefined, attempt, extra),
+    };
+  }
+
+  /** Same message id dead-lettered twice (a redelivery raced the ack): keep the first record. */
+  private async recordDeadLetter(entry: Parameters<typeof DeadLetterStore.record>[1]): Promise<void> {
+    try {
+      await DeadLetterStore.record(this.store.db, entry);
+    } catch (err) {
+      const existing = await this.store.db.selectFrom('dead_letters').select('id').where('id', '=', entry.id).executeTakeFirst().catch(() => undefined);
+      if (!existing) throw err;
+    }
+  }
+
+  /** Declares a delay bucket's queue once; amqp-connection-manager re-runs it after each reconnect. */
+  private ensureDelayQueue(bucketMs: number): Promise<void> {
+    let p = this.delayQueues.get(bucketMs);
+    if (!p) {
+      p = this.publisher.addSetup((ch: Channel) => declareDelayQueue(ch, this.names, bucketMs));
+      p.catch(() => this.delayQueues.delete(bucketMs));
+      this.delayQueues.set(bucketMs, p);
+    }
+    return p;
+  }
+
+  /**
+   * Publishes persistently and resolves on the broker's confirm. A send lost with its
+   * channel (connection dropped before the confirm) or nacked is sent again — the broker
+   * may then hold it twice, which at-least-once allows — until the deadline.
+   */
+  private async send(queue: string, body: Buffer, props: Options.Publish): Promise<void> {
+    const deadline = Date.now() + this.opts.publishTimeoutMs;
+    let last = '';
+    for (;;) {
+      if (this.closed) throw new Error('the work queue is closed');
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new QueueUnavailableError(`RabbitMQ did not confirm the message within ${this.opts.publishTimeoutMs} ms${last ? ` (${last})` : ''}`);
+      }
+      try {
+        await this.publisher.sendToQueue(queue, body, {
+          persistent: true,
+          contentType: 'application/json',
+          timestamp: Math.floor(Date.now() / 1000),
+          ...props,
+          timeout: remaining,
+        });
+        return;
+      } catch (err) {
+        last = messageOf(err);
+        if (last !== 'timeout') await sleep(Math.min(100, Math.max(0, deadline - Date.now())));
+      }
+    }
+  }
+
+  /**
+   * The broker closed a channel (or cancelled a consumer) while the connection stays up.
+   * amqp-connection-manager only makes channels anew on reconnect, so recycle the
+   * connection — at most once per `reconnectSeconds`, so a persistent fault cannot spin.
+   */
+  private recover(conn: AmqpConnectionManager, err: Error): void {
+    if (this.closed || this.recoveries.has(conn)) return;
+    this.opts.logger.warn({ err: err.message }, 'RabbitMQ closed a channel; recycling the connection');
+    const wait = Math.max(0, (this.lastRecovery.get(conn) ?? 0) + this.opts.reconnectSeconds * 1000 - Date.now());
+    this.recoveries.set(
+      conn,
+      setTimeout(() => {
+        this.recoveries.delete(conn);
+        this.lastRecovery.set(conn, Date.now());
+        if (this.closed) return;
+        try {
+          conn.reconnect();
+        } catch {
+          // closed meanwhile
+        }
+      }, wait),
+    );
+  }
+}
+
+function cut(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,57 @@
+/** Small pieces the RabbitMQ queue and its consumers share: the typed error, logging, waits. */
+import type { ChannelWrapper } from 'amqp-connection-manager';
+import { ApiError } from '../errors.js';
+
+/**
+ * RabbitMQ did not take the message in time (down, blocked by a resource alarm, or
+ * unreachable). An ApiError with code `not_ready`, so the API answers 503 with no
+ * mapping of its own; the caller may try again.
+ */
+export class QueueUnavailableError extends ApiError {
+  constructor(message: string) {
+    super('not_ready', message);
+  }
+}
+
+/** The part of a pino logger the queue uses. */
+export interface QueueLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export const silentLogger: QueueLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * Waits for a channel wrapper's next (re)connect with its setups done. A failing setup
+ * (e.g. 406 for an inequivalent queue declaration) rejects instead.
+ */
+export function firstConnect(wrapper: ChannelWrapper, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      wrapper.off('connect', onConnect);
+      wrapper.off('error', onError);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onConnect = () => done();
+    const onError = (err: Error) => done(err);
+    const timer = setTimeout(() => done(new Error(`channel not set up within ${timeoutMs} ms`)), timeoutMs);
+    wrapper.once('connect', onConnect);
+    wrapper.once('error', onError);
+  });
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'amqp://(unparsable url)';
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
