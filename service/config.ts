@@ -52,9 +52,28 @@ export interface Config {
     /** Processes/threads one execution may have. Default 64. */
     pidsMax: number;
   };
+  /**
+   * Per-project quotas: the defaults every project gets; a service admin overrides them per
+   * project through `PUT /v1/projects/{id}/quotas`. Over quota the API answers 429
+   * `quota_exceeded` with `field` naming the quota; only concurrency makes events wait instead.
+   */
+  quotas: QuotaLimits;
   /** The cloud the service runs in: used by the `openstack` provider and Keystone auth. Null when not configured. */
   openstack: OpenStackConfig | null;
   logLevel: string;
+}
+
+export interface QuotaLimits {
+  /** Functions a project may have. Default 100 (FNSTACK_QUOTA_FUNCTIONS / quota_functions). */
+  functions: number;
+  /** Total size of the distinct code packages of all versions of a project's functions, bytes. Default 1 GiB (FNSTACK_QUOTA_CODE_BYTES). */
+  codeBytes: number;
+  /** Executions provisioning or running at once; more wait in the queue. Default 10 (FNSTACK_QUOTA_CONCURRENT_EXECUTIONS). */
+  concurrentExecutions: number;
+  /** Executions accepted per rolling minute. Default 600 (FNSTACK_QUOTA_EXECUTIONS_PER_MINUTE). */
+  executionsPerMinute: number;
+  /** Largest memory_mb one function may declare. Default 2048 (FNSTACK_QUOTA_MEMORY_MB); limits.max_memory_mb still caps it. */
+  memoryMb: number;
 }
 
 export interface OpenStackConfig {
@@ -139,6 +158,13 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       maxMemoryMb: int('max_memory_mb', pick('FNSTACK_MAX_MEMORY_MB', 'max_memory_mb'), 2048, 64),
       maxTimeoutS: int('max_timeout_s', pick('FNSTACK_MAX_TIMEOUT_S', 'max_timeout_s'), 900, 1),
       pidsMax: int('pids_max', pick('FNSTACK_PIDS_MAX', 'pids_max'), 64, 8),
+    },
+    quotas: {
+      functions: int('quota_functions', pick('FNSTACK_QUOTA_FUNCTIONS', 'quota_functions'), 100, 0),
+      codeBytes: int('quota_code_bytes', pick('FNSTACK_QUOTA_CODE_BYTES', 'quota_code_bytes'), 1024 * 1024 * 1024, 0),
+      concurrentExecutions: int('quota_concurrent_executions', pick('FNSTACK_QUOTA_CONCURRENT_EXECUTIONS', 'quota_concurrent_executions'), 10, 1),
+      executionsPerMinute: int('quota_executions_per_minute', pick('FNSTACK_QUOTA_EXECUTIONS_PER_MINUTE', 'quota_executions_per_minute'), 600, 0),
+      memoryMb: int('quota_memory_mb', pick('FNSTACK_QUOTA_MEMORY_MB', 'quota_memory_mb'), 2048, 64),
     },
     openstack: openstackConfig(pick),
     logLevel: pick('FNSTACK_LOG_LEVEL', 'log_level') ?? 'info',
