@@ -17,6 +17,7 @@ import { contextEnv, provisioningParams } from './provisioning-params.js';
 import { isFinal, type Execution, type FunctionVersion } from '../model.js';
 import type { Assignment, CloudEvent, RunOutcome } from '../runner/protocol.js';
 import type { Config } from '../config.js';
+import { ConcurrencyGate } from '../quota/concurrency-gate.js';
 import { noBindings, type EventRouter, type RouteTarget } from './event-router.js';
 
 export interface OrchestratorDeps {
@@ -35,8 +36,12 @@ export class Orchestrator {
   readonly workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
   private consumer: Consumer | null = null;
   private readonly aborts = new Set<AbortController>();
+  /** The per-project concurrency quota: over it, executions wait in the queue. */
+  private readonly gate: ConcurrencyGate;
 
-  constructor(private readonly deps: OrchestratorDeps) {}
+  constructor(private readonly deps: OrchestratorDeps) {
+    this.gate = new ConcurrencyGate(deps.store, deps.config.quotas);
+  }
 
   async start(): Promise<void> {
     this.consumer = await this.deps.queue.consume((d) => this.handle(d), { prefetch: this.deps.config.execution.concurrency });
@@ -113,7 +118,9 @@ export class Orchestrator {
     const { store, config, logger } = this.deps;
     const execution = await store.ledger.get(executionId);
     if (!execution || isFinal(execution.status)) return;
-    if (!(await store.ledger.claim(executionId, this.workerId, config.execution.leaseMs))) return; // another worker holds it
+    const admission = await this.gate.admit(execution, () => store.ledger.claim(executionId, this.workerId, config.execution.leaseMs));
+    if (admission === 'deferred') return this.deferForConcurrency(execution);
+    if (admission === 'lost') return; // another worker holds it
 
     const log = logger.child({ executionId, fn: execution.functionName });
     const heartbeat = setInterval(() => {
@@ -172,6 +179,12 @@ export class Orchestrator {
     } finally {
       await provider.release(env).catch((err: unknown) => log.error({ err }, 'release failed'));
     }
+  }
+
+  /** The project is at its concurrency quota: the execution stays queued and its work goes back on the queue. */
+  private async deferForConcurrency(execution: Execution): Promise<void> {
+    await this.deps.store.ledger.touch(execution.id); // not stalled: the sweeper leaves it alone
+    await this.deps.queue.publish({ kind: 'run', executionId: execution.id, projectId: execution.projectId });
   }
 
   private async markDeadLettered(msg: WorkMessage, reason: string): Promise<void> {

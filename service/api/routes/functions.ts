@@ -10,6 +10,8 @@ import type { CodeRef, FunctionSpec } from '../../model.js';
 import { findRuntime } from '../../runtimes.js';
 import { ProvisioningError } from '../../provisioner/provider.js';
 import { docsOnlyBody } from '../docs-only-body.js';
+import { QuotaGuard } from '../../quota/quota-guard.js';
+import type { ProjectStore } from '../../store/store.js';
 
 const nameParam = { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 128 } } } as const;
 
@@ -31,12 +33,14 @@ interface MultipartBody {
 export default async function functionRoutes(app: FastifyInstance) {
   const { config, store, codeCache, provider } = app.fnstack;
   const limits = { maxUnpackedBytes: config.code.maxUnpackedBytes, maxEntries: config.code.maxEntries };
+  const quota = new QuotaGuard(config.quotas);
 
-  async function acceptCode(file: MultipartBody['code'], handler: string): Promise<CodeRef> {
+  async function acceptCode(file: MultipartBody['code'], handler: string, scope: ProjectStore): Promise<CodeRef> {
     if (!file || typeof file.toBuffer !== 'function') throw invalid('code', 'code is required: a file field named "code"');
     const blob = await file.toBuffer();
     if (blob.length === 0) throw new ApiError('invalid_code_package', 'the code file is empty', 'code');
     const ref = await inspectPackage(blob, file.filename || 'code', handler, limits, codeCache);
+    await quota.beforeCode(scope, ref);
     await store.code.put(ref, blob);
     return ref;
   }
@@ -73,7 +77,7 @@ export default async function functionRoutes(app: FastifyInstance) {
       tags: ['functions'],
       consumes: ['multipart/form-data'],
       body: multipartBody(FunctionCreateMetadata, true),
-      response: { 201: { $ref: 'Function#' }, ...errorResponses(400, 401, 403, 409, 413, 415, 422) },
+      response: { 201: { $ref: 'Function#' }, ...errorResponses(400, 401, 403, 409, 413, 415, 422, 429) },
     },
     validatorCompiler: docsOnlyBody,
     handler: async (req, reply) => {
@@ -81,8 +85,9 @@ export default async function functionRoutes(app: FastifyInstance) {
       const { name, spec } = checkCreate(parseMetadataText(body.metadata?.value), config);
       const scope = req.project();
       if (await scope.functions.get(name)) throw new ApiError('conflict', `function '${name}' already exists`, 'name');
+      await quota.beforeCreate(scope, spec.memoryMb);
       await checkHostable(name, spec, scope.projectId);
-      const code = await acceptCode(body.code, spec.handler);
+      const code = await acceptCode(body.code, spec.handler, scope);
       const fn = await scope.functions.create(name, spec, code);
       if (!fn) throw new ApiError('conflict', `function '${name}' already exists`, 'name');
       return reply.code(201).send(functionJson(fn));
@@ -122,7 +127,7 @@ export default async function functionRoutes(app: FastifyInstance) {
       consumes: ['application/json', 'multipart/form-data'],
       params: nameParam,
       body: FunctionUpdateMetadata,
-      response: { 200: { $ref: 'Function#' }, ...errorResponses(400, 401, 403, 404, 413, 415, 422) },
+      response: { 200: { $ref: 'Function#' }, ...errorResponses(400, 401, 403, 404, 413, 415, 422, 429) },
     },
     validatorCompiler: docsOnlyBody,
     handler: async (req) => {
@@ -140,9 +145,10 @@ export default async function functionRoutes(app: FastifyInstance) {
         raw = req.body ?? {};
       }
       const spec = checkUpdate(raw, current.spec, config);
+      await quota.beforeUpdate(scope, spec.memoryMb);
       await checkHostable(name, spec, scope.projectId);
       let code: CodeRef = current.spec.code;
-      if (file) code = await acceptCode(file, spec.handler);
+      if (file) code = await acceptCode(file, spec.handler, scope);
       else if (spec.handler !== current.spec.handler) await assertHandlerExists(await codeCache.ensure(code), spec.handler);
       const fn = await scope.functions.update(name, spec, code);
       if (!fn) throw notFound('function', name);

@@ -4,12 +4,14 @@ import { notFound } from '../../errors.js';
 import { errorResponses } from '../schemas.js';
 import { executionJson } from '../serialize.js';
 import { acceptInvocation, invocationEvent } from '../../listener/invocations.js';
+import { QuotaGuard } from '../../quota/quota-guard.js';
 
 /** Time a sync invoke waits beyond the function's own timeout (provisioning, queueing). */
 const SYNC_GRACE_MS = 60_000;
 
 export default async function invokeRoutes(app: FastifyInstance) {
-  const { store, queue, events } = app.fnstack;
+  const { store, queue, events, config } = app.fnstack;
+  const quota = new QuotaGuard(config.quotas);
 
   app.post('/v1/functions/:name/invoke', {
     schema: {
@@ -26,7 +28,7 @@ export default async function invokeRoutes(app: FastifyInstance) {
       response: {
         200: { $ref: 'Execution#' },
         202: { type: 'object', properties: { execution_id: { type: 'string' }, status: { type: 'string' } } },
-        ...errorResponses(400, 401, 403, 404),
+        ...errorResponses(400, 401, 403, 404, 429),
       },
     },
     handler: async (req, reply) => {
@@ -35,6 +37,7 @@ export default async function invokeRoutes(app: FastifyInstance) {
       const scope = req.project();
       const fn = await scope.functions.get(name);
       if (!fn) throw notFound('function', name);
+      await quota.beforeInvoke(scope);
       const h = req.headers as Record<string, string | undefined>;
       const event = invocationEvent(fn, req.body ?? {}, { id: h['ce-id'], type: h['ce-type'], source: h['ce-source'], subject: h['ce-subject'] });
       const accepted = await acceptInvocation(store, queue, fn, event);
