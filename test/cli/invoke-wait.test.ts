@@ -3,7 +3,7 @@
  * stops waiting for (202), and `execution logs --follow` on growing logs.
  */
 import test from 'ava';
-import { cliSandbox, runCli } from './_helpers/cli-harness.js';
+import { cliSandbox, runCli, withoutSpinner } from './_helpers/cli-harness.js';
 import { fakeServer, sendJson } from './_helpers/fake-server.js';
 
 const sandbox = cliSandbox({ FNSTACK_API_KEY: 'fsk_test' });
@@ -45,7 +45,7 @@ test('a failed execution: exit 1, kind and message, the last 20 log lines', asyn
   const r = await runCli(['function', 'invoke', 'slow', '--endpoint', server.url], { cwd: sandbox.cwd, env: sandbox.env });
   t.is(r.code, 1);
   t.is(r.stdout, '');
-  const lines = r.stderr.trimEnd().split('\n');
+  const lines = withoutSpinner(r.stderr).trimEnd().split('\n');
   t.is(lines[0], 'error: execution e1 timed out (timeout): ran for more than 3 s');
   t.is(lines[1], 'last log lines:');
   t.deepEqual(lines.slice(2, 22), Array.from({ length: 20 }, (_, i) => `  | line ${i + 11}`));
