@@ -1,6 +1,6 @@
 /** Chooses the compute back end from configuration. */
 import { join } from 'node:path';
-import type { Config } from '../config.js';
+import { publicUrlOf, type Config } from '../config.js';
 import type { Provider } from './provider.js';
 import { ConfigError } from '../errors.js';
 
@@ -13,6 +13,20 @@ export async function createProvider(config: Readonly<Config>): Promise<Provider
       logLimitBytes: config.execution.logLimitBytes,
       maxMemoryMb: config.limits.maxMemoryMb,
     });
+  }
+  if (config.provider === 'openstack') {
+    if (!config.openstack) throw new ConfigError('os_auth_url', 'the openstack provider needs FNSTACK_OS_AUTH_URL and credentials');
+    if (!config.publicUrl && config.port === 0) throw new ConfigError('public_url', 'the openstack provider needs public_url: the URL the servers reach the service at');
+    const [{ OpenStackProvider }, { default: pino }] = await Promise.all([import('./openstack/openstack-provider.js'), import('pino')]);
+    const provider = new OpenStackProvider({
+      openstack: config.openstack,
+      databaseUrl: config.databaseUrl,
+      serviceUrl: publicUrlOf(config, config.port),
+      leaseMs: config.execution.leaseMs,
+      pools: config.role !== 'api',
+      logger: pino({ level: config.logLevel, base: { role: config.role, component: 'openstack-provider' } }),
+    });
+    return provider.start();
   }
   throw new ConfigError('provider', `provider '${config.provider}' is not available in this build`);
 }

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { Assignment, RunOutcome } from '../runner/protocol.js';
+import type { CodeRef } from '../model.js';
 
 export type SessionState = 'booting' | 'ready' | 'assigned' | 'picked' | 'started' | 'done';
 
@@ -193,6 +194,20 @@ export class RunnerSessionStore {
       )
       .execute();
     return rows.map(toSession);
+  }
+
+  /** Whether an execution is live: not final, and its worker's lease has not run out. */
+  async executionLive(executionId: string, now = Date.now()): Promise<boolean> {
+    const row = await this.db.selectFrom('executions').select(['status', 'lease_until']).where('id', '=', executionId).executeTakeFirst();
+    if (!row) return false;
+    if (row.status === 'queued') return true;
+    return (row.status === 'provisioning' || row.status === 'running') && row.lease_until !== null && Number(row.lease_until) > now;
+  }
+
+  /** The stored code package `sha256` (for the runner's code download). */
+  async codePackage(sha256: string): Promise<CodeRef | null> {
+    const row = await this.db.selectFrom('code_packages').selectAll().where('sha256', '=', sha256).executeTakeFirst();
+    return row ? { sha256: row.sha256, sizeBytes: Number(row.size_bytes), format: row.format as CodeRef['format'], fileName: row.file_name } : null;
   }
 
   /** Rows whose lease ran out long ago and whose servers the reaper has dealt with. */
