@@ -62,6 +62,7 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   await app.register(functionRoutes);
   await app.register(invokeRoutes);
   await app.register(executionRoutes);
+  await app.register(import('./routes/runner.js'));
   await app.register(accountRoutes);
   await app.register(projectRoutes);
   await app.register(keyRoutes);
