@@ -32,6 +32,12 @@ export interface SandboxHooks {
 export interface LaunchSpec {
   /** Full argv: e.g. `[...sandboxPrefix, node, ...nodeFlags, EXECUTOR_PATH]`. */
   argv: string[];
+  /**
+   * The code directory. Node takes the module format of a `.js` file from the nearest
+   * package.json, even one above this directory: the caller must bound the scope with a
+   * `{}` package.json in its parent (as the local provider's working directory does), or a
+   * CommonJS handler without its own package.json may be loaded as ESM.
+   */
   cwd: string;
   /** The complete environment of the process (nothing is inherited). */
   env: Record<string, string>;

@@ -12,6 +12,9 @@ let sb: Sandbox;
 test.before(async () => {
   sb = await sandbox({ isolateUsers: false, cgroup: 'off' });
   await writeFile(join(sb.dataDir, 'fnstack.db'), 'service data');
+  // Like the repository's own package.json above a service's data dir: it must not decide
+  // the module format of a function's .js files.
+  await writeFile(join(sb.dataDir, 'package.json'), '{"type":"module"}');
 });
 test.after.always(async () => {
   await sb?.close();
@@ -74,4 +77,18 @@ test('the deadline still kills the run', async (t) => {
   const { outcome, ms } = await sb.invoke({ 'index.js': 'exports.handler = () => { for (;;) {} };' }, 'index.handler', { timeoutS: 1 });
   t.is(outcome.status, 'timed_out');
   t.true(ms < 4000, `took ${ms} ms`);
+});
+
+test('a CommonJS handler stays CommonJS under a "type": "module" package.json above the sandbox', async (t) => {
+  // With the permission model on, Node cannot read package.json files outside the sandbox
+  // anyway; without it only the working directory's own `{}` package.json bounds the scope.
+  const bare = await sandbox({ isolateUsers: false, cgroup: 'off', permissionModel: false });
+  try {
+    await writeFile(join(bare.dataDir, 'package.json'), '{"type":"module"}');
+    const { outcome } = await bare.invoke({ 'index.js': `exports.handler = () => typeof module.exports;` }, 'index.handler');
+    t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
+    t.is(outcome.result, 'object');
+  } finally {
+    await bare.close();
+  }
 });

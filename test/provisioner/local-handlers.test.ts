@@ -1,10 +1,15 @@
 /** Loading and calling handlers in the real local sandbox: formats, paths, and the failure kinds. */
 import test from 'ava';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { sandbox, type Sandbox } from './_fixtures.js';
 
 let sb: Sandbox;
 test.before(async () => {
   sb = await sandbox();
+  // Like the repository's own package.json above a service's data dir: it must not decide
+  // the module format of a function's .js files.
+  await writeFile(join(sb.dataDir, 'package.json'), '{"type":"module"}');
 });
 test.after.always(async () => {
   await sb?.close();

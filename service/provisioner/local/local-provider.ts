@@ -15,7 +15,7 @@
  *   const provider = new LocalProvider({ sandboxRoot: join(config.dataDir, 'sandboxes'), pidsMax: config.limits.pidsMax });
  */
 import { chmod, mkdir } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ProvisioningError, type Environment, type Placement, type ProvisioningParams, type Provider } from '../provider.js';
 import { RUNNER_DIR } from '../../runner/supervisor.js';
@@ -65,7 +65,8 @@ export class LocalProvider implements Provider {
     signal?.throwIfAborted();
     const uid = this.uids ? await this.uids.take() : null;
     if (this.uids && uid === null) throw new ProvisioningError('quota_exceeded', `all ${this.options.uidCount} sandbox uids are in use`, true);
-    const name = dirNameOf(params.executionId);
+    // Unique per attempt: a worker that took over an execution must not collide with what a dead one left.
+    const name = `${dirNameOf(params.executionId)}-${randomBytes(3).toString('hex')}`;
     let workdir: Workdir | null = null;
     let cgroup: ExecutionCgroup | null = null;
     let view: MountView | null = null;

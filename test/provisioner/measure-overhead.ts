@@ -1,0 +1,78 @@
+/**
+ * Measures what each sandbox layer adds to an invocation (not a test; run it by hand):
+ *
+ *   node dist/test/provisioner/measure-overhead.js [rounds]
+ *
+ * Every variant runs the same trivial handler, round-robin so that load from other work on
+ * the machine spreads evenly, and reports p50/p90 of invoke→result (acquire + run + release
+ * for the provider variants) in ms. The baseline is a bare `node` spawn that requires the
+ * handler and prints its result.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { EXECUTOR_PATH, supervise } from '../../service/runner/supervisor.js';
+import type { LocalProviderOptions } from '../../service/provisioner/local/local-options.js';
+import { assignment, params, sandbox, type Sandbox } from './_fixtures.js';
+
+const HANDLER = { 'index.js': 'exports.handler = async (event) => ({ ok: true, id: event.id });' };
+const rounds = Number(process.argv[2] ?? 30);
+
+async function main(): Promise<void> {
+  const boxes: Record<string, Sandbox> = {};
+  const variants: Record<string, () => Promise<void>> = {};
+  const plainDir = await (boxes.plain = await sandbox({ isolateUsers: false, cgroup: 'off', permissionModel: false })).code(HANDLER);
+
+  variants['bare node spawn'] = () => bare(plainDir);
+  variants['supervisor + executor, no sandbox'] = async () => {
+    const p = params();
+    const o = await supervise(assignment(p, 'index.handler', plainDir), { argv: [process.execPath, EXECUTOR_PATH], cwd: plainDir, env: { PATH: '/usr/bin:/bin' } });
+    if (o.status !== 'succeeded') throw new Error(JSON.stringify(o));
+  };
+  const configs: Array<[string, Partial<LocalProviderOptions>, boolean]> = [
+    ['local: fresh dir + env only', { isolateUsers: false, cgroup: 'off', permissionModel: false }, true],
+    ['local: + permission model', { isolateUsers: false, cgroup: 'off' }, true],
+    ['local: + cgroups', { isolateUsers: false }, true],
+    ['local: + own uid + mount view', {}, true],
+    ['local: everything, network: false', {}, false],
+  ];
+  for (const [name, options, network] of configs) {
+    const sb = (boxes[name] = await sandbox(options));
+    variants[name] = async () => {
+      const { outcome } = await sb.invoke(HANDLER, 'index.handler', { network });
+      if (outcome.status !== 'succeeded') throw new Error(`${name}: ${JSON.stringify(outcome)}`);
+    };
+  }
+
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  for (const run of Object.values(variants)) await run(); // warm-up
+  for (let i = 0; i < rounds; i++) {
+    for (const [name, run] of Object.entries(variants)) {
+      const t0 = process.hrtime.bigint();
+      await run();
+      times[name]!.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  }
+  const base = p(times['bare node spawn']!, 0.5);
+  for (const [name, ts] of Object.entries(times)) {
+    const p50 = p(ts, 0.5);
+    console.log(`${name.padEnd(38)} p50 ${p50.toFixed(1).padStart(6)} ms  p90 ${p(ts, 0.9).toFixed(1).padStart(6)} ms  +${(p50 - base).toFixed(1)} ms`);
+  }
+  for (const sb of Object.values(boxes)) await sb.close();
+}
+
+function bare(dir: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const js = `Promise.resolve(require(${JSON.stringify(join(dir, 'index.js'))}).handler({ id: '1' }, {})).then((v) => process.stdout.write(JSON.stringify(v)))`;
+    const c = spawn(process.execPath, ['-e', js], { env: { PATH: '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    c.stdout.on('data', (d: Buffer) => (out += d));
+    c.once('close', () => (out.includes('"ok":true') ? resolve() : reject(new Error(out))));
+  });
+}
+
+function p(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * q))]!;
+}
+
+await main();
