@@ -3,7 +3,8 @@
  * environment ← explicit overrides. The result is validated, typed and frozen; a bad key
  * fails the start and names the key.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { resolve, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors.js';
@@ -60,6 +61,15 @@ export interface Config {
   quotas: QuotaLimits;
   /** The cloud the service runs in: used by the `openstack` provider and Keystone auth. Null when not configured. */
   openstack: OpenStackConfig | null;
+  /**
+   * Key that seals secrets at rest (AES-256-GCM): tenant broker credentials, webhook secrets.
+   * 64 hex characters (32 bytes). FNSTACK_SECRETS_KEY / secrets_key; else the file
+   * `<data dir>/secrets.key`, generated (mode 0600) on first start. Every process that shares
+   * a database must have the same key.
+   */
+  secretsKey: string;
+  /** The cloud's oslo.messaging notification bus (amqp:// URL) for `openstack` triggers; null: none (FNSTACK_OS_NOTIFICATIONS_URL / os_notifications_url). */
+  osNotificationsUrl: string | null;
   logLevel: string;
 }
 
@@ -167,6 +177,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       memoryMb: int('quota_memory_mb', pick('FNSTACK_QUOTA_MEMORY_MB', 'quota_memory_mb'), 2048, 64),
     },
     openstack: openstackConfig(pick),
+    secretsKey: secretsKeyOf(pick('FNSTACK_SECRETS_KEY', 'secrets_key'), dataDir),
+    osNotificationsUrl: amqpUrlOrNull('os_notifications_url', pick('FNSTACK_OS_NOTIFICATIONS_URL', 'os_notifications_url')),
     logLevel: pick('FNSTACK_LOG_LEVEL', 'log_level') ?? 'info',
   };
   if (provider === 'openstack' && !config.openstack) throw new ConfigError('os_auth_url', 'the openstack provider needs FNSTACK_OS_AUTH_URL and credentials');
@@ -213,6 +225,35 @@ function openstackConfig(pick: (envKey: string, fileKey: string) => string | und
     reaperIntervalS: int('os_reaper_interval_s', pick('FNSTACK_OS_REAPER_INTERVAL_S', 'os_reaper_interval_s'), 60, 1, 86400),
     serverNamePrefix: pick('FNSTACK_OS_SERVER_NAME_PREFIX', 'os_server_name_prefix') ?? 'fnstack-',
   };
+}
+
+const SECRETS_KEY = /^[0-9a-f]{64}$/;
+
+/** The configured key, else `<dataDir>/secrets.key`, created once (exclusive create: concurrent starts agree). */
+function secretsKeyOf(configured: string | undefined, dataDir: string): string {
+  if (configured !== undefined) {
+    const k = configured.trim().toLowerCase();
+    if (!SECRETS_KEY.test(k)) throw new ConfigError('secrets_key', 'must be 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`');
+    return k;
+  }
+  const path = join(dataDir, 'secrets.key');
+  if (!existsSync(path)) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    try {
+      writeFileSync(path, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  const k = readFileSync(path, 'utf8').trim().toLowerCase();
+  if (!SECRETS_KEY.test(k)) throw new ConfigError('secrets_key', `${path} must hold 64 hex characters`);
+  return k;
+}
+
+function amqpUrlOrNull(key: string, raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null;
+  if (!/^amqps?:\/\//.test(raw)) throw new ConfigError(key, 'must be an amqp:// or amqps:// URL');
+  return raw;
 }
 
 function readConfigFile(path: string, required: boolean): Record<string, unknown> {

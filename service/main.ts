@@ -14,6 +14,8 @@ import { CodeCache } from './code/code-cache.js';
 import { ExecutionEvents } from './orchestrator/execution-events.js';
 import { Orchestrator } from './orchestrator/orchestrator.js';
 import { StallSweeper } from './orchestrator/stall-sweeper.js';
+import { TriggerRouter } from './triggers/trigger-router.js';
+import { startTriggerListeners } from './triggers/listeners.js';
 import { buildApi } from './api/app.js';
 import { bootstrapAdmin, credentialsPath } from './auth/bootstrap.js';
 
@@ -60,7 +62,7 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
 
     let orchestrator: Orchestrator | null = null;
     if (config.role !== 'api') {
-      orchestrator = new Orchestrator({ config, store, queue, provider, codeCache, events, logger });
+      orchestrator = new Orchestrator({ config, store, queue, provider, codeCache, events, logger, router: new TriggerRouter(store) });
       const sweeper = new StallSweeper(store, queue, logger, { intervalMs: 5_000, queuedForMs: 30_000 });
       await orchestrator.start();
       sweeper.start();
@@ -69,6 +71,9 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
         sweeper.stop();
         await o.stop();
       });
+      // Trigger listeners (scheduler, AMQP ingress, tenant brokers, OpenStack notifications) run beside the worker.
+      const listeners = startTriggerListeners({ config, store, queue, logger, workerId: o.workerId });
+      closers.push(() => listeners.close());
     }
 
     let url: string | null = null;

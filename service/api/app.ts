@@ -69,6 +69,8 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   await app.register(quotaRoutes);
   await app.register(auditRoutes);
   await app.register(eventRoutes);
+  await app.register(import('./routes/triggers.js'));
+  await app.register(import('./routes/hooks.js'));
   await app.register(deadLetterRoutes);
   return app;
 }

@@ -1,0 +1,97 @@
+/**
+ * `openstack` triggers: consumes the cloud's oslo.messaging notifications (config
+ * `os_notifications_url`). One durable queue per deployment (named after a hash of the
+ * database URL, so every process of one deployment shares it and each notification is handled
+ * once), bound to Nova's and Glance's exchanges; never oslo's own `notifications.info` queues.
+ * A notification runs a trigger only if its event type matches and its payload's project is the
+ * trigger's project_id. Acked once every resulting event is durable on the work queue.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { WorkQueue } from '../queue/queue.js';
+import type { Store } from '../store/store.js';
+import { TriggerCatalog, type Trigger } from '../store/trigger-store.js';
+import { AmqpSubscription } from './amqp-subscription.js';
+import { TRIGGER_ATTR } from './event-attrs.js';
+import { notificationEvent, parseNotification } from './kind-openstack.js';
+import { topicMatches } from './topic-pattern.js';
+
+export interface NotificationSource {
+  exchange: string;
+  bindingKey: string;
+}
+
+export const DEFAULT_SOURCES: readonly NotificationSource[] = [
+  { exchange: 'nova', bindingKey: 'versioned_notifications.#' },
+  { exchange: 'glance', bindingKey: 'notifications.#' },
+];
+
+export interface NotificationListenerOptions {
+  url: string;
+  /** The deployment's database URL: names the shared queue. */
+  databaseUrl: string;
+  sources?: readonly NotificationSource[];
+  refreshMs?: number;
+  retryMs?: number;
+}
+
+/** The queue every process of one deployment shares. */
+export function notificationQueueName(databaseUrl: string): string {
+  return `fnstack.notifications.${createHash('sha256').update(databaseUrl).digest('hex').slice(0, 12)}`;
+}
+
+export class NotificationListener {
+  private readonly catalog: TriggerCatalog;
+  private readonly sub: AmqpSubscription;
+  private triggers: Trigger[] = [];
+  private loadedAt = 0;
+
+  constructor(
+    store: Store,
+    private readonly work: WorkQueue,
+    private readonly logger: Logger,
+    private readonly opts: NotificationListenerOptions,
+  ) {
+    this.catalog = new TriggerCatalog(store.db);
+    const queue = notificationQueueName(opts.databaseUrl);
+    this.sub = new AmqpSubscription({
+      url: opts.url,
+      name: 'fnstack openstack notifications',
+      prefetch: 50,
+      retryMs: opts.retryMs ?? 2000,
+      declare: async (ch) => {
+        // Expires a day after the last consumer left; bounded so a stopped service cannot fill the bus.
+        await ch.assertQueue(queue, { durable: true, arguments: { 'x-expires': 86_400_000, 'x-max-length': 10_000 } });
+        for (const s of opts.sources ?? DEFAULT_SOURCES) await ch.bindQueue(queue, s.exchange, s.bindingKey);
+        return queue;
+      },
+      handle: async (msg, ch) => {
+        const n = parseNotification(msg.content, msg.fields.exchange);
+        if (n && n.projectId) {
+          for (const t of await this.current()) {
+            if (t.config.project_id !== n.projectId || !topicMatches(String(t.config.event_type), n.eventType)) continue;
+            await this.work.publish({ kind: 'event', projectId: t.projectId, event: { ...notificationEvent(n), [TRIGGER_ATTR]: t.id } });
+          }
+        }
+        ch.ack(msg);
+      },
+      onError: (err) => this.logger.warn({ err: err.message }, 'openstack notifications: bus trouble (retrying)'),
+    });
+  }
+
+  start(): void {
+    this.sub.start();
+  }
+
+  close(): Promise<void> {
+    return this.sub.close();
+  }
+
+  private async current(): Promise<Trigger[]> {
+    if (Date.now() - this.loadedAt >= (this.opts.refreshMs ?? 1000)) {
+      this.triggers = (await this.catalog.enabledOfKind('openstack')).map((x) => x.trigger);
+      this.loadedAt = Date.now();
+    }
+    return this.triggers;
+  }
+}

@@ -1,0 +1,149 @@
+/** Shared pieces of the trigger tests: services per dialect, waiting for executions, RabbitMQ vhosts. */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { ExecutionContext } from 'ava';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestService, createFunction, type TestService } from '../_helpers/service.js';
+import { createTestDatabase, mariadbAvailable } from '../_helpers/mariadb.js';
+import { Store } from '../../service/store/store.js';
+import { reachable, requireService } from '../_helpers/requirements.js';
+
+const run = promisify(execFile);
+
+export const DIALECTS = ['sqlite', 'mariadb'] as const;
+export type DialectName = (typeof DIALECTS)[number];
+
+export const RABBIT_HOST = '127.0.0.1';
+export const RABBIT_PORT = 5672;
+export const rabbitAvailable = () => reachable(RABBIT_HOST, RABBIT_PORT);
+
+export interface TriggerService extends TestService {
+  databaseUrl: string;
+  /** A second handle on the service's database (projects, keys, tick rows). */
+  store: Store;
+  /** The project the admin API key acts in. */
+  projectId: string;
+}
+
+/** A fresh database URL on the dialect, or null (skipped locally / failed in CI) when its server is missing. */
+export async function databaseOn(t: ExecutionContext, dialect: DialectName): Promise<{ url: string; drop(): Promise<void> } | null> {
+  if (dialect === 'mariadb') {
+    if (!requireService(t, 'MariaDB on 127.0.0.1:3306', await mariadbAvailable())) return null;
+    return createTestDatabase();
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'fnstack-trg-db-'));
+  return { url: `sqlite:${join(dir, 'fnstack.db')}`, drop: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A real service (role all unless said) on a fresh database of the dialect. */
+export async function serviceOn(t: ExecutionContext, dialect: DialectName, options: { env?: Record<string, string> } = {}): Promise<TriggerService | null> {
+  const db = await databaseOn(t, dialect);
+  if (!db) return null;
+  const svc = await startTestService({ env: { FNSTACK_DATABASE_URL: db.url, FNSTACK_SECRETS_KEY: TEST_SECRETS_KEY, ...options.env } });
+  const store = await Store.open(db.url);
+  const projectId = (await store.accounts.adminProjectId())!;
+  return {
+    ...svc,
+    databaseUrl: db.url,
+    store,
+    projectId,
+    close: async () => {
+      await svc.close();
+      await store.close();
+      await db.drop();
+    },
+  };
+}
+
+export const TEST_SECRETS_KEY = 'ab'.repeat(32);
+
+/** A second built-in project with a member account; returns its id and an API caller. */
+export async function otherProject(ts: TriggerService, role: 'admin' | 'member' = 'member') {
+  const project = await ts.store.accounts.createProject(unique('other'), 'builtin');
+  const account = await ts.store.accounts.createAccount(project.id, unique('acct'), role);
+  const key = (await ts.store.accounts.issueKey(account.id)).key;
+  const api = (method: string, path: string, body?: unknown) => callApi(ts.url, key, method, path, body);
+  return { projectId: project.id, key, api };
+}
+
+export async function callApi(url: string, key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(url + path, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body: parsed };
+}
+
+/** A function that returns its event (so tests can look at what arrived). */
+export const ECHO = 'exports.handler = async (event, context) => ({ event });';
+
+export async function echoFunction(svc: TestService, name: string) {
+  return createFunction(svc, name, ECHO, { timeout_s: 20 });
+}
+
+export interface ExecutionJson {
+  id: string;
+  status: string;
+  event_id: string;
+  result: { event: unknown } | null;
+  error: unknown;
+}
+
+/** Polls the function's executions until `count` are final (or the deadline passes). */
+export async function waitForExecutions(svc: TestService, fn: string, count: number, timeoutMs = 60_000): Promise<ExecutionJson[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await svc.api('GET', `/v1/executions?function=${fn}&limit=500`);
+    const items = (r.body?.items ?? []) as ExecutionJson[];
+    const final = items.filter((e) => ['succeeded', 'failed', 'timed_out'].includes(e.status));
+    if (final.length >= count) return final;
+    if (Date.now() > deadline) throw new Error(`only ${final.length}/${count} executions of ${fn} final after ${timeoutMs} ms: ${JSON.stringify(items.map((e) => e.status))}`);
+    await sleep(200);
+  }
+}
+
+export async function executionsOf(svc: TestService, fn: string): Promise<ExecutionJson[]> {
+  const r = await svc.api('GET', `/v1/executions?function=${fn}&limit=500`);
+  return (r.body?.items ?? []) as ExecutionJson[];
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
+
+/** rabbitmqctl, for vhosts, users and permissions (the tests' own, always removed afterwards). */
+export async function rabbitmqctl(...args: string[]): Promise<string> {
+  const { stdout } = await run('rabbitmqctl', ['-q', ...args], { timeout: 60_000 });
+  return stdout;
+}
+
+export interface TestVhost {
+  name: string;
+  /** amqp:// URL for guest on this vhost. */
+  url: string;
+  drop(): Promise<void>;
+}
+
+export async function createVhost(prefix = 'fnstack-trg'): Promise<TestVhost> {
+  const name = unique(prefix);
+  await rabbitmqctl('add_vhost', name);
+  await rabbitmqctl('set_permissions', '-p', name, 'guest', '.*', '.*', '.*');
+  return {
+    name,
+    url: `amqp://guest:guest@${RABBIT_HOST}:${RABBIT_PORT}/${encodeURIComponent(name)}`,
+    drop: async () => {
+      await rabbitmqctl('delete_vhost', name).catch(() => undefined);
+    },
+  };
+}
