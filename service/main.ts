@@ -53,7 +53,7 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
     for (const c of closers.reverse()) await c().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
   };
   try {
-    const queue = await createQueue(config, store);
+    const queue = await createQueue(config, store, logger);
     closers.push(() => queue.close());
     const provider = await createProvider(config);
     closers.push(() => provider.close());

@@ -5,6 +5,7 @@
 import { writeFile, mkdir, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
+import { isUniqueViolation } from '../store/function-store.js';
 
 export interface Credentials {
   endpoint: string;
@@ -20,8 +21,15 @@ export function credentialsPath(dataDir: string): string {
 /** Returns the credentials file path when it was written now (first start), else null. */
 export async function bootstrapAdmin(store: Store, dataDir: string, endpoint: string): Promise<string | null> {
   if ((await store.accounts.countAccounts()) > 0) return null;
-  const project = await store.accounts.createProject('admin', 'builtin');
-  const account = await store.accounts.createAccount(project.id, 'admin', 'admin');
+  let project, account;
+  try {
+    // A fixed project id: when several API processes start at once on one database, one wins.
+    project = await store.accounts.createProject('admin', 'builtin', 'admin');
+    account = await store.accounts.createAccount(project.id, 'admin', 'admin');
+  } catch (err) {
+    if (isUniqueViolation(err)) return null;
+    throw err;
+  }
   const key = await store.accounts.issueKey(account.id, { description: 'created on first start' });
   const creds: Credentials = { endpoint, api_key: key.key, account: account.name, project: project.name };
   await mkdir(dataDir, { recursive: true, mode: 0o700 });

@@ -48,7 +48,7 @@ export async function unpackChecked(blob: Buffer, ref: CodeRef, scratchRoot: str
 
 function safeFileName(name: string): string {
   const b = basename(name.replace(/\\/g, '/'));
-  if (!/^[A-Za-z0-9_@][A-Za-z0-9_@.\-]*$/.test(b)) throw badPackage(`file name '${name}' is not allowed (letters, digits, _ @ . - only)`);
+  if (!/^[A-Za-z0-9_@][A-Za-z0-9_@.-]*$/.test(b)) throw badPackage(`file name '${name}' is not allowed (letters, digits, _ @ . - only)`);
   return b;
 }
 

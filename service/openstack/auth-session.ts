@@ -69,7 +69,7 @@ export class OpenStackSession {
   }
 
   /** An openapi-fetch client for one service; all its requests go through the session. */
-  client<Paths extends {}>(service: ServiceType, headers: Record<string, string> = {}): Client<Paths> {
+  client<Paths extends object>(service: ServiceType, headers: Record<string, string> = {}): Client<Paths> {
     const client = createClient<Paths>({ baseUrl: placeholder(service), fetch: this.options.fetch, headers });
     client.use(this.#middleware(service), ...this.options.middleware);
     return client;

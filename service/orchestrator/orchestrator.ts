@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import type { Delivery, Consumer, WorkQueue, WorkMessage } from '../queue/queue.js';
 import { backoffMs, isWorkMessage } from '../queue/queue.js';
+import { isTransientStoreError } from '../store/store-errors.js';
 import type { Provider, Environment } from '../provisioner/provider.js';
 import { ProvisioningError } from '../provisioner/provider.js';
 import type { CodeCache } from '../code/code-cache.js';
@@ -68,13 +69,15 @@ export class Orchestrator {
       await delivery.ack();
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      if (delivery.attempt >= this.deps.config.execution.maxAttempts) {
+      const transient = isTransientStoreError(err);
+      if (!transient && delivery.attempt >= this.deps.config.execution.maxAttempts) {
         this.deps.logger.error({ err, msg }, 'giving up on work message');
         await this.markDeadLettered(msg, reason);
         await delivery.deadLetter(reason);
       } else {
-        const delay = backoffMs(delivery.attempt);
-        this.deps.logger.warn({ err: reason, attempt: delivery.attempt, delay }, 'work message failed; retrying');
+        // An unreachable store is nobody's fault: back off (capped) for as long as it lasts.
+        const delay = transient ? backoffMs(Math.min(delivery.attempt, 5), 500, 5_000) : backoffMs(delivery.attempt);
+        this.deps.logger.warn({ err: reason, attempt: delivery.attempt, delay, transient }, 'work message failed; retrying');
         await delivery.retry(delay, reason);
       }
     }

@@ -15,7 +15,7 @@
  */
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { backoffMs, type Consumer, type Delivery, type WorkMessage } from './queue.js';
+import { backoffMs, isWorkMessage, type Consumer, type Delivery, type WorkMessage } from './queue.js';
 import { attemptOf, declareWorkQueue, type TopologyNames } from './rabbit-topology.js';
 import { firstConnect, type QueueLogger } from './rabbit-support.js';
 
@@ -121,7 +121,8 @@ export class RabbitConsumer implements Consumer {
     try {
       message = parseWorkMessage(msg.content);
     } catch (err) {
-      await settler.deadLetter(msg, attempt, `unreadable work message: ${messageOf(err)}`, null);
+      // Still show it to its project when the payload at least says which one it belongs to.
+      await settler.deadLetter(msg, attempt, `unreadable work message: ${messageOf(err)}`, ownerOf(msg.content));
       ack(ch, msg);
       return;
     }
@@ -172,12 +173,19 @@ export class RabbitConsumer implements Consumer {
   }
 }
 
-function parseWorkMessage(content: Buffer): WorkMessage {
-  const v = JSON.parse(content.toString('utf8')) as Partial<WorkMessage> | null;
-  if (!v || typeof v !== 'object' || (v.kind !== 'run' && v.kind !== 'event') || typeof v.projectId !== 'string') {
-    throw new Error('not a work message (kind and projectId required)');
+function ownerOf(content: Buffer): WorkMessage | null {
+  try {
+    const v = JSON.parse(content.toString('utf8')) as { projectId?: unknown };
+    return typeof v?.projectId === 'string' ? ({ projectId: v.projectId } as WorkMessage) : null;
+  } catch {
+    return null;
   }
-  return v as WorkMessage;
+}
+
+function parseWorkMessage(content: Buffer): WorkMessage {
+  const v: unknown = JSON.parse(content.toString('utf8'));
+  if (!isWorkMessage(v)) throw new Error('not a work message');
+  return v;
 }
 
 /** Acks on the delivering channel; if it is gone, the broker has the message back already. */
