@@ -2,7 +2,7 @@
  * The audit trail: who created, changed or deleted what, and when. Rows are only ever
  * added. Reads are per project (the project's admins read them through GET /v1/audit).
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { Page } from './function-store.js';
@@ -67,7 +67,7 @@ export class AuditStore {
   }
 
   async record(entry: AuditEntry, at = Date.now()): Promise<string> {
-    const id = randomUUID();
+    const id = sortableId(at);
     await this.db
       .insertInto('audit_events')
       .values({
@@ -104,6 +104,17 @@ export class AuditStore {
     const last = items.at(-1);
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.at, last.id) : null };
   }
+}
+
+let sequence = 0;
+
+/**
+ * Ids that sort like the events of one process happened (time, then a per-process counter),
+ * so that newest-first stays exact for entries of the same millisecond.
+ */
+function sortableId(at: number): string {
+  sequence = (sequence + 1) % 36 ** 4;
+  return `${at.toString(36).padStart(9, '0')}${sequence.toString(36).padStart(4, '0')}${randomBytes(6).toString('hex')}`;
 }
 
 function toEvent(r: AuditEventsTable): AuditEvent {
