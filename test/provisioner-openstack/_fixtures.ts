@@ -81,6 +81,8 @@ export interface OsServiceOptions {
   env?: Record<string, string>;
   user?: CloudUser;
   harness?: Omit<HarnessOptions, 'cloud' | 'prefix'>;
+  /** A harness the caller runs (and stops) itself, e.g. shared by two services on one prefix. */
+  sharedHarness?: GuestHarness;
   /** Reuse a data dir (and so the database) of an earlier service. */
   dataDir?: string;
 }
@@ -91,12 +93,13 @@ export async function startOpenStackService(cloud: TestCloud, o: OsServiceOption
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = { FNSTACK_DATA_DIR: dataDir, FNSTACK_PUBLIC_URL: url, ...openstackEnv(cloud, prefix, o.env, o.user) };
-  const harness = new GuestHarness({ cloud, prefix, ...o.harness }).start();
+  const harness = o.sharedHarness ?? new GuestHarness({ cloud, prefix, ...o.harness }).start();
+  const stopHarness = () => (o.sharedHarness ? Promise.resolve() : harness.stop());
   let service: RunningService;
   try {
     service = await startService({ port, host: '127.0.0.1', env, log: process.env.FNSTACK_TEST_LOG === '1' });
   } catch (err) {
-    await harness.stop();
+    await stopHarness();
     throw err;
   }
   const creds = JSON.parse(await readFile(join(dataDir, 'credentials.json'), 'utf8')) as { api_key: string };
@@ -128,7 +131,7 @@ export async function startOpenStackService(cloud: TestCloud, o: OsServiceOption
     api,
     close: async () => {
       await service.close();
-      await harness.stop();
+      await stopHarness();
       if (!o.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -12,7 +12,7 @@
  * session rows, and the reaper (reaper.ts). Warm pools only in processes that run a worker.
  * The provider keeps its own store connection (the registry only hands it the config).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { OpenStackConfig } from '../../config.js';
@@ -23,7 +23,7 @@ import { ProvisioningError, type Environment, type Placement, type ProvisioningP
 import { DEFAULT_TIMINGS, OpenStackEnvironment, type RunTimings } from './openstack-environment.js';
 import { Reaper } from './reaper.js';
 import { provisioningErrorOf } from './server-boot.js';
-import { ServerFactory, type BootSpec } from './server-factory.js';
+import { ServerFactory, serviceTagOf, type BootSpec } from './server-factory.js';
 import { chooseFlavor, chooseImage, type FlavorChoice, type FlavorInfo, type ImageInfo } from './sizing.js';
 import { WarmPool } from './warm-pool.js';
 
@@ -80,7 +80,7 @@ export class OpenStackProvider implements Provider {
       });
     this.compute = new ComputeClient(session);
     this.images = new ImageClient(session);
-    this.serviceTag = createHash('sha256').update(`fnstack:${options.databaseUrl}`).digest('hex').slice(0, 16);
+    this.serviceTag = serviceTagOf(options.databaseUrl);
     this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
   }
 

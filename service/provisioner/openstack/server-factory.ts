@@ -5,7 +5,7 @@
  * provisioning deadline. Used for per-event servers and warm-pool servers alike. On any
  * failure the server is deleted (verified in the background) and the row removed.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { ComputeClient, CreateServerRequest } from '../../openstack/index.js';
 import type { RunnerSessionStore } from '../../store/runner-session-store.js';
 import { ProvisioningError } from '../provider.js';
@@ -128,6 +128,11 @@ export class ServerFactory {
       await new Promise((r) => setTimeout(r, Math.min(100, Math.max(0, deadline - Date.now()))));
     }
   }
+}
+
+/** The `fnstack:service` value of a deployment: derived from its store, which all its processes share. */
+export function serviceTagOf(databaseUrl: string): string {
+  return createHash('sha256').update(`fnstack:${databaseUrl}`).digest('hex').slice(0, 16);
 }
 
 export function networksOf(network: string): CreateServerRequest['networks'] {
