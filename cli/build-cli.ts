@@ -6,6 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { Builtins, Cli, type Command } from 'clipanion';
 import { describeError } from './errors.js';
+import { EventPublishCommand } from './commands/event/publish.js';
+import { DeadLetterDiscardCommand, DeadLetterListCommand, DeadLetterRetryCommand, DeadLetterShowCommand } from './commands/event/dead-letters.js';
+import { AccountCreateCommand } from './commands/account/create.js';
+import { AccountDeleteCommand } from './commands/account/delete.js';
+import { AccountListCommand } from './commands/account/list.js';
 import { ExecutionListCommand } from './commands/execution/list.js';
 import { ExecutionLogsCommand } from './commands/execution/logs.js';
 import { ExecutionShowCommand } from './commands/execution/show.js';
@@ -17,6 +22,9 @@ import { FunctionShowCommand } from './commands/function/show.js';
 import { FunctionUpdateCommand } from './commands/function/update.js';
 import { FunctionVersionsCommand } from './commands/function/versions.js';
 import { RootHelpCommand } from './commands/help.js';
+import { KeyCreateCommand } from './commands/key/create.js';
+import { KeyListCommand } from './commands/key/list.js';
+import { KeyRevokeCommand } from './commands/key/revoke.js';
 import { LoginCommand } from './commands/login.js';
 import { RuntimeListCommand } from './commands/runtime/list.js';
 import { ServerCommand } from './commands/server.js';
@@ -41,6 +49,11 @@ export function buildCli(): Cli {
     ExecutionShowCommand,
     ExecutionLogsCommand,
     RuntimeListCommand,
+    EventPublishCommand,
+    DeadLetterListCommand,
+    DeadLetterShowCommand,
+    DeadLetterRetryCommand,
+    DeadLetterDiscardCommand,
   ]) {
     cli.register(command);
   }
