@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite. Installs dependencies if needed, starts the servers the tests
-# use (test/services/ensure.sh), builds, and runs every test with ava. Arguments go to ava,
-# e.g. `npm test -- dist/test/api`.
+# use (test/services/ensure.sh), builds, and runs every test with ava; then runs the API
+# suites once more on the production back ends (MariaDB + RabbitMQ) — the store, queue and
+# fault suites already loop over every back end themselves.
+# Arguments go to ava and replace both passes, e.g. `npm test -- dist/test/api`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci
 bash test/services/ensure.sh
 npm run build --silent
-exec npx ava "$@"
+
+if [ "$#" -gt 0 ]; then
+  exec npx ava "$@"
+fi
+
+echo "== pass 1: every test (the API ones on the embedded default: SQLite + store queue)"
+npx ava
+echo "== pass 2: the API and CLI-event suites on the production back ends (MariaDB + RabbitMQ)"
+FNSTACK_TEST_BACKEND=production npx ava dist/test/api dist/test/cli/event-commands.test.js

@@ -6,10 +6,24 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startService, type RunningService, type StartOptions } from '../../service/main.js';
+import amqp from 'amqplib';
 import { createTestDatabase } from './mariadb.js';
+import { createTestVhost } from './rabbitmq.js';
+import { Store } from '../../service/store/store.js';
+
+/**
+ * Which back ends the service under test uses: `embedded` (SQLite + store queue, the default)
+ * or `production` (a fresh MariaDB database + RabbitMQ vhost). `npm test` runs the API and CLI
+ * suites once more with FNSTACK_TEST_BACKEND=production.
+ */
+export const TEST_BACKEND = process.env.FNSTACK_TEST_BACKEND === 'production' ? 'production' : 'embedded';
 
 export interface TestService {
   url: string;
+  databaseUrl: string;
+  queueUrl: string;
+  /** Puts a raw payload on the work queue, bypassing the API (poison-message tests). */
+  injectWork(payload: string): Promise<void>;
   apiKey: string;
   dataDir: string;
   service: RunningService;
@@ -26,10 +40,15 @@ export interface TestServiceOptions {
 
 export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
   const dataDir = await mkdtemp(join(tmpdir(), 'fnstack-svc-'));
-  const db = options.dialect === 'mariadb' ? await createTestDatabase() : null;
+  const production = TEST_BACKEND === 'production';
+  const db = options.dialect === 'mariadb' || production ? await createTestDatabase() : null;
+  const vhost = production ? await createTestVhost() : null;
+  const databaseUrl = db ? db.url : `sqlite:${join(dataDir, 'fnstack.db')}`;
+  const queueUrl = vhost ? vhost.url : 'store';
   const env: Record<string, string> = {
     FNSTACK_DATA_DIR: dataDir,
-    ...(db ? { FNSTACK_DATABASE_URL: db.url } : {}),
+    FNSTACK_DATABASE_URL: databaseUrl,
+    FNSTACK_QUEUE_URL: queueUrl,
     ...options.env,
   };
   const service = await startService({ port: 0, host: '127.0.0.1', env, log: process.env.FNSTACK_TEST_LOG === '1', role: options.role });
@@ -54,8 +73,28 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     }
     return { status: res.status, body: parsed, headers: res.headers };
   };
+  const injectWork = async (payload: string) => {
+    if (vhost) {
+      const conn = await amqp.connect(vhost.url);
+      const ch = await conn.createConfirmChannel();
+      ch.sendToQueue('fnstack.work', Buffer.from(payload), { persistent: true });
+      await ch.waitForConfirms();
+      await conn.close();
+      return;
+    }
+    const store = await Store.open(databaseUrl, { migrate: false });
+    try {
+      const now = Date.now();
+      await store.db.insertInto('queue_messages').values({ queue: 'work', payload, attempts: 0, available_at: now, locked_by: null, locked_until: null, last_error: null, created_at: now }).execute();
+    } finally {
+      await store.close();
+    }
+  };
   return {
     url,
+    databaseUrl,
+    queueUrl,
+    injectWork,
     apiKey: creds.api_key,
     dataDir,
     service,
@@ -64,6 +103,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
       await service.close();
       await rm(dataDir, { recursive: true, force: true });
       await db?.drop();
+      await vhost?.drop();
     },
   };
 }

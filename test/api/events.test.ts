@@ -55,16 +55,7 @@ test('events need credentials', async (t) => {
 });
 
 test('a poison message ends in the dead letters with its reason; list, show, discard', async (t) => {
-  const store = await Store.open(`sqlite:${svc.dataDir}/fnstack.db`, { migrate: false });
-  try {
-    const admin = await store.db.selectFrom('projects').select('id').executeTakeFirstOrThrow();
-    await store.db
-      .insertInto('queue_messages')
-      .values({ queue: 'work', payload: JSON.stringify({ kind: 'explode', projectId: admin.id }), attempts: 0, available_at: Date.now(), locked_by: null, locked_until: null, last_error: null, created_at: Date.now() })
-      .execute();
-  } finally {
-    await store.close();
-  }
+  await svc.injectWork(JSON.stringify({ kind: 'explode', projectId: 'admin' }));
   let items: Array<{ id: string; reason: string }> = [];
   for (let i = 0; i < 50 && items.length === 0; i++) {
     await new Promise((r) => setTimeout(r, 100));
@@ -85,7 +76,7 @@ test('an execution given up on after max attempts is dead-lettered, and a retry 
   await createFunction(svc, 'dl', 'exports.handler = () => "ran";');
   // Remove the code blob: the worker cannot prepare the code and retries until it gives up.
   const fn = (await svc.api('GET', '/v1/functions/dl')).body;
-  const store = await Store.open(`sqlite:${svc.dataDir}/fnstack.db`, { migrate: false });
+  const store = await Store.open(svc.databaseUrl, { migrate: false });
   const blob = await store.code.get(fn.code.sha256);
   await store.db.deleteFrom('code_chunks').where('sha256', '=', fn.code.sha256).execute();
   const { rm } = await import('node:fs/promises');

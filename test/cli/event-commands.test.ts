@@ -1,7 +1,6 @@
 import test from 'ava';
 import { startTestService, type TestService } from '../_helpers/service.js';
 import { runCli } from './_helpers/cli-harness.js';
-import { Store } from '../../service/store/store.js';
 
 let svc: TestService;
 test.before(async () => {
@@ -29,15 +28,7 @@ test('event dead-letters: list, show, discard', async (t) => {
   t.is(empty.code, 0, empty.stderr);
   t.is(empty.stdout.trim(), 'no dead letters');
 
-  const store = await Store.open(`sqlite:${svc.dataDir}/fnstack.db`, { migrate: false });
-  try {
-    await store.db
-      .insertInto('queue_messages')
-      .values({ queue: 'work', payload: JSON.stringify({ kind: 'bogus', projectId: 'admin' }), attempts: 0, available_at: Date.now(), locked_by: null, locked_until: null, last_error: null, created_at: Date.now() })
-      .execute();
-  } finally {
-    await store.close();
-  }
+  await svc.injectWork(JSON.stringify({ kind: 'bogus', projectId: 'admin' }));
   let list = '';
   for (let i = 0; i < 40 && !list.includes('not a work message'); i++) {
     await new Promise((r) => setTimeout(r, 150));
