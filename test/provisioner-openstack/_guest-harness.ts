@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ComputeClient, OpenStackSession, userDataOf, type Server } from '../../service/openstack/index.js';
-import { passwordCredentials, type TestCloud } from '../openstack/_helpers/cloud.js';
+import type { TestCloud } from '../openstack/_helpers/cloud.js';
+import { passwordCredentials } from './_cloud.js';
 
 export interface HarnessOptions {
   cloud: TestCloud;

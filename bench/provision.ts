@@ -1,0 +1,156 @@
+/**
+ * Provisioning on the real test cloud (Nova with the fake driver + the guest harness):
+ * event → result latency per stage (queue, provision, run, total, from the execution's own
+ * timings, plus the client's view), N events with a cold server each (no pool), then N
+ * with a warm pool; next to a bare curl loop create-server → ACTIVE → delete → 404 against
+ * the same Nova as the same user, in the same run.
+ *
+ *   npm run build && node dist/bench/provision.js [N]      (default 20)
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { computeAs, functionForm, RUNTIME, serversWithPrefix, startOpenStackService, uniquePrefix, cleanupPrefix, type OsService } from '../test/provisioner-openstack/_os-service.js';
+import { loadCloud } from '../test/provisioner-openstack/_cloud.js';
+import type { TestCloud } from '../test/openstack/_helpers/cloud.js';
+
+const N = Number(process.argv[2] ?? 20);
+const HANDLER = 'exports.handler = async (event) => ({ ok: true, n: event.data });\n';
+
+interface Sample {
+  queue: number;
+  provision: number;
+  run: number;
+  total: number;
+  client: number;
+  pool: string;
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+const f = (ms: number) => `${Math.round(ms)}`;
+
+async function invokeSync(svc: OsService, n: number): Promise<Sample> {
+  const t0 = performance.now();
+  const r = await svc.api('POST', '/v1/functions/bench/invoke', n);
+  const client = performance.now() - t0;
+  if (r.status !== 200 || r.body.status !== 'succeeded') throw new Error(`invoke ${n}: ${r.status} ${JSON.stringify(r.body)}`);
+  const t = r.body.timings;
+  return { queue: t.queue_ms, provision: t.provision_ms, run: t.run_ms, total: t.total_ms, client, pool: r.body.placement.details.pool };
+}
+
+async function waitPoolReady(cloud: TestCloud, svc: OsService, count: number): Promise<void> {
+  const compute = computeAs(cloud);
+  for (const until = Date.now() + 120_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+    const servers = await serversWithPrefix(compute, `${svc.prefix}pool-`);
+    const up = servers.filter((s) => s.status === 'ACTIVE' && s.metadata['fnstack:pool'] === 'ready' && (svc.harness.guests.get(s.id)?.startedAt ?? Infinity) < Date.now() - 1500);
+    if (up.length >= count) return;
+  }
+  throw new Error('the warm pool did not fill');
+}
+
+async function runService(cloud: TestCloud, poolSize: number): Promise<Sample[]> {
+  const svc = await startOpenStackService(cloud, { prefix: uniquePrefix(poolSize ? 'bw' : 'bc'), env: { FNSTACK_OS_POOL_SIZE: String(poolSize), FNSTACK_LOG_LEVEL: 'error' } });
+  try {
+    const created = await svc.api('POST', '/v1/functions', functionForm({ name: 'bench', runtime: RUNTIME, handler: 'index.handler' }, { name: 'index.js', content: HANDLER }));
+    if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
+    await invokeSync(svc, -1); // warm-up: token, catalog, flavor and image lists
+    const samples: Sample[] = [];
+    for (let i = 0; i < N; i++) {
+      if (poolSize > 0) await waitPoolReady(cloud, svc, poolSize);
+      samples.push(await invokeSync(svc, i));
+      process.stderr.write('.');
+    }
+    process.stderr.write('\n');
+    return samples;
+  } finally {
+    await svc.close();
+    await cleanupPrefix(cloud, svc.prefix);
+  }
+}
+
+/** The same lifecycle with nothing but curl: token, then N × (POST server, poll until ACTIVE, DELETE, poll until 404). */
+async function bareCurl(cloud: TestCloud): Promise<{ active: number[]; deleted: number[] }> {
+  const u = cloud.fnstack_service;
+  const script = String.raw`
+set -eu
+auth='{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"'"$OS_USER"'","password":"'"$OS_PASS"'","domain":{"name":"Default"}}}},"scope":{"project":{"name":"'"$OS_PROJECT"'","domain":{"name":"Default"}}}}}'
+TOKEN=$(curl -sS -D - -o /dev/null -H 'content-type: application/json' -d "$auth" "$OS_AUTH/auth/tokens" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-subject-token"{print $2}')
+H="X-Auth-Token: $TOKEN"
+V="OpenStack-API-Version: compute 2.79"
+now() { date +%s%3N; }
+for i in $(seq 1 "$N"); do
+  t0=$(now)
+  id=$(curl -sS -H "$H" -H "$V" -H 'content-type: application/json' -d '{"server":{"name":"fnb-bare-'"$i"'","flavorRef":"'"$FLAVOR"'","imageRef":"'"$IMAGE"'","networks":"none"}}' "$NOVA/servers" | sed -E 's/.*"id": ?"([^"]+)".*/\1/')
+  while :; do
+    st=$(curl -sS -H "$H" -H "$V" "$NOVA/servers/$id" | sed -E 's/.*"status": ?"([A-Z_]+)".*/\1/')
+    [ "$st" = ACTIVE ] && break
+    [ "$st" = ERROR ] && { echo "ERROR $id" >&2; exit 1; }
+    sleep 0.1
+  done
+  t1=$(now)
+  curl -sS -o /dev/null -X DELETE -H "$H" -H "$V" "$NOVA/servers/$id"
+  while [ "$(curl -sS -o /dev/null -w '%{http_code}' -H "$H" -H "$V" "$NOVA/servers/$id")" != 404 ]; do sleep 0.1; done
+  t2=$(now)
+  echo "$((t1 - t0)) $((t2 - t1))"
+done
+`;
+  const { stdout } = await promisify(execFile)('bash', ['-c', script], {
+    env: {
+      PATH: '/usr/bin:/bin',
+      N: String(N),
+      OS_AUTH: cloud.auth_url.replace(/\/+$/, ''),
+      OS_USER: u.username,
+      OS_PASS: u.password,
+      OS_PROJECT: u.project_name,
+      NOVA: cloud.endpoints.compute.replace(/\/+$/, ''),
+      FLAVOR: cloud.flavors[0]!.id,
+      IMAGE: cloud.image.id,
+    },
+    maxBuffer: 1 << 20,
+  });
+  const rows = stdout.trim().split('\n').map((l) => l.split(' ').map(Number) as [number, number]);
+  return { active: rows.map((r) => r[0]), deleted: rows.map((r) => r[1]) };
+}
+
+function line(name: string, xs: number[]): string {
+  return `${name.padEnd(30)} p50 ${f(pct(xs, 50)).padStart(6)} ms   p99 ${f(pct(xs, 99)).padStart(6)} ms`;
+}
+
+async function main() {
+  const cloud = loadCloud();
+  if (!cloud) throw new Error('no test cloud (cloud.json): run test/cloud/setup.sh');
+  console.log(`provision bench: N=${N} per series, Nova fake driver + guest harness, ${new Date().toISOString()}`);
+  const bare = await bareCurl(cloud);
+  const cold = await runService(cloud, 0);
+  const warm = await runService(cloud, 2);
+  const bare2 = await bareCurl(cloud); // once more after, to see drift of the cloud itself
+  const active = [...bare.active, ...bare2.active];
+  const deleted = [...bare.deleted, ...bare2.deleted];
+
+  for (const [name, s] of [['cold (no pool)', cold], ['warm pool (size 2)', warm]] as const) {
+    console.log(`\n${name}: pool ${[...new Set(s.map((x) => x.pool))].join('/')} (${s.filter((x) => x.pool === 'hit').length}/${s.length} hits)`);
+    console.log(line('  queue', s.map((x) => x.queue)));
+    console.log(line('  provision', s.map((x) => x.provision)));
+    console.log(line('  run', s.map((x) => x.run)));
+    console.log(line('  total (queued → recorded)', s.map((x) => x.total)));
+    console.log(line('  client (sync invoke)', s.map((x) => x.client)));
+  }
+  console.log(`\nbare curl (same Nova, same user, ${active.length} servers)`);
+  console.log(line('  create → ACTIVE', active));
+  console.log(line('  delete → 404', deleted));
+  const r = (a: number[], b: number[], p: number) => (pct(a, p) / pct(b, p)).toFixed(2);
+  console.log('\nratios (p50 / p99)');
+  console.log(`  cold provision / bare create→ACTIVE   ${r(cold.map((x) => x.provision), active, 50)} / ${r(cold.map((x) => x.provision), active, 99)}`);
+  console.log(`  cold total / bare create→ACTIVE       ${r(cold.map((x) => x.total), active, 50)} / ${r(cold.map((x) => x.total), active, 99)}`);
+  console.log(`  warm total / cold total               ${r(warm.map((x) => x.total), cold.map((x) => x.total), 50)} / ${r(warm.map((x) => x.total), cold.map((x) => x.total), 99)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
