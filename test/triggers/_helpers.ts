@@ -147,3 +147,35 @@ export async function createVhost(prefix = 'fnstack-trg'): Promise<TestVhost> {
     },
   };
 }
+
+/** Creates the echo function in a project, with that project's API key. */
+export async function echoFunctionAs(url: string, key: string, name: string): Promise<void> {
+  const { functionForm, RUNTIME } = await import('../_helpers/service.js');
+  const res = await fetch(`${url}/v1/functions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}` },
+    body: functionForm({ name, runtime: RUNTIME, handler: 'index.handler', timeout_s: 20 }, { name: 'index.js', content: ECHO }),
+  });
+  if (res.status !== 201) throw new Error(`create ${name}: ${res.status} ${await res.text()}`);
+}
+
+/** Executions of a project's function, seen with that project's key. */
+export async function executionsAs(url: string, key: string, fn: string): Promise<ExecutionJson[]> {
+  const r = await callApi(url, key, 'GET', `/v1/executions?function=${fn}&limit=500`);
+  return (r.body?.items ?? []) as ExecutionJson[];
+}
+
+/** A broker user of the tests' own (always deleted afterwards). */
+export async function createRabbitUser(vhost: string, prefix = 'fnstack-trg-user'): Promise<{ name: string; password: string; url: string; drop(): Promise<void> }> {
+  const name = unique(prefix);
+  const password = randomBytes(12).toString('hex');
+  await rabbitmqctl('add_user', name, password);
+  return {
+    name,
+    password,
+    url: `amqp://${name}:${password}@${RABBIT_HOST}:${RABBIT_PORT}/${encodeURIComponent(vhost)}`,
+    drop: async () => {
+      await rabbitmqctl('delete_user', name).catch(() => undefined);
+    },
+  };
+}
