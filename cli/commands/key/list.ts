@@ -1,0 +1,35 @@
+import { Command, Option } from 'clipanion';
+import { ReadCommand } from '../../base-command.js';
+import { formatTable } from '../../output/table.js';
+import { findAccount, when, type KeyInfo } from '../account/shapes.js';
+
+export class KeyListCommand extends ReadCommand {
+  static override paths = [['key', 'list'], ['key', 'ls']];
+
+  static override usage = Command.Usage({
+    category: 'Accounts',
+    description: "List API keys (never their secrets): yours, or — project admins — the project's",
+    examples: [
+      ['Your keys', '$0 key list'],
+      ["One account's keys", '$0 key list --account ci-bot'],
+    ],
+  });
+
+  account = Option.String('--account', { description: 'account name or id' });
+
+  async run(): Promise<number> {
+    const client = this.client();
+    const accountId = this.account ? (await findAccount(client, this.account)).id : undefined;
+    const { items } = await client.request<{ items: KeyInfo[] }>('GET', '/v1/keys', { query: { account_id: accountId } });
+    if (this.json) this.outJson(items);
+    else if (items.length === 0) this.err('no keys');
+    else
+      this.out(
+        formatTable(
+          ['ID', 'ACCOUNT', 'STATUS', 'DESCRIPTION', 'CREATED', 'EXPIRES', 'LAST USED'],
+          items.map((k) => [k.id, k.account_name, k.status, k.description ?? '', when(k.created_at), when(k.expires_at), when(k.last_used_at)]),
+        ),
+      );
+    return 0;
+  }
+}
