@@ -7,7 +7,7 @@
  * Exit codes: 0 after a report; 70 when the assignment could not be read (nothing of
  * the function has run then, so the supervisor calls it a runner error).
  */
-import { openChannel } from './fd-channel.js';
+import { receive, send } from './fd-channel.js';
 import { describe, loadHandler } from './load-handler.js';
 import { toJson } from './to-json.js';
 import type { Assignment, FailureInfo, FailureKind, RunnerMessage } from './protocol.js';
@@ -24,20 +24,19 @@ export interface HandlerContext {
 }
 
 const exit: (code?: number) => never = process.exit.bind(process);
-const channel = openChannel(3);
 // A handler whose promise never settles must run into the deadline, not end the process.
 const keepAlive = setInterval(() => undefined, 1 << 30);
 
 let assignment: Assignment;
 try {
-  const message = await channel.receive();
+  const message = receive();
   if (message?.type !== 'assignment') throw new Error(`expected an assignment, got ${JSON.stringify(message).slice(0, 200)}`);
   assignment = message.assignment;
+  send({ type: 'started', pid: process.pid, nodeVersion: process.version });
 } catch (err) {
   process.stderr.write(`[fnstack runner] ${describe(err)}\n`);
   exit(70);
 }
-await channel.send({ type: 'started', pid: process.pid, nodeVersion: process.version });
 
 let handlerStart = Date.now();
 let reported = false;
@@ -47,7 +46,11 @@ async function report(message: RunnerMessage): Promise<never> {
     clearInterval(keepAlive);
     // Writes to a pipe are asynchronous: exiting right away would drop the last logs.
     await Promise.all([flush(process.stdout), flush(process.stderr)]);
-    await channel.send(message).catch(() => undefined);
+    try {
+      send(message);
+    } catch {
+      // the supervisor is gone: nobody is left to tell
+    }
   }
   return exit(0);
 }

@@ -5,10 +5,11 @@
  *
  * Every variant runs the same trivial handler, round-robin so that load from other work on
  * the machine spreads evenly, and reports p50/p90 of invoke→result (acquire + run + release
- * for the provider variants) in ms. The baseline is a bare `node` spawn that requires the
- * handler and prints its result.
+ * for the provider variants) in ms, and the CPU time each invocation cost. The baseline is
+ * a bare `node` spawn that requires the handler and prints its result.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXECUTOR_PATH, supervise } from '../../service/runner/supervisor.js';
 import type { LocalProviderOptions } from '../../service/provisioner/local/local-options.js';
@@ -44,18 +45,26 @@ async function main(): Promise<void> {
   }
 
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  const cpu: Record<string, number> = Object.fromEntries(Object.keys(variants).map((k) => [k, 0]));
   for (const run of Object.values(variants)) await run(); // warm-up
   for (let i = 0; i < rounds; i++) {
     for (const [name, run] of Object.entries(variants)) {
+      const c0 = cpuMs();
       const t0 = process.hrtime.bigint();
       await run();
       times[name]!.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      cpu[name]! += cpuMs() - c0;
     }
   }
+  // On a busy machine wall time mostly measures the queue for a CPU; CPU time (this process
+  // plus every reaped child: node, sh, unshare, mount …) is the steadier figure.
   const base = p(times['bare node spawn']!, 0.5);
+  const baseCpu = cpu['bare node spawn']! / rounds;
+  console.log(`${''.padEnd(38)} ${'wall p50'.padStart(9)} ${'p90'.padStart(7)} ${'+p50'.padStart(7)}   ${'cpu/run'.padStart(8)} ${'+cpu'.padStart(7)}`);
   for (const [name, ts] of Object.entries(times)) {
     const p50 = p(ts, 0.5);
-    console.log(`${name.padEnd(38)} p50 ${p50.toFixed(1).padStart(6)} ms  p90 ${p(ts, 0.9).toFixed(1).padStart(6)} ms  +${(p50 - base).toFixed(1)} ms`);
+    const c = cpu[name]! / rounds;
+    console.log(`${name.padEnd(38)} ${p50.toFixed(1).padStart(9)} ${p(ts, 0.9).toFixed(1).padStart(7)} ${(p50 - base).toFixed(1).padStart(7)}   ${c.toFixed(1).padStart(8)} ${(c - baseCpu).toFixed(1).padStart(7)}`);
   }
   for (const sb of Object.values(boxes)) await sb.close();
 }
@@ -68,6 +77,13 @@ function bare(dir: string): Promise<void> {
     c.stdout.on('data', (d: Buffer) => (out += d));
     c.once('close', () => (out.includes('"ok":true') ? resolve() : reject(new Error(out))));
   });
+}
+
+/** CPU ms used so far by this process and its reaped children (utime+stime+cutime+cstime). */
+function cpuMs(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
 function p(xs: number[], q: number): number {

@@ -18,6 +18,10 @@ export async function detectV1(own: OwnCgroup[], mounts: CgroupMount[], parent: 
     memory: memory !== null,
     pids: pids !== null,
     create: (name, limits) => createGroup(memory, pids, name, limits),
+    adopt: (name) => {
+      const dirs = [memory, pids].map((p) => (p ? join(p, name) : null));
+      return new V1Group(dirs[0]!, dirs[1]!, dirs.filter((d): d is string => d !== null));
+    },
   };
 }
 

@@ -25,7 +25,13 @@ export async function detectV2(own: OwnCgroup[], mounts: CgroupMount[], parent: 
   if (enabled.length === 0) return null;
   const memory = enabled.includes('memory');
   const pids = enabled.includes('pids');
-  return { version: 'v2', memory, pids, create: (name, limits) => createGroup(join(parentDir, name), limits, memory, pids) };
+  return {
+    version: 'v2',
+    memory,
+    pids,
+    create: (name, limits) => createGroup(join(parentDir, name), limits, memory, pids),
+    adopt: (name) => new V2Group(join(parentDir, name)),
+  };
 }
 
 /** Enables the controllers for the parent's children; returns those that are available there. */

@@ -42,6 +42,8 @@ export interface CgroupDriver {
   readonly memory: boolean;
   readonly pids: boolean;
   create(name: string, limits: CgroupLimits): Promise<ExecutionCgroup>;
+  /** The group `name` left behind by a dead service process (to kill and remove it). */
+  adopt(name: string): ExecutionCgroup;
 }
 
 /** One line of /proc/self/cgroup: `id:controllers:path`. */

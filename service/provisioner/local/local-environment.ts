@@ -16,6 +16,8 @@ import { populateCode, removeWorkdir, type Workdir } from './workdir.js';
 import { rm } from 'node:fs/promises';
 
 export interface SandboxParts {
+  /** The sandbox's name: its directory, cgroup and owner-file name. */
+  name: string;
   workdir: Workdir;
   uid: number | null;
   cgroup: ExecutionCgroup | null;

@@ -24,6 +24,7 @@ import { probeHost, type Host } from './host-probe.js';
 import { LocalEnvironment } from './local-environment.js';
 import { resolveOptions, type LocalProviderOptions, type ResolvedOptions } from './local-options.js';
 import { createMountView, type MountView } from './mount-view.js';
+import { claim, sweepStale, unclaim } from './stale-sweeper.js';
 import { UidPool } from './uid-pool.js';
 import { createWorkdir, removeWorkdir, type Workdir } from './workdir.js';
 
@@ -48,7 +49,9 @@ export class LocalProvider implements Provider {
     this.hostProbe ??= (async () => {
       await mkdir(this.options.sandboxRoot, { recursive: true, mode: 0o700 });
       await chmod(this.options.sandboxRoot, 0o700);
-      return probeHost(this.options, RUNNER_DIR);
+      const host = await probeHost(this.options, RUNNER_DIR);
+      await sweepStale(this.options.sandboxRoot, host.cgroups, this.options.tools.setpriv);
+      return host;
     })();
     return this.hostProbe;
   }
@@ -71,11 +74,12 @@ export class LocalProvider implements Provider {
     let cgroup: ExecutionCgroup | null = null;
     let view: MountView | null = null;
     try {
+      await claim(this.options.sandboxRoot, name); // before anything a sweeper could take for stale
       workdir = await createWorkdir(this.options.sandboxRoot, name, uid === null ? null : { uid, gid: uid });
       const memoryLimitBytes = (params.memoryMb + params.runtimeOverheadMb) * 1024 * 1024;
       cgroup = host.cgroups ? await host.cgroups.create(name, { memoryBytes: memoryLimitBytes, pidsMax: this.options.pidsMax }) : null;
       if (uid !== null) view = await createMountView(this.options.sandboxRoot, workdir.root, workdir.tmpDir, join(this.options.sandboxRoot, '.views', name));
-      const parts = { workdir, uid, cgroup, view, network: params.network, memoryMb: params.memoryMb, memoryLimitBytes, runtimeOverheadMb: params.runtimeOverheadMb };
+      const parts = { name, workdir, uid, cgroup, view, network: params.network, memoryMb: params.memoryMb, memoryLimitBytes, runtimeOverheadMb: params.runtimeOverheadMb };
       const env = new LocalEnvironment(`local-${name}`, this.placementOf(params, host, parts.workdir, cgroup, uid), parts, this.options, host);
       this.live.set(env.id, env);
       return env;
@@ -83,6 +87,7 @@ export class LocalProvider implements Provider {
       await cgroup?.remove().catch(() => undefined);
       if (view) await removeWorkdir(view.dir).catch(() => undefined);
       if (workdir) await removeWorkdir(workdir.root).catch(() => undefined);
+      await unclaim(this.options.sandboxRoot, name);
       if (uid !== null) await this.uids?.give(uid);
       const exists = (err as NodeJS.ErrnoException).code === 'EEXIST';
       throw new ProvisioningError(exists ? 'invalid_params' : 'boot_failed', `cannot prepare the sandbox: ${(err as Error).message}`, !exists);
@@ -92,6 +97,7 @@ export class LocalProvider implements Provider {
   async release(env: Environment): Promise<void> {
     if (!(env instanceof LocalEnvironment)) throw new TypeError('not an environment of this provider');
     const clean = await env.dispose();
+    if (clean) await unclaim(this.options.sandboxRoot, env.parts.name);
     if (this.live.get(env.id) === env) this.live.delete(env.id);
     // A uid whose processes could not all be killed is never handed out again by this process.
     if (clean && env.parts.uid !== null) await this.uids?.give(env.parts.uid);
