@@ -1,0 +1,1 @@
+from fnstack_dashboard.api import fnstack  # noqa: F401
