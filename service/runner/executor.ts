@@ -24,66 +24,38 @@ export interface HandlerContext {
 }
 
 const exit: (code?: number) => never = process.exit.bind(process);
-// A handler whose promise never settles must run into the deadline, not end the process.
-const keepAlive = setInterval(() => undefined, 1 << 30);
-
-let assignment: Assignment;
-try {
-  const message = receive();
-  if (message?.type !== 'assignment') throw new Error(`expected an assignment, got ${JSON.stringify(message).slice(0, 200)}`);
-  assignment = message.assignment;
-  send({ type: 'started', pid: process.pid, nodeVersion: process.version });
-} catch (err) {
-  process.stderr.write(`[fnstack runner] ${describe(err)}\n`);
-  exit(70);
-}
-
 let handlerStart = Date.now();
 let reported = false;
-async function report(message: RunnerMessage): Promise<never> {
-  if (!reported) {
-    reported = true;
-    clearInterval(keepAlive);
-    // Writes to a pipe are asynchronous: exiting right away would drop the last logs.
-    await Promise.all([flush(process.stdout), flush(process.stderr)]);
-    try {
-      send(message);
-    } catch {
-      // the supervisor is gone: nobody is left to tell
-    }
+
+void main();
+
+async function main(): Promise<void> {
+  // A handler whose promise never settles must run into the deadline, not end the process.
+  setInterval(() => undefined, 1 << 30);
+  let assignment: Assignment;
+  try {
+    const message = receive();
+    if (message?.type !== 'assignment') throw new Error(`expected an assignment, got ${JSON.stringify(message).slice(0, 200)}`);
+    assignment = message.assignment;
+    send({ type: 'started', pid: process.pid, nodeVersion: process.version });
+  } catch (err) {
+    process.stderr.write(`[fnstack runner] ${describe(err)}\n`);
+    return exit(70);
   }
-  return exit(0);
-}
-function flush(stream: NodeJS.WriteStream): Promise<void> {
-  if (stream.destroyed || stream.writableLength === 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    stream.write('', () => resolve());
-  });
-}
-function stats() {
-  return { peakRssBytes: process.resourceUsage().maxRSS * 1024, durationMs: Date.now() - handlerStart };
-}
-function fail(kind: FailureKind, err: unknown, message = describe(err)): Promise<never> {
-  // Under an address-space limit an ArrayBuffer allocation throws instead of killing the process.
-  if (err instanceof RangeError && /allocation failed/i.test(err.message)) kind = 'out_of_memory';
-  const failure: FailureInfo = { kind, message };
-  if (err instanceof Error && err.stack) failure.stack = err.stack;
-  return report({ type: 'failure', failure, ...stats() });
-}
 
-// Errors thrown from timers or floating promises while the handler runs are the handler's.
-process.on('uncaughtException', (err) => void fail('handler_error', err));
-process.on('unhandledRejection', (err) => void fail('handler_error', err));
+  // Errors thrown from timers or floating promises while the handler runs are the handler's.
+  process.on('uncaughtException', (err) => void fail('handler_error', err));
+  process.on('unhandledRejection', (err) => void fail('handler_error', err));
 
-const codeDir = assignment.code.dir ?? process.cwd();
-try {
-  process.chdir(codeDir);
-} catch (err) {
-  await fail('runner_error', err, `cannot enter the code directory: ${describe(err)}`);
-}
-const loaded = await loadHandler(codeDir, assignment.handler);
-if (!loaded.ok) await report({ type: 'failure', failure: loaded.failure, ...stats() });
-else {
+  const codeDir = assignment.code.dir ?? process.cwd();
+  try {
+    process.chdir(codeDir);
+  } catch (err) {
+    return fail('runner_error', err, `cannot enter the code directory: ${describe(err)}`);
+  }
+  const loaded = await loadHandler(codeDir, assignment.handler);
+  if (!loaded.ok) return report({ type: 'failure', failure: loaded.failure, ...stats() });
+
   const { context: c, executionId } = assignment;
   const context: HandlerContext = {
     functionName: c.functionName,
@@ -98,9 +70,43 @@ else {
   try {
     value = await loaded.handler(assignment.event, context);
   } catch (err) {
-    await fail('handler_error', err);
+    return fail('handler_error', err);
   }
   const json = toJson(value);
-  if (!json.ok) await report({ type: 'failure', failure: { kind: 'result_not_serializable', message: json.message }, ...stats() });
-  else await report({ type: 'result', value: JSON.parse(json.json) as unknown, ...stats() });
+  if (!json.ok) return report({ type: 'failure', failure: { kind: 'result_not_serializable', message: json.message }, ...stats() });
+  return report({ type: 'result', value: JSON.parse(json.json) as unknown, ...stats() });
+}
+
+/** Sends the one report of this run, after the function's output has been flushed, and exits. */
+async function report(message: RunnerMessage): Promise<never> {
+  if (!reported) {
+    reported = true;
+    // Writes to a pipe are asynchronous: exiting right away would drop the last logs.
+    await Promise.all([flush(process.stdout), flush(process.stderr)]);
+    try {
+      send(message);
+    } catch {
+      // the supervisor is gone: nobody is left to tell
+    }
+  }
+  return exit(0);
+}
+
+function flush(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || stream.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.write('', () => resolve());
+  });
+}
+
+function stats() {
+  return { peakRssBytes: process.resourceUsage().maxRSS * 1024, durationMs: Date.now() - handlerStart };
+}
+
+function fail(kind: FailureKind, err: unknown, message = describe(err)): Promise<never> {
+  // Under an address-space limit an ArrayBuffer allocation throws instead of killing the process.
+  if (err instanceof RangeError && /allocation failed/i.test(err.message)) kind = 'out_of_memory';
+  const failure: FailureInfo = { kind, message };
+  if (err instanceof Error && err.stack) failure.stack = err.stack;
+  return report({ type: 'failure', failure, ...stats() });
 }
