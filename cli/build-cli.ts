@@ -28,6 +28,13 @@ import { KeyRevokeCommand } from './commands/key/revoke.js';
 import { LoginCommand } from './commands/login.js';
 import { RuntimeListCommand } from './commands/runtime/list.js';
 import { ServerCommand } from './commands/server.js';
+import { TriggerCreateCommand } from './commands/trigger/create.js';
+import { TriggerDeleteCommand } from './commands/trigger/delete.js';
+import { TriggerDisableCommand } from './commands/trigger/disable.js';
+import { TriggerEnableCommand } from './commands/trigger/enable.js';
+import { TriggerListCommand } from './commands/trigger/list.js';
+import { TriggerShowCommand } from './commands/trigger/show.js';
+import { TriggerUpdateCommand } from './commands/trigger/update.js';
 
 export function buildCli(): Cli {
   const enableColors = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
@@ -49,6 +56,13 @@ export function buildCli(): Cli {
     ExecutionShowCommand,
     ExecutionLogsCommand,
     RuntimeListCommand,
+    TriggerCreateCommand,
+    TriggerUpdateCommand,
+    TriggerListCommand,
+    TriggerShowCommand,
+    TriggerDeleteCommand,
+    TriggerEnableCommand,
+    TriggerDisableCommand,
     AccountCreateCommand,
     AccountListCommand,
     AccountDeleteCommand,

@@ -1,0 +1,27 @@
+import { Command, Option } from 'clipanion';
+import { ReadCommand } from '../../base-command.js';
+import { triggerTable, type TriggerInfo } from './trigger-view.js';
+
+export class TriggerListCommand extends ReadCommand {
+  static override paths = [['trigger', 'list'], ['trigger', 'ls']];
+
+  static override usage = Command.Usage({
+    category: 'Triggers',
+    description: 'List the triggers of the project',
+    examples: [
+      ['List triggers', '$0 trigger list'],
+      ['Those of one function, as JSON', '$0 trigger list --function report --json'],
+    ],
+  });
+
+  fn = Option.String('--function', { description: 'Only the triggers of this function' });
+  kind = Option.String('--kind', { description: 'Only triggers of this kind' });
+
+  async run(): Promise<number> {
+    const items = await this.client().listAll<TriggerInfo>('/v1/triggers', { function: this.fn, kind: this.kind });
+    if (this.json) this.outJson(items);
+    else if (items.length === 0) this.err('no triggers yet: create one with `fnstack trigger create`');
+    else this.out(triggerTable(items));
+    return 0;
+  }
+}
