@@ -78,7 +78,13 @@ class Run {
   async start(signal?: AbortSignal): Promise<RunOutcome> {
     const [cmd, ...args] = this.spec.argv;
     if (!cmd) throw new TypeError('supervise: empty argv');
-    const child = spawn(cmd, args, { cwd: this.spec.cwd, env: this.spec.env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], detached: true });
+    let child: ChildProcess;
+    try {
+      child = spawn(cmd, args, { cwd: this.spec.cwd, env: this.spec.env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], detached: true });
+    } catch (err) {
+      this.spawnError = (err as Error).message;
+      return this.classify({ code: null, signal: null }, { outOfMemory: false });
+    }
     this.child = child;
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
       child.once('error', (err) => {
@@ -112,7 +118,10 @@ class Run {
     await Promise.race([closed, delay(this.options.drainMs ?? 1000)]);
     for (const s of streams) s.destroy();
     const seen = (await this.spec.hooks?.inspect?.().catch(() => undefined)) ?? { outOfMemory: false };
+    return this.classify(exit, seen);
+  }
 
+  private classify(exit: { code: number | null; signal: string | null }, seen: { outOfMemory: boolean; peakMemoryBytes?: number }): RunOutcome {
     return classifyRun({
       report: this.report,
       started: this.started,
