@@ -4,6 +4,7 @@
  * service process (any of them) that the runner inside the VM reaches over HTTP.
  *
  *   booting ─hello→ ready ─(assign)→ assigned ─(agent GETs it)→ picked ─started→ started ─outcome→ done
+ *   any ─(server being deleted)→ released   (token refused, lease no longer renewed)
  *
  * `booting`/`ready` without an execution is a warm-pool server; taking it sets the
  * execution (a conditional update, so two takers cannot both win). The owner process
@@ -16,7 +17,7 @@ import type { Database } from './schema.js';
 import type { Assignment, RunOutcome } from '../runner/protocol.js';
 import type { CodeRef } from '../model.js';
 
-export type SessionState = 'booting' | 'ready' | 'assigned' | 'picked' | 'started' | 'done';
+export type SessionState = 'booting' | 'ready' | 'assigned' | 'picked' | 'started' | 'done' | 'released';
 
 export interface RunnerSessionsTable {
   id: string;
@@ -100,8 +101,9 @@ export class RunnerSessionStore {
     return row ? toSession(row) : null;
   }
 
+  /** The live session holding this token (released ones no longer count). */
   async byToken(token: string): Promise<RunnerSession | null> {
-    const row = await this.db.selectFrom('runner_sessions').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+    const row = await this.db.selectFrom('runner_sessions').selectAll().where('token_hash', '=', hashToken(token)).where('state', '!=', 'released').executeTakeFirst();
     return row ? toSession(row) : null;
   }
 
@@ -171,9 +173,18 @@ export class RunnerSessionStore {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  /** Renews the lease of every row this owner holds. */
+  /** Renews the lease of every row this owner holds, except released ones. */
   async renew(owner: string, leaseMs: number): Promise<void> {
-    await this.db.updateTable('runner_sessions').set({ lease_until: Date.now() + leaseMs }).where('owner', '=', owner).execute();
+    await this.db.updateTable('runner_sessions').set({ lease_until: Date.now() + leaseMs }).where('owner', '=', owner).where('state', '!=', 'released').execute();
+  }
+
+  /**
+   * The server is being deleted: the token stops working and the lease is given up at once,
+   * so that if this process cannot confirm the deletion, any reaper deletes it again.
+   */
+  async release(id: string): Promise<void> {
+    const now = Date.now();
+    await this.db.updateTable('runner_sessions').set({ state: 'released', lease_until: now, updated_at: now }).where('id', '=', id).execute();
   }
 
   async remove(id: string): Promise<void> {

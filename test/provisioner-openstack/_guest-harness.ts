@@ -70,6 +70,14 @@ export class GuestHarness {
     for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
   }
 
+  /** The VM "crashes": every process of its guest dies at once (the server stays ACTIVE in Nova). */
+  crash(serverId: string): boolean {
+    const g = this.guests.get(serverId);
+    if (!g?.child) return false;
+    kill(g);
+    return true;
+  }
+
   guestByName(name: string): Guest | undefined {
     return [...this.guests.values()].find((g) => g.serverName === name);
   }

@@ -108,4 +108,28 @@ withOpenStack((cloud) => {
     t.truthy(svc.harness.guests.get(serverId), 'the server did become ACTIVE');
     t.is(svc.harness.guests.get(serverId)!.startedAt, null, 'its runner never started');
   });
+
+  test("a runner that dies mid-run never reports: timed out after timeout + grace, the server's console log as the logs", async (t) => {
+    const svc = await service();
+    const sleeper = `exports.handler = async () => { console.log('going to sleep'); await new Promise((r) => setTimeout(r, 60_000)); };`;
+    t.is((await svc.api('POST', '/v1/functions', functionForm({ name: 'lost', runtime: RUNTIME, handler: 'index.handler', timeout_s: 2 }, { name: 'index.js', content: sleeper }))).status, 201);
+    const id = await invokeAsync(svc, 'lost', {});
+    let server: string | undefined;
+    for (const until = Date.now() + 60_000; !server && Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+      const ex = (await svc.api('GET', `/v1/executions/${id}`)).body;
+      const s: string | undefined = ex.placement?.details?.server;
+      if (ex.status === 'running' && s && svc.harness.guests.get(s)?.console.includes('assignment for execution')) server = s;
+    }
+    t.truthy(server, 'the runner picked up its assignment');
+    await new Promise((r) => setTimeout(r, 1000));
+    t.true(svc.harness.crash(server!));
+    const ex = await waitFinal(svc, id, 60_000);
+    t.is(ex.status, 'timed_out', JSON.stringify(ex));
+    t.is(ex.error.kind, 'timeout');
+    t.regex(ex.error.message, /the runner did not report within the function's timeout of 2 s/);
+    const logs = JSON.stringify((await svc.api('GET', `/v1/executions/${id}/logs`)).body);
+    t.regex(logs, /console log of server/);
+    t.regex(logs, /FAKE CONSOLE OUTPUT/, "the fake driver's console, read through os-getConsoleOutput");
+    t.true(await waitGone(computeAs(cloud), server!));
+  });
 });

@@ -7,7 +7,7 @@
 import test from 'ava';
 import { makeZip } from '../_helpers/archives.js';
 import { cleanupPrefix, computeAs, functionForm, invokeAsync, RUNTIME, startOpenStackService, waitFinal, waitGone, withOpenStack, type OsService } from './_fixtures.js';
-import { USER_DATA_MARKER } from '../../service/provisioner/openstack/user-data.js';
+import { parseUserData, USER_DATA_MARKER } from '../../service/provisioner/openstack/user-data.js';
 
 withOpenStack((cloud) => {
   let svc: OsService;
@@ -51,6 +51,12 @@ withOpenStack((cloud) => {
     t.true(Buffer.from(guest!.userData!).toString('base64').length < 4096, 'user_data stays small');
 
     t.true(await waitGone(computeAs(cloud), d.server), 'Nova answers 404 for the server afterwards');
+
+    // One server, one event: the server's token is dead once it is released.
+    const { token } = parseUserData(guest!.userData!)!;
+    const again = await fetch(`${svc.url}/v1/runner/assignment?wait=0`, { headers: { authorization: `Bearer ${token}` } });
+    t.is(again.status, 401);
+    t.is(guest!.exitCode, 0, 'the runner exited after reporting');
   });
 
   test.serial('a zip package with subdirectories is unpacked by the service and untarred by the runner', async (t) => {

@@ -70,7 +70,7 @@ test('image: the newest active image with the property', (t) => {
 });
 
 test('backoffs are pure and capped', (t) => {
-  t.deepEqual([0, 1, 2, 3, 4, 5, 6, 20].map((n) => pollDelayMs(n)), [250, 375, 563, 844, 1266, 1898, 2000, 2000]);
+  t.deepEqual([0, 1, 2, 3, 4, 5, 6, 20].map((n) => pollDelayMs(n)), [250, 325, 423, 549, 714, 928, 1000, 1000]);
   t.deepEqual([1, 2, 3, 10, 20].map(poolRetryDelayMs), [1000, 2000, 4000, 300_000, 300_000]);
 });
 

@@ -149,6 +149,7 @@ export class OpenStackProvider implements Provider {
         pool,
         provisioningMs: Date.now() - t0,
         bootMs: server.readyAt - server.requestedAt,
+        activeMs: server.activeAt - server.requestedAt,
       },
     };
     const env = new OpenStackEnvironment(server, placement, { compute: this.compute, sessions: this.sessions!, serviceUrl: this.options.serviceUrl.replace(/\/+$/, ''), timings: this.timings });

@@ -13,9 +13,12 @@
 import { OpenStackError, type ComputeClient, type CreateServerRequest, type Server } from '../../openstack/index.js';
 import { ProvisioningError } from '../provider.js';
 
-/** Delay before the n-th status poll (0-based), ms: 250, 375, 563, … capped at 2 s (pure). */
-export function pollDelayMs(attempt: number, baseMs = 250, capMs = 2000): number {
-  return Math.min(capMs, Math.round(baseMs * 1.5 ** Math.max(0, attempt)));
+/**
+ * Delay before the n-th status poll (0-based), ms: 250, 325, 423, … capped at 1 s (pure).
+ * A GET on one server is cheap for Nova; a late look costs the execution the whole gap.
+ */
+export function pollDelayMs(attempt: number, baseMs = 250, capMs = 1000): number {
+  return Math.min(capMs, Math.round(baseMs * 1.3 ** Math.max(0, attempt)));
 }
 
 export function provisioningErrorOf(err: unknown, what: string): ProvisioningError {

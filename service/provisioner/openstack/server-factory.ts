@@ -93,23 +93,19 @@ export class ServerFactory {
   }
 
   /**
-   * Deletes the server: the DELETE is sent now (so it is known to be on its way), the 404 is
-   * awaited in the background, and only then is the session row (and so the token) removed.
+   * Deletes the server. Awaited: the session is marked released (token refused from now on,
+   * lease given up). In the background (tracked; the provider awaits it on close): DELETE,
+   * re-sent until Nova answers 404, then the session row is removed. Should the 404 never
+   * come, the reaper of any process deletes the server again, its lease having run out.
+   * The execution's outcome is thus recorded without waiting for Nova's DELETE.
    */
   async discard(sessionId: string, serverId: string): Promise<void> {
     const { compute, sessions } = this.o;
-    let sent = false;
-    try {
-      await compute.deleteServer(serverId);
-      sent = true;
-    } catch {
-      // retried by deleteAndVerify; the reaper is the last resort
-    }
+    await sessions.release(sessionId).catch(() => undefined);
     const verified = deleteAndVerify(compute, serverId)
       .then(() => sessions.remove(sessionId))
-      .catch(() => undefined); // the row's lease runs out and the reaper takes over
+      .catch(() => undefined);
     this.o.track(verified);
-    if (!sent) await verified;
   }
 
   /** Waits for the runner's first request (it marks the row), checking the server now and then. */
