@@ -74,6 +74,19 @@ def pretty_json(value):
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
 
 
+def display_value(value):
+    """A JSON value for a <dd>: scalars as they are, lists comma-separated, objects as JSON."""
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if value is None:
+        return '-'
+    if isinstance(value, list) and all(not isinstance(v, (list, dict)) for v in value):
+        return ', '.join(str(v) for v in value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
 def iso_date(value):
     """An API ISO time → a datetime Horizon's templates/tables format in the user's zone."""
     if not value:

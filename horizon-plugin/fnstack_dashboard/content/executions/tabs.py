@@ -24,7 +24,8 @@ class OverviewTab(tabs.Tab):
             'error': ex.get('error'),
             'limits': ex.get('limits') or {},
             'placement': placement,
-            'placement_details': sorted((placement.get('details') or {}).items()),
+            'placement_details': [(k, common.display_value(v))
+                                  for k, v in sorted((placement.get('details') or {}).items())],
             'stages': [(label, common.format_ms(timings.get(key))) for key, label in STAGES],
             'peak_memory': common.format_bytes(ex.get('peak_memory_bytes')),
             'created_at': common.iso_date(ex.get('created_at')),

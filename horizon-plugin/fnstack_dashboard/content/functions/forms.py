@@ -153,9 +153,9 @@ class UpdateFunctionForm(FunctionFieldsMixin, forms.SelfHandlingForm):
 
 class InvokeFunctionForm(forms.SelfHandlingForm):
     name = forms.CharField(label=_('Function'), widget=forms.TextInput(attrs={'readonly': 'readonly'}))
-    event = forms.CharField(label=_('Event (JSON)'), initial='{}',
+    event = forms.CharField(label=_('Event (JSON)'), initial='{}', required=False,
                             widget=forms.Textarea(attrs={'rows': 8, 'class': 'monospace'}),
-                            help_text=_('The event data handed to the handler: any JSON value.'))
+                            help_text=_('The event data handed to the handler: any JSON value (empty: {}).'))
     event_type = forms.CharField(label=_('Event type'), required=False, max_length=255,
                                  help_text=_('Optional CloudEvents type (ce-type).'))
     wait = forms.BooleanField(label=_('Wait for the result'), initial=True, required=False,
