@@ -40,6 +40,7 @@ if [ "${FNSTACK_TEST_CLOUD:-1}" = "0" ]; then
 elif [ "$(id -u)" != "0" ]; then
   log "not root: cannot set up the OpenStack test cloud (its tests will skip, or fail under CI=true)"
 else
-  log "OpenStack test cloud: test/cloud/setup.sh"
-  bash test/cloud/setup.sh
+  # Horizon and murano-api too: the Horizon panel and Murano package tests use them.
+  log "OpenStack test cloud: test/cloud/setup.sh --with-horizon --with-murano"
+  bash test/cloud/setup.sh --with-horizon --with-murano
 fi
