@@ -17,7 +17,7 @@ import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-mana
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { backoffMs, isWorkMessage, type Consumer, type Delivery, type WorkMessage } from './queue.js';
 import { attemptOf, declareWorkQueue, type TopologyNames } from './rabbit-topology.js';
-import { firstConnect, type QueueLogger } from './rabbit-support.js';
+import { firstConnect, settlesWithin, type QueueLogger } from './rabbit-support.js';
 
 /** What a consumer needs from its queue to settle a message other than by ack. */
 export interface Settler {
@@ -39,6 +39,8 @@ export interface RabbitConsumerDeps {
   /** Called when the broker closed the channel or cancelled the consumer: the connection is recycled. */
   onBroken(err: Error): void;
   connectTimeoutMs: number;
+  /** Bound on closing the channel (see closeWithin). */
+  closeTimeoutMs: number;
 }
 
 export class RabbitConsumer implements Consumer {
@@ -86,7 +88,8 @@ export class RabbitConsumer implements Consumer {
         .catch(() => undefined);
       // Deliveries that crossed the cancel on the wire join inFlight meanwhile: wait for them too.
       while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-      await this.wrapper.close().catch(() => undefined);
+      // Bounded: amqplib never settles a channel close whose connection died meanwhile.
+      await settlesWithin(this.wrapper.close(), this.deps.closeTimeoutMs);
     })();
     return this.stopping;
   }

@@ -24,7 +24,7 @@ import { DeadLetterStore } from '../store/dead-letter-store.js';
 import type { ConsumeOptions, Consumer, Delivery, WorkMessage, WorkQueue } from './queue.js';
 import { RabbitConsumer, messageOf, type Settler } from './rabbit-consumer.js';
 import { ORIGIN_HEADER, PROJECT_HEADER, REASON_HEADER, WORK_QUEUE, declareDelayQueue, declareTopology, delayBucket, republishHeaders, topologyNames, type TopologyNames } from './rabbit-topology.js';
-import { QueueUnavailableError, firstConnect, redactUrl, silentLogger, sleep, type QueueLogger } from './rabbit-support.js';
+import { QueueUnavailableError, closeWithin, firstConnect, redactUrl, silentLogger, sleep, type QueueLogger } from './rabbit-support.js';
 
 export { QueueUnavailableError, type QueueLogger } from './rabbit-support.js';
 export { EVENTS_EXCHANGE, ATTEMPT_HEADER, REASON_HEADER, topologyNames } from './rabbit-topology.js';
@@ -42,6 +42,8 @@ export interface RabbitQueueOptions {
   reconnectSeconds?: number;
   /** AMQP heartbeat, s: a silent broker is noticed after about twice this. Default 5. */
   heartbeatSeconds?: number;
+  /** How long close() waits for the broker to confirm the close before dropping the socket. Default 2000 ms. */
+  closeTimeoutMs?: number;
   /** Longest reason kept in the store (longer ones are cut); headers carry at most 1 KiB. Default 8000 chars. */
   maxReasonChars?: number;
   /** Connection events, channel errors, unsettled messages. Default: silent. */
@@ -83,6 +85,7 @@ export class RabbitQueue implements WorkQueue {
       connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
       reconnectSeconds: options.reconnectSeconds ?? 1,
       heartbeatSeconds: options.heartbeatSeconds ?? 5,
+      closeTimeoutMs: options.closeTimeoutMs ?? 2000,
       maxReasonChars: options.maxReasonChars ?? 8000,
       logger: options.logger ?? silentLogger,
     };
@@ -119,7 +122,7 @@ export class RabbitQueue implements WorkQueue {
       queue = new RabbitQueue(names, pubConn, subConn, publisher, store, opts);
       return queue;
     } catch (err) {
-      await Promise.allSettled([pubConn.close(), subConn.close()]);
+      await Promise.all([closeWithin(pubConn, opts.closeTimeoutMs), closeWithin(subConn, opts.closeTimeoutMs)]);
       throw new QueueUnavailableError(`RabbitMQ at ${redactUrl(url)}: ${messageOf(err)}`);
     }
   }
@@ -143,6 +146,7 @@ export class RabbitQueue implements WorkQueue {
       logger: this.opts.logger,
       onBroken: (err) => this.recover(this.subConn, err),
       connectTimeoutMs: this.opts.connectTimeoutMs,
+      closeTimeoutMs: this.opts.closeTimeoutMs,
     });
     this.consumers.add(consumer);
     return {
@@ -167,7 +171,7 @@ export class RabbitQueue implements WorkQueue {
     for (const t of this.recoveries.values()) clearTimeout(t);
     for (const c of this.consumers) c.kill();
     this.consumers.clear();
-    await Promise.allSettled([this.pubConn.close(), this.subConn.close()]);
+    await Promise.all([closeWithin(this.pubConn, this.opts.closeTimeoutMs), closeWithin(this.subConn, this.opts.closeTimeoutMs)]);
   }
 
   private readonly settler: Settler = {
@@ -181,11 +185,15 @@ export class RabbitQueue implements WorkQueue {
       });
     },
     deadLetter: async (msg, attempt, reason, message) => {
-      const id = msg.properties.messageId ? String(msg.properties.messageId) : randomUUID();
       const projectId = message?.projectId ?? null;
-      // An unreadable body is kept as a JSON string: the dead-letter list parses payloads.
-      const payload = message ? msg.content.toString('utf8') : JSON.stringify(msg.content.toString('utf8'));
-      await this.recordDeadLetter({ id, projectId, queue: this.names.work, payload, reason: cut(reason, this.opts.maxReasonChars), attempts: attempt });
+      const id = await this.recordDeadLetter({
+        id: ownId(msg.properties.messageId) ?? randomUUID(),
+        projectId,
+        queue: this.names.work,
+        payload: msg.content.toString('utf8'), // unreadable bodies too: the store shows them as { raw }
+        reason: cut(reason, this.opts.maxReasonChars),
+        attempts: attempt,
+      });
       await this.send(this.names.dead, msg.content, {
         ...this.copyOf(msg, attempt, {
           [REASON_HEADER]: cut(reason, HEADER_REASON_CHARS),
@@ -201,19 +209,28 @@ export class RabbitQueue implements WorkQueue {
   private copyOf(msg: ConsumeMessage, attempt: number, extra: Record<string, unknown> = {}): Options.Publish {
     const p = msg.properties;
     return {
-      messageId: p.messageId ? String(p.messageId) : randomUUID(),
+      messageId: ownId(p.messageId) ?? randomUUID(),
       ...(p.type ? { type: String(p.type) } : {}),
       headers: republishHeaders(p.headers as Record<string, unknown> | undefined, attempt, extra),
     };
   }
 
-  /** Same message id dead-lettered twice (a redelivery raced the ack): keep the first record. */
-  private async recordDeadLetter(entry: Parameters<typeof DeadLetterStore.record>[1]): Promise<void> {
+  /**
+   * Records a dead letter under the message id, so that the same message dead-lettered
+   * twice (a redelivery raced the ack) is kept once. Returns the id it is kept under.
+   */
+  private async recordDeadLetter(entry: Parameters<typeof DeadLetterStore.record>[1]): Promise<string> {
     try {
       await DeadLetterStore.record(this.store.db, entry);
+      return entry.id;
     } catch (err) {
-      const existing = await this.store.db.selectFrom('dead_letters').select('id').where('id', '=', entry.id).executeTakeFirst().catch(() => undefined);
+      const existing = await this.store.db.selectFrom('dead_letters').select(['id', 'project_id']).where('id', '=', entry.id).executeTakeFirst();
       if (!existing) throw err;
+      if (existing.project_id === entry.projectId) return entry.id;
+      // Same id in another project: never merge across projects.
+      const id = randomUUID();
+      await DeadLetterStore.record(this.store.db, { ...entry, id });
+      return id;
     }
   }
 
@@ -281,6 +298,11 @@ export class RabbitQueue implements WorkQueue {
       }, wait),
     );
   }
+}
+
+/** A message id fit to be a dead letter's id (the store's ids are at most 64 chars). */
+function ownId(id: unknown): string | null {
+  return typeof id === 'string' && /^[\w.:-]{1,64}$/.test(id) ? id : null;
 }
 
 function cut(s: string, max: number): string {

@@ -1,5 +1,5 @@
 /** Small pieces the RabbitMQ queue and its consumers share: the typed error, logging, waits. */
-import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import { ApiError } from '../errors.js';
 
 /**
@@ -55,3 +55,26 @@ export function redactUrl(url: string): string {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Whether `p` settled within `ms` (its outcome is ignored either way). */
+export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Closes a connection manager, giving up after `ms`: amqplib waits for the broker's
+ * Close-Ok forever when the socket dies during the closing handshake (the continuation
+ * is only called on Close-Ok), so a close racing a dropped connection would never return.
+ * On timeout the socket is destroyed, which is all a close could still do.
+ */
+export async function closeWithin(conn: AmqpConnectionManager, ms: number): Promise<void> {
+  const model = conn.connection as unknown as { connection?: { stream?: { destroy(): void } } } | undefined;
+  if (await settlesWithin(conn.close(), ms)) return;
+  model?.connection?.stream?.destroy();
+}
