@@ -59,9 +59,11 @@ for (const [dialect, queue] of VARIANTS) {
   test(`${dialect} + ${queue} queue: messages on the tenant's queue run the function, across a dropped connection`, async (t) => {
     if (!requireService(t, 'RabbitMQ on 127.0.0.1:5672', await rabbitAvailable())) return;
     const tenant = await tenantBroker();
-    const workVhost = queue === 'rabbitmq' ? await createVhost() : null;
-    const ts = await serviceOn(t, dialect, { env: workVhost ? { FNSTACK_QUEUE_URL: workVhost.url } : {} });
+    let workVhost: Awaited<ReturnType<typeof createVhost>> | null = null;
+    let ts: Awaited<ReturnType<typeof serviceOn>> = null;
     try {
+      workVhost = queue === 'rabbitmq' ? await createVhost() : null;
+      ts = await serviceOn(t, dialect, { env: workVhost ? { FNSTACK_QUEUE_URL: workVhost.url } : {} });
       if (!ts) return;
       await echoFunction(ts, 'jobs');
       const r = await ts.api('POST', '/v1/triggers', { name: 'jobs', function: 'jobs', kind: 'amqp', config: { broker_url: tenant.user.url, queue: 'jobs' } });
@@ -103,8 +105,9 @@ for (const [dialect, queue] of VARIANTS) {
 test('broker trouble shows as last_error, without the credentials', async (t) => {
   if (!requireService(t, 'RabbitMQ on 127.0.0.1:5672', await rabbitAvailable())) return;
   const tenant = await tenantBroker();
-  const ts = await serviceOn(t, 'sqlite');
+  let ts: Awaited<ReturnType<typeof serviceOn>> = null;
   try {
+    ts = await serviceOn(t, 'sqlite');
     if (!ts) return;
     await echoFunction(ts, 'jobs');
     const wrong = new URL(tenant.user.url);
@@ -113,7 +116,7 @@ test('broker trouble shows as last_error, without the credentials', async (t) =>
     await ts.api('POST', '/v1/triggers', { name: 'no-queue', function: 'jobs', kind: 'amqp', config: { broker_url: tenant.user.url, queue: 'does-not-exist' } });
     const errorOf = async (name: string) => {
       for (let i = 0; i < 100; i++) {
-        const e = (await ts.api('GET', `/v1/triggers/${name}`)).body.last_error as string | null;
+        const e = (await ts!.api('GET', `/v1/triggers/${name}`)).body.last_error as string | null;
         if (e) return e;
         await sleep(200);
       }
