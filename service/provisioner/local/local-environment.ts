@@ -15,6 +15,13 @@ import { killUid } from './uid-reaper.js';
 import { populateCode, removeWorkdir, type Workdir } from './workdir.js';
 import { rm } from 'node:fs/promises';
 
+/**
+ * Up to this declared memory, V8's own heap sizing inside the memory cgroup (never below
+ * ~259 MiB) leaves the whole budget to the function, and the cgroup enforces the limit;
+ * above it V8 would size the heap at about half the cgroup, so the flag sets it.
+ */
+const V8_HEAP_FLOOR_MB = 256;
+
 export interface SandboxParts {
   /** The sandbox's name: its directory, cgroup and owner-file name. */
   name: string;
@@ -101,7 +108,7 @@ export class LocalEnvironment implements Environment {
       cgroupProcs: cgroup?.procsFiles ?? [],
       addressSpaceKb: memoryCgroup ? null : (memoryMb + runtimeOverheadMb + o.addressSpaceHeadroomMb) * 1024,
       nproc: pidsCgroup || uid === null ? null : o.pidsMax,
-      maxOldSpaceMb: memoryMb,
+      maxOldSpaceMb: memoryCgroup && memoryMb <= V8_HEAP_FLOOR_MB && !o.alwaysLimitHeap ? null : memoryMb,
       permissionModel: o.permissionModel,
       allowChildProcesses: o.allowChildProcesses,
     };
