@@ -15,11 +15,15 @@ class CursorTableMixin(object):
     """DataTable mixin: the "Next" link carries the API's next_cursor (not the last id).
 
     The view returns an ``api.fnstack.Page`` (a list with ``next_cursor``) as the data.
+    A ``?function=`` narrowing of the list is kept on the next page.
     """
 
     def get_marker(self):
-        cursor = getattr(self.data, 'next_cursor', None) or ''
-        return quote(cursor, safe='')
+        marker = quote(getattr(self.data, 'next_cursor', None) or '', safe='')
+        function = self.request.GET.get('function') if self.request else None
+        if function:
+            marker += '&function=' + quote(function, safe='')
+        return marker
 
 
 class CursorTableView(tables.DataTableView):

@@ -29,6 +29,13 @@ class IndexView(common.CursorTableView):
             filters[info['field']] = value
         return filters
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        function = self.request.GET.get('function')
+        if function:
+            context['page_title'] = _('Executions of %s') % function
+        return context
+
     def get_data(self):
         try:
             return fnstack.execution_list(self.request, cursor=self.cursor(), **self.get_filters())

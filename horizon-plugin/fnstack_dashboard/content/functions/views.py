@@ -1,5 +1,6 @@
 from django.urls import reverse
 from django.urls import reverse_lazy
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from horizon import exceptions
 from horizon import forms
@@ -112,5 +113,8 @@ class InvokeView(FunctionMixin, forms.ModalFormView):
         return {'name': fn['name'], 'timeout_s': fn.get('timeout_s'), 'event': '{}', 'wait': True}
 
     def get_success_url_from_handled(self, answer):
-        execution_id = answer.get('id') or answer.get('execution_id')
-        return reverse('horizon:project:executions:detail', args=[execution_id])
+        if answer.get('id'):  # waited: the final execution
+            return reverse('horizon:project:executions:detail', args=[answer['id']])
+        # queued: the function's executions, whose rows refresh until they are final
+        return '%s?%s' % (reverse('horizon:project:executions:index'),
+                          urlencode({'function': self.kwargs['function_name']}))
