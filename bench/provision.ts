@@ -23,6 +23,9 @@ interface Sample {
   total: number;
   client: number;
   pool: string;
+  /** Cold only: create → ACTIVE as the provider saw it, and ACTIVE → runner called in (the guest's "boot"). */
+  active: number;
+  guest: number;
 }
 
 function pct(xs: number[], p: number): number {
@@ -37,7 +40,8 @@ async function invokeSync(svc: OsService, n: number): Promise<Sample> {
   const client = performance.now() - t0;
   if (r.status !== 200 || r.body.status !== 'succeeded') throw new Error(`invoke ${n}: ${r.status} ${JSON.stringify(r.body)}`);
   const t = r.body.timings;
-  return { queue: t.queue_ms, provision: t.provision_ms, run: t.run_ms, total: t.total_ms, client, pool: r.body.placement.details.pool };
+  const d = r.body.placement.details;
+  return { queue: t.queue_ms, provision: t.provision_ms, run: t.run_ms, total: t.total_ms, client, pool: d.pool, active: d.activeMs, guest: d.bootMs - d.activeMs };
 }
 
 async function waitPoolReady(cloud: TestCloud, svc: OsService, count: number): Promise<void> {
@@ -133,6 +137,10 @@ async function main() {
     console.log(`\n${name}: pool ${[...new Set(s.map((x) => x.pool))].join('/')} (${s.filter((x) => x.pool === 'hit').length}/${s.length} hits)`);
     console.log(line('  queue', s.map((x) => x.queue)));
     console.log(line('  provision', s.map((x) => x.provision)));
+    if (s === cold) {
+      console.log(line('    of which create → ACTIVE', s.map((x) => x.active)));
+      console.log(line('    of which ACTIVE → runner up', s.map((x) => x.guest)));
+    }
     console.log(line('  run', s.map((x) => x.run)));
     console.log(line('  total (queued → recorded)', s.map((x) => x.total)));
     console.log(line('  client (sync invoke)', s.map((x) => x.client)));

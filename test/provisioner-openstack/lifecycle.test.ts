@@ -5,6 +5,7 @@
  * come back, and Nova's own API shows the server gone afterwards.
  */
 import test from 'ava';
+import { startService } from '../../service/main.js';
 import { makeZip } from '../_helpers/archives.js';
 import { cleanupPrefix, computeAs, functionForm, invokeAsync, RUNTIME, startOpenStackService, waitFinal, waitGone, withOpenStack, type OsService } from './_fixtures.js';
 import { parseUserData, USER_DATA_MARKER } from '../../service/provisioner/openstack/user-data.js';
@@ -91,5 +92,24 @@ withOpenStack((cloud) => {
     }
     const post = await fetch(svc.url + '/v1/runner/outcome', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'succeeded', logs: '', logsTruncated: false, startedAt: 0, finishedAt: 0 }) });
     t.is(post.status, 401);
+  });
+
+  test('API and worker as separate service instances sharing only the store: the runner talks to the API, the worker waiting in run() gets the outcome through the store', async (t) => {
+    const api = await startOpenStackService(cloud, { env: { FNSTACK_ROLE: 'api' } });
+    t.teardown(async () => {
+      await api.close();
+      await cleanupPrefix(cloud, api.prefix);
+    });
+    // The worker shares the store and the public URL (the API's), and listens nowhere.
+    const worker = await startService({ env: { ...api.env, FNSTACK_ROLE: 'worker' }, role: 'worker', log: false });
+    t.teardown(() => worker.close());
+    t.is(worker.url, null);
+    const created = await api.api('POST', '/v1/functions', functionForm({ name: 'split', runtime: RUNTIME, handler: 'index.handler' }, { name: 'index.js', content: `exports.handler = async (e) => ({ pid: process.pid, e: e.data });` }));
+    t.is(created.status, 201);
+    const ex = await waitFinal(api, await invokeAsync(api, 'split', 'x'));
+    t.is(ex.status, 'succeeded', JSON.stringify(ex));
+    t.is(ex.result.e, 'x');
+    t.not(ex.result.pid, process.pid);
+    t.true(await waitGone(computeAs(cloud), ex.placement.details.server));
   });
 });

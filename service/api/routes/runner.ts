@@ -108,7 +108,8 @@ export default async function runnerRoutes(app: FastifyInstance) {
         const assignment = await sessions.pick(session.id);
         if (assignment) return { assignment };
         if (gone || Date.now() >= until) return reply.code(204).send();
-        if (!(await sessions.get(session.id))) throw new ApiError('unauthorized', 'the server has been released');
+        const current = await sessions.get(session.id);
+        if (!current || current.state === 'released') throw new ApiError('unauthorized', 'the server has been released');
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
     },

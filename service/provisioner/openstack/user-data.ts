@@ -2,14 +2,15 @@
  * The user_data of every function server (pure): a shell script, which cloud-init runs
  * once as root at first boot. It fetches the runner program (the dependency-free files of
  * service/runner/, as JSON) from the service with the server's token, writes it to a fresh
- * directory and execs `node agent.js`, which then pulls its assignment (see
+ * directory and runs `agent.js`, which then pulls its assignment (see
  * service/runner/agent.ts). The VM needs outbound HTTP to the service only; nothing
  * connects into it.
  *
  * The runner is fetched rather than embedded so that user_data stays around 1.5 KiB, far
  * below Nova's 64 KiB, whatever the runner grows to; the image only needs `node` on PATH.
- * The fetch is retried for `fetchAttempts × 2 s` (the network may come up late); a 401
- * means the server was released meanwhile and ends the script at once.
+ * One node process does both (fetch, then import agent.js). The fetch is retried for
+ * `fetchAttempts × 2 s` (the network may come up late); a 401 means the server was
+ * released meanwhile and ends the script at once (exit 3).
  */
 
 export interface UserDataInput {
@@ -28,13 +29,24 @@ export function buildUserData(input: UserDataInput): string {
   const attempts = input.fetchAttempts ?? 90;
   if (!/^https?:\/\/[^\s'"]+$/.test(input.serviceUrl)) throw new TypeError(`not a usable service URL: ${input.serviceUrl}`);
   if (!/^[A-Za-z0-9_-]+$/.test(input.token)) throw new TypeError('the token must be base64url');
-  const fetchProgram = [
+  // One node process: fetch the program (retrying), write it, then import the agent.
+  const bootstrap = [
     `import { writeFileSync } from 'node:fs';`,
-    `const r = await fetch(process.env.FNSTACK_URL + '/v1/runner/program', { headers: { authorization: 'Bearer ' + process.env.FNSTACK_TOKEN } }).catch((e) => { console.error('fnstack: ' + e.message); process.exit(1); });`,
-    `if (!r.ok) { console.error('fnstack: runner program: HTTP ' + r.status); process.exit(r.status === 401 ? 3 : 1); }`,
-    `const { files } = await r.json();`,
-    `for (const [name, text] of Object.entries(files)) if (/^[\\w.-]+\\.js$/.test(name)) writeFileSync(name, text);`,
-    `writeFileSync('package.json', '{"type":"module"}');`,
+    `for (let n = 1; ; n++) {`,
+    `  try {`,
+    `    const r = await fetch(process.env.FNSTACK_URL + '/v1/runner/program', { headers: { authorization: 'Bearer ' + process.env.FNSTACK_TOKEN } });`,
+    `    if (r.status === 401) { console.error('fnstack: the server has been released'); process.exit(3); }`,
+    `    if (!r.ok) throw new Error('HTTP ' + r.status);`,
+    `    const { files } = await r.json();`,
+    `    for (const [name, text] of Object.entries(files)) if (/^[\\w.-]+\\.js$/.test(name)) writeFileSync(name, text);`,
+    `    writeFileSync('package.json', '{"type":"module"}');`,
+    `    break;`,
+    `  } catch (e) {`,
+    `    if (n >= ${attempts}) { console.error('fnstack: cannot fetch the runner: ' + e.message); process.exit(1); }`,
+    `    await new Promise((r) => setTimeout(r, 2000));`,
+    `  }`,
+    `}`,
+    `await import(process.cwd() + '/agent.js');`,
   ].join('\n');
   return [
     '#!/bin/sh',
@@ -48,16 +60,10 @@ export function buildUserData(input: UserDataInput): string {
     '# the program (with its package.json) and the code must not share a directory tree',
     'mkdir "$dir/runner" "$dir/work" && cd "$dir/runner" || exit 1',
     'export FNSTACK_WORK_DIR="$dir/work"',
-    'n=0',
-    "until node --input-type=module -e \"$(cat <<'FNSTACK_JS'",
-    fetchProgram,
+    "exec node --input-type=module -e \"$(cat <<'FNSTACK_JS'",
+    bootstrap,
     'FNSTACK_JS',
-    ')"; do',
-    '  [ $? -eq 3 ] && exit 3',
-    `  n=$((n + 1)); [ "$n" -ge ${attempts} ] && { echo 'fnstack: cannot fetch the runner' >&2; exit 1; }`,
-    '  sleep 2',
-    'done',
-    'exec node "$dir/runner/agent.js"',
+    ')"',
     '',
   ].join('\n');
 }
