@@ -3,11 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import { errorResponses } from '../api/schemas.js';
 import { fromBinary, validateEnvelope } from './cloudevents.js';
 import { invalid } from '../errors.js';
+import { QuotaGuard } from '../quota/quota-guard.js';
 
 const MAX_BATCH = 100;
 
 export default async function eventRoutes(app: FastifyInstance) {
-  const { queue } = app.fnstack;
+  const { queue, config } = app.fnstack;
+  const quota = new QuotaGuard(config.quotas);
   for (const type of ['application/cloudevents+json', 'application/cloudevents-batch+json']) {
     app.addContentTypeParser(type, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'ignore'));
   }
@@ -20,7 +22,7 @@ export default async function eventRoutes(app: FastifyInstance) {
       tags: ['events'],
       response: {
         202: { type: 'object', properties: { accepted: { type: 'array', items: { type: 'string' } } } },
-        ...errorResponses(400, 401, 403, 503),
+        ...errorResponses(400, 401, 403, 429, 503),
       },
     },
     handler: async (req, reply) => {
@@ -38,7 +40,10 @@ export default async function eventRoutes(app: FastifyInstance) {
         }
         events = [fromBinary(req.headers, req.body, req.headers['content-type'])];
       }
-      const projectId = req.project().projectId;
+      const scope = req.project();
+      // Events start executions: a project over its executions-per-minute quota is refused here too.
+      await quota.beforeInvoke(scope);
+      const projectId = scope.projectId;
       for (const event of events) await queue.publish({ kind: 'event', projectId, event });
       return reply.code(202).send({ accepted: events.map((e) => e.id) });
     },
