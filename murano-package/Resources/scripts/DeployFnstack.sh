@@ -200,11 +200,15 @@ else
   fi
   rm -f "$PIDFILE"
   run_as=()
-  [ "$RUN_USER" = root ] || run_as=(runuser -u "$RUN_USER" --)
-  # A session of its own (setsid) so the murano agent's end does not take it along.
-  ( cd "$DATA_DIR" && FNSTACK_DATA_DIR="$DATA_DIR" NODE_ENV=production \
-      setsid "${run_as[@]}" "$NODE_BIN" "$MAIN" server >>"$LOGFILE" 2>&1 </dev/null &
-    echo $! >"$PIDFILE" )
+  [ "$RUN_USER" = root ] || run_as=(setpriv --reuid "$RUN_USER" --regid "$(id -g "$RUN_USER")" --init-groups --)
+  # exec all the way down (subshell -> setsid -> setpriv -> node): the pid file holds the
+  # service's own pid. A session of its own, so the murano agent's end does not take it along.
+  ( cd "$DATA_DIR" || exit 1
+    export FNSTACK_DATA_DIR="$DATA_DIR" NODE_ENV=production
+    exec setsid "${run_as[@]}" "$NODE_BIN" "$MAIN" server >>"$LOGFILE" 2>&1 </dev/null ) &
+  echo $! >"$PIDFILE"
+  sleep 0.5
+  grep -q "main.js" "/proc/$(cat "$PIDFILE")/cmdline" 2>/dev/null || { tail -n 40 "$LOGFILE" >&2; die "the service did not start"; }
   log "started pid $(cat "$PIDFILE"), log $LOGFILE"
   show_log() { tail -n 40 "$LOGFILE" >&2 || true; }
 fi
