@@ -146,7 +146,7 @@ if [ "$FORCE" = 0 ] && [ "$installed_ok" = 1 ] && [ "$(cat "$STAMP" 2>/dev/null 
   exit 0
 fi
 
-log "pip install fnstack-dashboard into $("$PY" -c 'import sys; print(sys.prefix)') (no deps, no build isolation)"
+log "pip install fnstack-dashboard (no deps, no build isolation)"
 BUILD=$(mktemp -d)
 trap 'rm -rf "$BUILD"' EXIT
 # build from a copy so that the source tree gets no build/ or *.egg-info

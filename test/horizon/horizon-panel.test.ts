@@ -198,7 +198,26 @@ test.serial('Horizon: Project → Functions — create by upload, invoke with a 
     t.is(await page.evaluate('window.__noReload === true'), true, 'updated in place, not by reloading the page');
     await shot('11-async-succeeded');
 
-    // ---- delete
+    // ---- a trigger: an HTTP webhook for the function (Triggers panel), shown with its secret once
+    await page.goto(`${HORIZON}/project/triggers/`);
+    await page.click('a#triggers__action_create');
+    const triggerForm = page.locator('form#create_trigger_form');
+    await triggerForm.waitFor();
+    await triggerForm.locator('#id_name').fill(`${name}-hook`);
+    await triggerForm.locator('#id_function').selectOption(name);
+    await triggerForm.locator('#id_kind').selectOption('http');
+    await triggerForm.locator('#id_config').fill('{}');
+    await shot('12-trigger-create');
+    await Promise.all([page.waitForURL(`${HORIZON}/project/triggers/`), triggerForm.locator('input[type=submit]').click()]);
+    t.regex(await page.locator('.alert-success').first().innerText(), /\/v1\/hooks\/.+ with the secret \S+/);
+    const triggerRow = page.locator(`tr[data-object-id="${name}-hook"]`);
+    t.regex(await triggerRow.innerText(), new RegExp(`${name}[\\s\\S]*http[\\s\\S]*Yes`));
+    await shot('13-triggers-table');
+    await page.goto(`${HORIZON}/project/functions/${name}/?tab=function_details__triggers`);
+    t.regex(await page.locator('table#triggers').innerText(), new RegExp(`${name}-hook`));
+    await shot('14-function-triggers-tab');
+
+    // ---- delete (the function's triggers go with it)
     await page.goto(`${HORIZON}/project/functions/`);
     const delRow = page.locator(`tr[data-object-id="${name}"]`);
     await delRow.locator('.dropdown-toggle').click();
@@ -207,7 +226,7 @@ test.serial('Horizon: Project → Functions — create by upload, invoke with a 
     await page.waitForSelector('.alert-success');
     t.regex(await page.locator('.alert-success').first().innerText(), new RegExp(`Deleted Function: ${name}`));
     t.is(await page.locator(`tr[data-object-id="${name}"]`).count(), 0);
-    await shot('12-deleted');
+    await shot('15-deleted');
   } finally {
     await browser?.close();
     await service.close();
