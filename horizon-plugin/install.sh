@@ -110,7 +110,15 @@ static_and_compress() {
   log "collectstatic"
   (cd / && hpy "$MANAGE" collectstatic --noinput -v 0) || die "collectstatic failed"
   log "compress (offline; takes a while on a busy machine)"
-  (cd / && hpy "$MANAGE" compress --force -v 0) || die "compress failed"
+  # seen once on this machine: a one-off pyScss parse error of an unrelated Horizon template
+  # ("Found 'inline-blo'…") that a second run did not repeat — so try up to three times
+  local attempt
+  for attempt in 1 2 3; do
+    if (cd / && hpy "$MANAGE" compress --force -v 0); then break; fi
+    [ "$attempt" = 3 ] && die "compress failed three times"
+    log "compress failed (attempt $attempt); retrying"
+    sleep 2
+  done
   # the static tree is served by the web server user
   local root
   root=$(hpy -c 'import os; os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openstack_dashboard.settings"); import django; django.setup(); from django.conf import settings; print(settings.STATIC_ROOT)' 2>/dev/null || true)
