@@ -115,18 +115,26 @@ export class RabbitConsumer implements Consumer {
   private async handle(ch: Channel, msg: ConsumeMessage): Promise<void> {
     const { settler, logger } = this.deps;
     const attempt = attemptOf(msg.properties.headers);
+    // Settles without the handler; if that fails the broker gets the message back (it comes again).
+    const settleHere = async (op: () => Promise<void>, what: string) => {
+      try {
+        await op();
+        ack(ch, msg);
+      } catch (err) {
+        logger.error({ err: messageOf(err) }, `could not ${what}; handing the message back to the broker`);
+        nack(ch, msg);
+      }
+    };
     if (msg.fields.redelivered) {
-      await settler.requeue(msg, attempt + 1);
-      ack(ch, msg);
+      await settleHere(() => settler.requeue(msg, attempt + 1), 'requeue a redelivered message');
       return;
     }
     let message: WorkMessage;
     try {
       message = parseWorkMessage(msg.content);
     } catch (err) {
-      // Still show it to its project when the payload at least says which one it belongs to.
-      await settler.deadLetter(msg, attempt, `unreadable work message: ${messageOf(err)}`, ownerOf(msg.content));
-      ack(ch, msg);
+      const reason = `unreadable work message: ${messageOf(err)}`;
+      await settleHere(() => settler.deadLetter(msg, attempt, reason, null), 'dead-letter an unreadable message');
       return;
     }
 
@@ -167,21 +175,7 @@ export class RabbitConsumer implements Consumer {
     // The handler threw or returned without settling: retry with backoff rather than hold the message.
     const reason = failure === null ? 'the handler returned without settling the message' : messageOf(failure);
     logger.warn({ attempt, reason }, 'work message not settled by its handler; retrying');
-    try {
-      await delivery.retry(backoffMs(attempt), reason);
-    } catch (err) {
-      logger.error({ err: messageOf(err) }, 'could not retry the work message; handing it back to the broker');
-      nack(ch, msg);
-    }
-  }
-}
-
-function ownerOf(content: Buffer): WorkMessage | null {
-  try {
-    const v = JSON.parse(content.toString('utf8')) as { projectId?: unknown };
-    return typeof v?.projectId === 'string' ? ({ projectId: v.projectId } as WorkMessage) : null;
-  } catch {
-    return null;
+    await settleHere(() => settler.retryLater(msg, attempt, backoffMs(attempt), reason), 'retry the work message');
   }
 }
 

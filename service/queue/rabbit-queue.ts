@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AmqpConnectionManagerClass, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
-import type { Channel, ConsumeMessage, Options } from 'amqplib';
+import type { Channel, ConsumeMessage, Message, Options } from 'amqplib';
 import type { Store } from '../store/store.js';
 import { DeadLetterStore } from '../store/dead-letter-store.js';
 import type { ConsumeOptions, Consumer, Delivery, WorkMessage, WorkQueue } from './queue.js';
@@ -53,6 +53,9 @@ export interface RabbitQueueOptions {
 type Resolved = Required<Omit<RabbitQueueOptions, 'logger'>> & { logger: QueueLogger };
 
 const HEADER_REASON_CHARS = 1024;
+/** Header counting how often the broker returned a message as unroutable (see onReturned). */
+const RETURNED_HEADER = 'x-fnstack-returned';
+const MAX_RETURNS = 5;
 
 export class RabbitQueue implements WorkQueue {
   readonly name = 'rabbitmq';
@@ -114,6 +117,7 @@ export class RabbitQueue implements WorkQueue {
         confirm: true,
         setup: async (ch: Channel) => {
           ch.on('error', (err: Error) => queue?.recover(pubConn, err));
+          ch.on('return', (m: Message) => queue?.onReturned(m));
           await declareTopology(ch, names);
         },
       });
@@ -262,6 +266,7 @@ export class RabbitQueue implements WorkQueue {
       try {
         await this.publisher.sendToQueue(queue, body, {
           persistent: true,
+          mandatory: true,
           contentType: 'application/json',
           timestamp: Math.floor(Date.now() / 1000),
           ...props,
@@ -276,13 +281,42 @@ export class RabbitQueue implements WorkQueue {
   }
 
   /**
+   * The broker returned a message no queue took: its queue was deleted under the running
+   * service (the confirm still comes, so publish() cannot know). Redeclare by recycling
+   * the connection, then send it again — at most MAX_RETURNS times, then it is dropped
+   * with an error in the log (a lost `run` message is requeued by the stall sweeper).
+   */
+  private onReturned(m: Message): void {
+    if (this.closed) return;
+    const p = m.properties;
+    const headers = { ...(p.headers as Record<string, unknown> | undefined) };
+    const returns = Number(headers[RETURNED_HEADER] ?? 0) + 1;
+    const reply = String((m.fields as { replyText?: unknown }).replyText);
+    const where = { queue: m.fields.routingKey, messageId: p.messageId as unknown, reply };
+    if (returns > MAX_RETURNS) {
+      this.opts.logger.error(where, 'message unroutable again and again; dropped');
+      return;
+    }
+    this.recover(this.pubConn, new Error(`the broker returned a message for ${m.fields.routingKey} (${reply})`));
+    const props: Options.Publish = {
+      headers: { ...headers, [RETURNED_HEADER]: returns },
+      ...(p.messageId ? { messageId: String(p.messageId) } : {}),
+      ...(p.type ? { type: String(p.type) } : {}),
+      ...(p.expiration !== undefined ? { expiration: String(p.expiration) } : {}),
+    };
+    void sleep(this.opts.reconnectSeconds * 1000)
+      .then(() => this.send(m.fields.routingKey, m.content, props))
+      .catch((err: unknown) => this.opts.logger.error({ ...where, err: messageOf(err) }, 'could not send a returned message again; dropped'));
+  }
+
+  /**
    * The broker closed a channel (or cancelled a consumer) while the connection stays up.
    * amqp-connection-manager only makes channels anew on reconnect, so recycle the
    * connection — at most once per `reconnectSeconds`, so a persistent fault cannot spin.
    */
   private recover(conn: AmqpConnectionManager, err: Error): void {
     if (this.closed || this.recoveries.has(conn)) return;
-    this.opts.logger.warn({ err: err.message }, 'RabbitMQ closed a channel; recycling the connection');
+    this.opts.logger.warn({ err: err.message }, 'recycling the RabbitMQ connection to redeclare the topology');
     const wait = Math.max(0, (this.lastRecovery.get(conn) ?? 0) + this.opts.reconnectSeconds * 1000 - Date.now());
     this.recoveries.set(
       conn,

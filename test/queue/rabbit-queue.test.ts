@@ -28,8 +28,24 @@ const rabbitAvailable = async () =>
     () => false,
   )));
 
+/**
+ * A vhost of its own, named fnstack_qtest_<unix seconds>_<random>. A worker killed by a
+ * timeout never cleans up, so the first call also deletes such vhosts older than an hour.
+ */
+const VHOST_PREFIX = 'fnstack_qtest_';
+let swept: Promise<void> | null = null;
+async function sweepStaleVhosts(): Promise<void> {
+  const cutoff = Date.now() / 1000 - 3600;
+  const stale = (await rabbitmqctl('list_vhosts', '--no-table-headers', 'name'))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((v) => v.startsWith(VHOST_PREFIX) && Number(v.slice(VHOST_PREFIX.length).split('_')[0]) < cutoff);
+  for (const v of stale) await rabbitmqctl('delete_vhost', v).catch(() => undefined);
+}
+
 async function createVhost(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
-  const name = `fnstack_test_${randomBytes(6).toString('hex')}`;
+  await (swept ??= sweepStaleVhosts().catch(() => undefined));
+  const name = `${VHOST_PREFIX}${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
   await rabbitmqctl('add_vhost', name);
   await rabbitmqctl('set_permissions', '-p', name, decodeURIComponent(RABBIT.username || 'guest'), '.*', '.*', '.*');
   const url = new URL(RABBIT.toString());
