@@ -5,7 +5,8 @@
  *
  * Every variant runs the same trivial handler, round-robin so that load from other work on
  * the machine spreads evenly, and reports p50/p90 of invoke→result (acquire + run + release
- * for the provider variants) in ms, and the CPU time each invocation cost. The baseline is
+ * for the provider variants) in ms (p10 approximates an idle machine), and the CPU time
+ * each invocation cost. The baseline is
  * a bare `node` spawn that requires the handler and prints its result.
  */
 import { spawn } from 'node:child_process';
@@ -60,11 +61,13 @@ async function main(): Promise<void> {
   // plus every reaped child: node, sh, unshare, mount …) is the steadier figure.
   const base = p(times['bare node spawn']!, 0.5);
   const baseCpu = cpu['bare node spawn']! / rounds;
-  console.log(`${''.padEnd(38)} ${'wall p50'.padStart(9)} ${'p90'.padStart(7)} ${'+p50'.padStart(7)}   ${'cpu/run'.padStart(8)} ${'+cpu'.padStart(7)}`);
+  const base10 = p(times['bare node spawn']!, 0.1);
+  const cols = ['wall p10', '+p10', 'p50', '+p50', 'p90', 'cpu/run', '+cpu'];
+  console.log(''.padEnd(38) + cols.map((c) => c.padStart(9)).join(''));
   for (const [name, ts] of Object.entries(times)) {
-    const p50 = p(ts, 0.5);
     const c = cpu[name]! / rounds;
-    console.log(`${name.padEnd(38)} ${p50.toFixed(1).padStart(9)} ${p(ts, 0.9).toFixed(1).padStart(7)} ${(p50 - base).toFixed(1).padStart(7)}   ${c.toFixed(1).padStart(8)} ${(c - baseCpu).toFixed(1).padStart(7)}`);
+    const row = [p(ts, 0.1), p(ts, 0.1) - base10, p(ts, 0.5), p(ts, 0.5) - base, p(ts, 0.9), c, c - baseCpu];
+    console.log(name.padEnd(38) + row.map((v) => v.toFixed(1).padStart(9)).join(''));
   }
   for (const sb of Object.values(boxes)) await sb.close();
 }
