@@ -8,6 +8,11 @@ import test from 'ava';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../service/config.js';
+import { createQueue } from '../../service/queue/registry.js';
 import { Store } from '../../service/store/store.js';
 import { RabbitQueue, type RabbitQueueOptions } from '../../service/queue/rabbit-queue.js';
 import { attemptOf, delayBucket, republishHeaders, topologyNames } from '../../service/queue/rabbit-topology.js';
@@ -138,5 +143,24 @@ test.serial('rabbitmq queue: publish-with-confirm rate (measured, logged)', asyn
     await queue.close();
     await store.close();
     await Promise.allSettled([db.drop(), vhost.drop()]);
+  }
+});
+
+test.serial('registry: queue_url amqp://… gives the RabbitMQ back end', async (t) => {
+  if (!requireService(t, 'rabbitmq queue', await rabbitAvailable())) return;
+  const vhost = await createVhost();
+  const dir = await mkdtemp(join(tmpdir(), 'fnstack-registry-'));
+  const store = await Store.open(`sqlite:${join(dir, 'test.db')}`);
+  try {
+    const config = loadConfig({ FNSTACK_DATA_DIR: dir, FNSTACK_QUEUE_URL: vhost.url });
+    const queue = await createQueue(config, store);
+    t.is(queue.name, 'rabbitmq');
+    t.true(await queue.ping());
+    await queue.close();
+    t.false(await queue.ping());
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+    await vhost.drop();
   }
 });
