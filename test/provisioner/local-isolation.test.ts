@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import net from 'node:net';
-import { access, readdir, readFile, writeFile } from 'node:fs/promises';
+import { access, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assignment, isRoot, params, requireCgroups, requireRoot, sandbox, type Sandbox } from './_fixtures.js';
 import type { LocalEnvironment } from '../../service/provisioner/local/local-environment.js';
@@ -119,20 +119,24 @@ test("two executions at once cannot see each other's directories or processes", 
 
 test('/tmp inside the sandbox is the execution’s own', async (t) => {
   if (!requireRoot(t)) return;
-  await writeFile('/tmp/fnstack-host-file', 'host');
-  const { outcome, env } = await sb.invoke(
-    { 'index.js': `const fs = require('fs'); exports.handler = () => { fs.writeFileSync('/tmp/mine', '1'); return fs.readdirSync('/tmp'); };` },
-    'index.handler',
-    {
-      beforeRelease: async (e) => {
-        t.is(await readFile(join(String(e.placement.details.workdir), 'tmp', 'mine'), 'utf8'), '1');
+  const hostFile = `/tmp/fnstack-host-file-${process.pid}`;
+  await writeFile(hostFile, 'host');
+  try {
+    const { outcome } = await sb.invoke(
+      { 'index.js': `const fs = require('fs'); exports.handler = () => { fs.writeFileSync('/tmp/mine', '1'); return fs.readdirSync('/tmp'); };` },
+      'index.handler',
+      {
+        beforeRelease: async (e) => {
+          t.is(await readFile(join(String(e.placement.details.workdir), 'tmp', 'mine'), 'utf8'), '1');
+        },
       },
-    },
-  );
-  t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
-  t.deepEqual(outcome.result, ['mine']);
-  t.truthy(env);
-  await t.throwsAsync(access('/tmp/mine'));
+    );
+    t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
+    t.deepEqual(outcome.result, ['mine'], 'the host file is not visible, the own one is');
+    await t.throwsAsync(access('/tmp/mine'));
+  } finally {
+    await rm(hostFile, { force: true });
+  }
 });
 
 test('network: false leaves only a downed loopback; network: true reaches the host', async (t) => {
