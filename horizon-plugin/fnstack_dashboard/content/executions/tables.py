@@ -83,3 +83,10 @@ class ExecutionsTable(common.CursorTableMixin, tables.DataTable):
         row_class = UpdateRow
         table_actions = (ExecutionFilter,)
         row_actions = (ViewLogs,)
+
+
+class FunctionExecutionsTable(ExecutionsTable):
+    """The executions of one function (its detail page): no filter, the function is given."""
+
+    class Meta(ExecutionsTable.Meta):
+        table_actions = ()

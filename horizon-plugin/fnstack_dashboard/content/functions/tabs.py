@@ -41,7 +41,7 @@ class VersionsTab(tabs.TableTab):
 class ExecutionsTab(tabs.TableTab):
     name = _('Recent Executions')
     slug = 'executions'
-    table_classes = (execution_tables.ExecutionsTable,)
+    table_classes = (execution_tables.FunctionExecutionsTable,)
     template_name = 'horizon/common/_detail_table.html'
     preload = False
 
