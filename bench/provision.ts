@@ -119,7 +119,7 @@ done
 }
 
 function line(name: string, xs: number[]): string {
-  return `${name.padEnd(30)} p50 ${f(pct(xs, 50)).padStart(6)} ms   p99 ${f(pct(xs, 99)).padStart(6)} ms`;
+  return `${name.padEnd(32)} p50 ${f(pct(xs, 50)).padStart(6)} ms   p99 ${f(pct(xs, 99)).padStart(6)} ms`;
 }
 
 async function main() {

@@ -14,6 +14,7 @@ import { buildUserData, parseUserData } from '../../service/provisioner/openstac
 import { entry, tarGzDirectory } from '../../service/provisioner/openstack/code-tar.js';
 import { untarGz } from '../../service/runner/agent-untar.js';
 import { DEFAULT_TIMINGS, phaseOverdue } from '../../service/provisioner/openstack/openstack-environment.js';
+import { networksOf, serviceTagOf } from '../../service/provisioner/openstack/server-factory.js';
 import { ProvisioningError } from '../../service/provisioner/provider.js';
 import { OpenStackError, MAX_USER_DATA_BASE64 } from '../../service/openstack/index.js';
 
@@ -170,4 +171,15 @@ test('phase deadlines: pickup, code download, run + grace', (t) => {
   const late = phaseOverdue({ state: 'started', pickedAt: at, startedAt: at }, at, 10, T, at + 10_000 + T.reportGraceMs + 1);
   t.is(late?.kind, 'timeout');
   t.regex(late!.message, /timeout of 10 s/);
+});
+
+test('service tag: one per store, independent of the database password; networks from config', (t) => {
+  const a = serviceTagOf('mariadb://fn:old@db.example:3306/fnstack');
+  t.is(a, serviceTagOf('mariadb://fn:new@db.example/fnstack'));
+  t.not(a, serviceTagOf('mariadb://fn:old@db.example:3306/other'));
+  t.not(serviceTagOf('sqlite:/a/fnstack.db'), serviceTagOf('sqlite:/b/fnstack.db'));
+  t.regex(a, /^[0-9a-f]{16}$/);
+  t.is(networksOf('none'), 'none');
+  t.is(networksOf('auto'), 'auto');
+  t.deepEqual(networksOf('6d3c1f2e-0000-4000-8000-000000000001'), [{ uuid: '6d3c1f2e-0000-4000-8000-000000000001' }]);
 });

@@ -126,9 +126,18 @@ export class ServerFactory {
   }
 }
 
-/** The `fnstack:service` value of a deployment: derived from its store, which all its processes share. */
+/**
+ * The `fnstack:service` value of a deployment: derived from its store, which all its
+ * processes share — without the credentials, so that rotating the database password does
+ * not orphan the servers.
+ */
 export function serviceTagOf(databaseUrl: string): string {
-  return createHash('sha256').update(`fnstack:${databaseUrl}`).digest('hex').slice(0, 16);
+  let key = databaseUrl;
+  if (/^(mariadb|mysql):\/\//.test(databaseUrl)) {
+    const u = new URL(databaseUrl);
+    key = `mariadb://${u.hostname}:${u.port || '3306'}${u.pathname}`;
+  }
+  return createHash('sha256').update(`fnstack:${key}`).digest('hex').slice(0, 16);
 }
 
 export function networksOf(network: string): CreateServerRequest['networks'] {
