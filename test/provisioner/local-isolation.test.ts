@@ -139,7 +139,7 @@ test('/tmp inside the sandbox is the execution’s own', async (t) => {
   }
 });
 
-test('network: false leaves only a downed loopback; network: true reaches the host', async (t) => {
+test('network: false leaves only a downed loopback; network: true has the host network but not its local services', async (t) => {
   const server = net.createServer((s) => s.on('error', () => undefined).end('hello'));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as net.AddressInfo).port;
@@ -151,7 +151,8 @@ test('network: false leaves only a downed loopback; network: true reaches the ho
         s.once('connect', () => { s.destroy(); resolve('CONNECTED'); });
         s.once('error', (e) => resolve(e.code));
       });
-      exports.handler = async (e) => ({ test: await connect(e.data.port), amqp: await connect(5672) });`,
+      const ifaces = () => Object.keys(require('os').networkInterfaces()).filter((n) => n !== 'lo');
+      exports.handler = async (e) => ({ test: await connect(e.data.port), amqp: await connect(5672), ifaces: ifaces() });`,
   };
   try {
     const off = await sb.invoke(code, 'index.handler', { network: false, data: { port } });
@@ -161,9 +162,17 @@ test('network: false leaves only a downed loopback; network: true reaches the ho
     t.regex(r.test, /^E(NETUNREACH|CONNREFUSED)$/);
     t.regex(r.amqp, /^E(NETUNREACH|CONNREFUSED)$/);
     t.is(off.env.placement.details.network, 'none');
-    const onR = on.outcome.result as { test: string; amqp: string };
-    t.is(onR.test, 'CONNECTED');
-    if (await reachable('127.0.0.1', 5672)) t.is(onR.amqp, 'CONNECTED', 'the host broker is reachable with network: true');
+    t.deepEqual((off.outcome.result as { ifaces: string[] }).ifaces, [], 'no interface but a downed loopback');
+    const onR = on.outcome.result as { test: string; amqp: string; ifaces: string[] };
+    t.true(onR.ifaces.length > 0, 'the host network interfaces are there');
+    // The host's own services stay out of reach even with network: true (loopback guard, as root).
+    if (sb.provider['uids']) {
+      t.is(on.env.placement.details.network, 'host, no host-local services');
+      t.is(onR.test, 'ECONNREFUSED', 'a server of the host on 127.0.0.1 is refused');
+      if (await reachable('127.0.0.1', 5672)) t.is(onR.amqp, 'ECONNREFUSED', 'the host broker is refused');
+    } else {
+      t.is(onR.test, 'CONNECTED');
+    }
   } finally {
     server.close();
   }

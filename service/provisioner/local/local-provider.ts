@@ -9,7 +9,8 @@
  * 4. Node's permission model: reads limited to the working directory and the runner,
  *    writes to its tmp/ (launch-command)
  * 5. memory and pids limits: cgroups (cgroups), else rlimits
- * 6. `network: false`: a new, empty network namespace
+ * 6. `network: false`: a new, empty network namespace; `network: true`: the host's network,
+ *    but (as root, with iptables) no access to services listening on this machine
  * 7. the deadline kills the whole cgroup (else the uid's processes, else the process group)
  *
  *   const provider = new LocalProvider({ sandboxRoot: join(config.dataDir, 'sandboxes'), pidsMax: config.limits.pidsMax });
@@ -21,6 +22,7 @@ import { ProvisioningError, type Environment, type Placement, type ProvisioningP
 import { RUNNER_DIR } from '../../runner/supervisor.js';
 import type { ExecutionCgroup } from './cgroups.js';
 import { probeHost, type Host } from './host-probe.js';
+import { guardLoopback, type GuardState } from './loopback-guard.js';
 import { LocalEnvironment } from './local-environment.js';
 import { resolveOptions, type LocalProviderOptions, type ResolvedOptions } from './local-options.js';
 import { createMountView, type MountView } from './mount-view.js';
@@ -38,6 +40,9 @@ export class LocalProvider implements Provider {
   private hostProbe: Promise<Host> | null = null;
   private closed = false;
 
+  /** Whether sandboxes are kept off the host's loopback services (iptables owner rule). */
+  private loopback: GuardState = 'unavailable';
+
   constructor(options: LocalProviderOptions) {
     this.options = resolveOptions(options, process.getuid?.() === 0);
     const o = this.options;
@@ -51,6 +56,8 @@ export class LocalProvider implements Provider {
       await chmod(this.options.sandboxRoot, 0o700);
       const host = await probeHost(this.options, RUNNER_DIR);
       await sweepStale(this.options.sandboxRoot, host.cgroups, this.options.tools.setpriv);
+      // Sandboxes with their own uids: keep them off the host's loopback services.
+      if (this.uids) this.loopback = await guardLoopback(this.options.uidBase, this.options.uidCount);
       return host;
     })();
     return this.hostProbe;
@@ -137,7 +144,7 @@ export class LocalProvider implements Provider {
         memoryLimit: memoryCgroup ? `cgroup ${host.cgroups?.version}` : 'heap size + address-space rlimit',
         pidsMax: this.options.pidsMax,
         pidsLimit: pidsCgroup ? `cgroup ${host.cgroups?.version}` : this.options.isolateUsers ? 'RLIMIT_NPROC' : 'none',
-        network: p.network ? 'host' : 'none',
+        network: p.network ? (this.loopback === 'installed' ? 'host, no host-local services' : 'host') : 'none',
         uid,
         permissionModel: this.options.permissionModel,
         childProcesses: this.options.allowChildProcesses,
