@@ -76,7 +76,9 @@ export function nodeFlags(p: LaunchPlan): string[] {
       '--disable-warning=ExperimentalWarning',
       '--disable-warning=SecurityWarning',
       `--allow-fs-read=${p.workdir.root}`,
-      `--allow-fs-read=${p.runnerDir}`,
+      // Node 20 mishandles an allowed path nested in another one: a runner bound inside a
+      // private tmp dir is covered by that dir's own flag.
+      ...(p.privateDirs.some((d) => p.runnerDir.startsWith(d + '/')) ? [] : [`--allow-fs-read=${p.runnerDir}`]),
       `--allow-fs-write=${p.workdir.tmpDir}`,
       ...p.privateDirs.flatMap((d) => [`--allow-fs-read=${d}`, `--allow-fs-write=${d}`]),
       '--allow-worker',

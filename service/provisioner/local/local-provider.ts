@@ -85,7 +85,7 @@ export class LocalProvider implements Provider {
       workdir = await createWorkdir(this.options.sandboxRoot, name, uid === null ? null : { uid, gid: uid });
       const memoryLimitBytes = (params.memoryMb + params.runtimeOverheadMb) * 1024 * 1024;
       cgroup = host.cgroups ? await host.cgroups.create(name, { memoryBytes: memoryLimitBytes, pidsMax: this.options.pidsMax }) : null;
-      if (uid !== null) view = await createMountView(this.options.sandboxRoot, workdir.root, workdir.tmpDir, join(this.options.sandboxRoot, '.views', name));
+      if (uid !== null) view = await createMountView(this.options.sandboxRoot, workdir.root, workdir.tmpDir, join(this.options.sandboxRoot, '.views', name), RUNNER_DIR);
       const parts = { name, workdir, uid, cgroup, view, network: params.network, memoryMb: params.memoryMb, memoryLimitBytes, runtimeOverheadMb: params.runtimeOverheadMb };
       const env = new LocalEnvironment(`local-${name}`, this.placementOf(params, host, parts.workdir, cgroup, uid), parts, this.options, host);
       this.live.set(env.id, env);

@@ -10,6 +10,8 @@
  *   simply do not exist in there.
  * - /tmp, /var/tmp and /dev/shm become the execution's own tmp/ (unless one of them holds
  *   the covered directory): no files shared with the host or with other executions.
+ * - The runner program must stay visible: when it lives under one of those tmp directories
+ *   (a checkout in /tmp), it is bound back read-only at its own path inside the private one.
  * - /proc is a fresh instance with `hidepid=invisible`: the function sees its own
  *   processes only.
  */
@@ -33,7 +35,7 @@ const PRIVATE_DIRS = ['/tmp', '/var/tmp', '/dev/shm'];
  * Builds the view for `workdir` (under `sandboxRoot`) in `viewDir`, which must be inside
  * the covered directory (so that the sandbox cannot see it).
  */
-export async function createMountView(sandboxRoot: string, workdir: string, tmpDir: string, viewDir: string): Promise<MountView> {
+export async function createMountView(sandboxRoot: string, workdir: string, tmpDir: string, viewDir: string, runnerDir?: string): Promise<MountView> {
   const covers = (await topmostClosedAncestor(workdir)) ?? sandboxRoot;
   const rel = relative(covers, workdir);
   if (!rel || rel.startsWith('..')) throw new Error(`${workdir} is not below ${covers}`);
@@ -44,7 +46,14 @@ export async function createMountView(sandboxRoot: string, workdir: string, tmpD
   const privateDirs: string[] = [];
   for (const dir of PRIVATE_DIRS) {
     if (covers === dir || covers.startsWith(dir + sep) || !(await isDir(dir))) continue;
-    lines.push(`${esc(tmpDir)} ${esc(dir)} none bind 0 0`);
+    if (runnerDir && runnerDir.startsWith(dir + sep)) {
+      // Bound into the run's tmp/ first (while the real path still resolves), then carried
+      // over by the recursive bind below. Root-owned, so the function cannot replace it.
+      const inside = join(tmpDir, relative(dir, runnerDir));
+      await mkdir(inside, { recursive: true, mode: 0o755 });
+      lines.push(`${esc(runnerDir)} ${esc(inside)} none bind,ro 0 0`);
+    }
+    lines.push(`${esc(tmpDir)} ${esc(dir)} none rbind 0 0`);
     privateDirs.push(dir);
   }
   // A source name other than `proc` keeps `mount -a` from taking it for the mounted /proc.
