@@ -134,7 +134,8 @@ export class RabbitConsumer implements Consumer {
       message = parseWorkMessage(msg.content);
     } catch (err) {
       const reason = `unreadable work message: ${messageOf(err)}`;
-      await settleHere(() => settler.deadLetter(msg, attempt, reason, null), 'dead-letter an unreadable message');
+      // Still shown to its project when the payload at least says which one it belongs to.
+      await settleHere(() => settler.deadLetter(msg, attempt, reason, ownerOf(msg.content)), 'dead-letter an unreadable message');
       return;
     }
 
@@ -176,6 +177,15 @@ export class RabbitConsumer implements Consumer {
     const reason = failure === null ? 'the handler returned without settling the message' : messageOf(failure);
     logger.warn({ attempt, reason }, 'work message not settled by its handler; retrying');
     await settleHere(() => settler.retryLater(msg, attempt, backoffMs(attempt), reason), 'retry the work message');
+  }
+}
+
+function ownerOf(content: Buffer): WorkMessage | null {
+  try {
+    const v = JSON.parse(content.toString('utf8')) as { projectId?: unknown };
+    return typeof v?.projectId === 'string' ? ({ projectId: v.projectId } as WorkMessage) : null;
+  } catch {
+    return null;
   }
 }
 
