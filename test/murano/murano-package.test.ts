@@ -246,11 +246,16 @@ test.serial('murano-api: import over REST, list, classes, UI form and logo serve
 
 // ---- (d) the scripts for real ----------------------------------------------------------------
 
-test.serial('RegisterKeystone.sh registers service type function + 3 endpoints idempotently, then --delete removes them', async (t) => {
+test.serial('RegisterKeystone.sh registers the service type (default function) + 3 endpoints idempotently, then --delete removes them', async (t) => {
   const c = cloud();
   if (!requireService(t, `the OpenStack test cloud (${CLOUD_JSON})`, c !== null && (await reachable('127.0.0.1', 5000)))) return;
   const name = `fnstack-mtest-${suffix()}`;
   const region = `mtest-${suffix()}`;
+  // A throwaway type: a second `function` service in the shared catalog would break the other
+  // suites that look the fnstack endpoint up by type (Horizon, fnstack login) while this runs.
+  const type = `fnstack-mtest-${suffix()}`;
+  const script_ = await readFile(join(SCRIPTS, 'RegisterKeystone.sh'), 'utf8');
+  t.regex(script_, /\bTYPE=function\b/, "the default type is function");
   const a = c.admin;
   const env = { OS_AUTH_URL: c.auth_url, OS_USERNAME: a.username, OS_PASSWORD: a.password, OS_PROJECT_NAME: a.project_name, OS_USER_DOMAIN_NAME: a.user_domain_name, OS_PROJECT_DOMAIN_NAME: a.project_domain_name };
   const token = await keystoneToken(c);
@@ -258,15 +263,15 @@ test.serial('RegisterKeystone.sh registers service type function + 3 endpoints i
     const r = await fetch(`${c.auth_url}${path}`, { ...init, headers: { 'x-auth-token': token, 'content-type': 'application/json' } });
     return { status: r.status, body: r.status === 204 ? null : await r.json() as any };
   };
-  const services = async () => (await ks(`/services?type=function`)).body.services.filter((s: any) => s.name === name);
+  const services = async () => (await ks(`/services?type=${type}`)).body.services.filter((s: any) => s.name === name);
   const endpoints = async (sid: string) => (await ks(`/endpoints?service_id=${sid}`)).body.endpoints
     .map((e: any) => `${e.interface} ${e.region_id} ${e.url}`).sort();
-  const args = ['--service-name', name, '--region', region, '--public-url', 'http://203.0.113.7:7700', '--internal-url', 'http://10.0.0.7:7700'];
+  const args = ['--service-name', name, '--service-type', type, '--region', region, '--public-url', 'http://203.0.113.7:7700', '--internal-url', 'http://10.0.0.7:7700'];
   try {
     await script('RegisterKeystone.sh', args, env);
     const [svc] = await services();
     t.truthy(svc, 'service created');
-    t.is(svc.type, 'function');
+    t.is(svc.type, type);
     t.deepEqual(await endpoints(svc.id), [`admin ${region} http://10.0.0.7:7700`, `internal ${region} http://10.0.0.7:7700`, `public ${region} http://203.0.113.7:7700`]);
 
     // again, unchanged: nothing new; then with a new public URL: updated in place
@@ -288,7 +293,7 @@ test.serial('RegisterKeystone.sh registers service type function + 3 endpoints i
     const bad = await script('RegisterKeystone.sh', ['--service-name', `${name}-x`, '--region', region, '--public-url', 'http://x:1'], { ...env, OS_PASSWORD: 'wrong' }).catch((e) => e);
     t.regex(String(bad.stderr), /login as admin failed: HTTP 401/);
 
-    await script('RegisterKeystone.sh', ['--delete', '--service-name', name, '--region', region], env);
+    await script('RegisterKeystone.sh', ['--delete', '--service-name', name, '--service-type', type, '--region', region], env);
     t.deepEqual(await services(), [], 'service deleted');
   } finally {
     for (const s of await services().catch(() => [])) {
