@@ -258,6 +258,13 @@ def resources():
             say(f"created flavor {name}")
         flavors.append({"name": name, "id": fid, "ram": ram, "vcpus": vcpus, "disk": disk})
 
+    # quotas: the suites run side by side, each booting servers; Nova's default of 10 instances is too few
+    for pname in ("service", "demo", "demo2"):
+        found = sess.get(f"/projects?name={pname}", endpoint_filter={"service_type": "identity", "interface": "public"}).json()["projects"]
+        if found:
+            nova(sess, "PUT", f"/os-quota-sets/{found[0]['id']}", json={"quota_set": {"instances": 200, "cores": 800, "ram": 800 * 1024}})
+    say("quotas: 200 instances, 800 cores, 800 GiB RAM for service, demo, demo2")
+
     # image
     imgs = glance(sess, "GET", f"/v2/images?name={IMAGE_NAME}").json()["images"]
     active = [i for i in imgs if i["status"] == "active" and i.get("visibility") == "public"
