@@ -6,55 +6,16 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import amqplib from 'amqplib';
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import net from 'node:net';
-import { promisify } from 'node:util';
 import { Store } from '../../service/store/store.js';
 import { RabbitQueue, QueueUnavailableError, type RabbitQueueOptions } from '../../service/queue/rabbit-queue.js';
 import { REASON_HEADER, topologyNames } from '../../service/queue/rabbit-topology.js';
 import type { Delivery, WorkMessage } from '../../service/queue/queue.js';
 import { createTestDatabase, mariadbAvailable } from '../_helpers/mariadb.js';
-import { reachable, requireService } from '../_helpers/requirements.js';
+import { requireService } from '../_helpers/requirements.js';
+import { RABBIT, createTestVhost, rabbitAvailable, rabbitctl } from '../_helpers/rabbitmq.js';
 
-// --- vhost per test (kept in this file: the brief allows only rabbit-*.test.ts here; see report) ---
-const RABBIT = new URL(process.env.FNSTACK_TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
-const run = promisify(execFile);
-const rabbitmqctl = async (...args: string[]) => (await run('rabbitmqctl', ['-q', ...args], { timeout: 60_000 })).stdout;
-let ctlOk: Promise<boolean> | null = null;
-const rabbitAvailable = async () =>
-  (await reachable(RABBIT.hostname, Number(RABBIT.port || 5672))) &&
-  (await (ctlOk ??= rabbitmqctl('list_vhosts').then(
-    () => true,
-    () => false,
-  )));
-
-/**
- * A vhost of its own, named fnstack_qtest_<unix seconds>_<random>. A worker killed by a
- * timeout never cleans up, so the first call also deletes such vhosts older than an hour.
- */
-const VHOST_PREFIX = 'fnstack_qtest_';
-let swept: Promise<void> | null = null;
-async function sweepStaleVhosts(): Promise<void> {
-  const cutoff = Date.now() / 1000 - 3600;
-  const stale = (await rabbitmqctl('list_vhosts', '--no-table-headers', 'name'))
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((v) => v.startsWith(VHOST_PREFIX) && Number(v.slice(VHOST_PREFIX.length).split('_')[0]) < cutoff);
-  for (const v of stale) await rabbitmqctl('delete_vhost', v).catch(() => undefined);
-}
-
-async function createVhost(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
-  await (swept ??= sweepStaleVhosts().catch(() => undefined));
-  const name = `${VHOST_PREFIX}${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
-  await rabbitmqctl('add_vhost', name);
-  await rabbitmqctl('set_permissions', '-p', name, decodeURIComponent(RABBIT.username || 'guest'), '.*', '.*', '.*');
-  const url = new URL(RABBIT.toString());
-  url.pathname = `/${encodeURIComponent(name)}`;
-  return { name, url: url.toString(), drop: async () => void (await rabbitmqctl('delete_vhost', name)) };
-}
-// ---
 
 /** FNSTACK_TEST_RABBIT_LOG=<file>: the queues' connection events go there (debugging faults). */
 const LOG_FILE = process.env.FNSTACK_TEST_RABBIT_LOG;
@@ -121,7 +82,7 @@ async function startProxy() {
 }
 
 interface Env {
-  vhost: Awaited<ReturnType<typeof createVhost>>;
+  vhost: Awaited<ReturnType<typeof createTestVhost>>;
   store: Store;
   /** A plain amqplib channel on the test's vhost, to look at what the broker holds (opened anew after a kill). */
   inspect(): Promise<amqplib.Channel>;
@@ -133,7 +94,7 @@ const available = async () => (await rabbitAvailable()) && (await mariadbAvailab
 function faultTest(title: string, body: (t: ExecutionContext, env: Env) => Promise<void>) {
   test.serial(`rabbitmq faults: ${title}`, async (t) => {
     if (!requireService(t, 'RabbitMQ (with rabbitmqctl) and MariaDB', await available())) return;
-    const [vhost, db] = await Promise.all([createVhost(), createTestDatabase()]);
+    const [vhost, db] = await Promise.all([createTestVhost(), createTestDatabase()]);
     const store = await Store.open(db.url);
     const conns: amqplib.ChannelModel[] = [];
     let channel: amqplib.Channel | null = null;
@@ -172,7 +133,7 @@ function faultTest(title: string, body: (t: ExecutionContext, env: Env) => Promi
 
 /** Ready and unacked messages per queue of the vhost, as the broker counts them. */
 async function brokerCounts(vhost: string): Promise<Map<string, { ready: number; unacked: number }>> {
-  const out = await rabbitmqctl('list_queues', '-p', vhost, '--no-table-headers', 'name', 'messages_ready', 'messages_unacknowledged');
+  const out = await rabbitctl('list_queues', '-p', vhost, '--no-table-headers', 'name', 'messages_ready', 'messages_unacknowledged');
   const counts = new Map<string, { ready: number; unacked: number }>();
   for (const line of out.trim().split('\n').filter(Boolean)) {
     const [name, ready, unacked] = line.trim().split(/\s+/);
@@ -246,7 +207,7 @@ faultTest('close_all_connections while 200 messages are published and consumed: 
     }
   });
   await until('40 published', () => published >= 40);
-  await rabbitmqctl('close_all_connections', '-p', env.vhost.name, 'fnstack fault test');
+  await rabbitctl('close_all_connections', '-p', env.vhost.name, 'fnstack fault test');
   await Promise.all(publishers);
   t.is(published, N, 'every publish resolved');
 
@@ -335,7 +296,7 @@ faultTest('confirms: every publish that resolved is on the broker, persistent, e
     }
   });
   await until('30 published', () => resolved >= 30);
-  await rabbitmqctl('close_all_connections', '-p', env.vhost.name, 'fnstack fault test');
+  await rabbitctl('close_all_connections', '-p', env.vhost.name, 'fnstack fault test');
   await Promise.all(publishers);
   await ping.stop();
   t.true(ping.downAt > 0 && ping.downAt < lastResolvedAt, 'the connection went down while messages were still being published');

@@ -5,9 +5,6 @@
  * publish-with-confirm rate on this machine.
  */
 import test from 'ava';
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,46 +15,10 @@ import { RabbitQueue, type RabbitQueueOptions } from '../../service/queue/rabbit
 import { attemptOf, delayBucket, republishHeaders, topologyNames } from '../../service/queue/rabbit-topology.js';
 import type { WorkQueue } from '../../service/queue/queue.js';
 import { createTestDatabase, mariadbAvailable } from '../_helpers/mariadb.js';
-import { reachable, requireService } from '../_helpers/requirements.js';
+import { requireService } from '../_helpers/requirements.js';
+import { createTestVhost, rabbitAvailable } from '../_helpers/rabbitmq.js';
 import { queueConformance } from './_conformance.js';
 
-// --- vhost per test (kept in this file: the brief allows only rabbit-*.test.ts here; see report) ---
-const RABBIT = new URL(process.env.FNSTACK_TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
-const run = promisify(execFile);
-const rabbitmqctl = async (...args: string[]) => (await run('rabbitmqctl', ['-q', ...args], { timeout: 60_000 })).stdout;
-let ctlOk: Promise<boolean> | null = null;
-const rabbitAvailable = async () =>
-  (await reachable(RABBIT.hostname, Number(RABBIT.port || 5672))) &&
-  (await (ctlOk ??= rabbitmqctl('list_vhosts').then(
-    () => true,
-    () => false,
-  )));
-
-/**
- * A vhost of its own, named fnstack_qtest_<unix seconds>_<random>. A worker killed by a
- * timeout never cleans up, so the first call also deletes such vhosts older than an hour.
- */
-const VHOST_PREFIX = 'fnstack_qtest_';
-let swept: Promise<void> | null = null;
-async function sweepStaleVhosts(): Promise<void> {
-  const cutoff = Date.now() / 1000 - 3600;
-  const stale = (await rabbitmqctl('list_vhosts', '--no-table-headers', 'name'))
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((v) => v.startsWith(VHOST_PREFIX) && Number(v.slice(VHOST_PREFIX.length).split('_')[0]) < cutoff);
-  for (const v of stale) await rabbitmqctl('delete_vhost', v).catch(() => undefined);
-}
-
-async function createVhost(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
-  await (swept ??= sweepStaleVhosts().catch(() => undefined));
-  const name = `${VHOST_PREFIX}${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
-  await rabbitmqctl('add_vhost', name);
-  await rabbitmqctl('set_permissions', '-p', name, decodeURIComponent(RABBIT.username || 'guest'), '.*', '.*', '.*');
-  const url = new URL(RABBIT.toString());
-  url.pathname = `/${encodeURIComponent(name)}`;
-  return { name, url: url.toString(), drop: async () => void (await rabbitmqctl('delete_vhost', name)) };
-}
-// ---
 
 const available = async () => (await rabbitAvailable()) && (await mariadbAvailable());
 
@@ -66,7 +27,7 @@ queueConformance(
   {
     available,
     create: async () => {
-      const [vhost, db] = await Promise.all([createVhost(), createTestDatabase()]);
+      const [vhost, db] = await Promise.all([createTestVhost(), createTestDatabase()]);
       const store = await Store.open(db.url);
       const options: RabbitQueueOptions = { prefix: 't.', reconnectSeconds: 0.5, publishTimeoutMs: 10_000 };
       const queues: WorkQueue[] = [await RabbitQueue.connect(vhost.url, store, options)];
@@ -117,7 +78,7 @@ test('names: every exchange and queue carries the prefix', (t) => {
 
 test.serial('rabbitmq queue: publish-with-confirm rate (measured, logged)', async (t) => {
   if (!requireService(t, 'rabbitmq queue', await available())) return;
-  const [vhost, db] = await Promise.all([createVhost(), createTestDatabase()]);
+  const [vhost, db] = await Promise.all([createTestVhost(), createTestDatabase()]);
   const store = await Store.open(db.url);
   const queue = await RabbitQueue.connect(vhost.url, store, { prefix: 't.' });
   try {
@@ -148,7 +109,7 @@ test.serial('rabbitmq queue: publish-with-confirm rate (measured, logged)', asyn
 
 test.serial('registry: queue_url amqp://… gives the RabbitMQ back end', async (t) => {
   if (!requireService(t, 'rabbitmq queue', await rabbitAvailable())) return;
-  const vhost = await createVhost();
+  const vhost = await createTestVhost();
   const dir = await mkdtemp(join(tmpdir(), 'fnstack-registry-'));
   const store = await Store.open(`sqlite:${join(dir, 'test.db')}`);
   try {
