@@ -26,6 +26,12 @@ export interface Config {
   queueUrl: string;
   /** Compute back end: `local` or `openstack`. */
   provider: 'local' | 'openstack';
+  /**
+   * Where the local provider makes its sandboxes: every user must be able to traverse it
+   * (sandbox uids reach their own directory in it). Default: as root
+   * `/var/lib/fnstack/sandboxes/<tag of the data dir>`, else `<dataDir>/sandboxes`.
+   */
+  sandboxDir: string | null;
   auth: { mode: 'builtin' | 'keystone' };
   code: {
     /** Upload size cap in bytes. Default 50 MiB. */
@@ -152,6 +158,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     databaseUrl,
     queueUrl,
     provider,
+    sandboxDir: absPathOrNull('sandbox_dir', pick('FNSTACK_SANDBOX_DIR', 'sandbox_dir')),
     auth: { mode: authMode },
     code: {
       maxBytes: int('code_max_bytes', pick('FNSTACK_CODE_MAX_BYTES', 'code_max_bytes'), 50 * 1024 * 1024, 1024),
@@ -184,6 +191,12 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
   if (provider === 'openstack' && !config.openstack) throw new ConfigError('os_auth_url', 'the openstack provider needs FNSTACK_OS_AUTH_URL and credentials');
   if (authMode === 'keystone' && !config.openstack) throw new ConfigError('os_auth_url', 'keystone auth needs FNSTACK_OS_AUTH_URL and the service credentials');
   return deepFreeze(config);
+}
+
+function absPathOrNull(key: string, value: string | undefined): string | null {
+  if (value === undefined || value === '') return null;
+  if (!value.startsWith('/')) throw new ConfigError(key, `must be an absolute path, got '${value}'`);
+  return value;
 }
 
 /** The base URL the service is reachable at, once the port is known. */

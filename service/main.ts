@@ -4,12 +4,13 @@
  */
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, publicUrlOf, type Role } from './config.js';
 import { Store } from './store/store.js';
 import { createQueue } from './queue/registry.js';
 import { createProvider } from './provisioner/registry.js';
+import type { Provider } from './provisioner/provider.js';
 import { CodeCache } from './code/code-cache.js';
 import { ExecutionEvents } from './orchestrator/execution-events.js';
 import { Orchestrator } from './orchestrator/orchestrator.js';
@@ -57,6 +58,7 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
     closers.push(() => queue.close());
     const provider = await createProvider(config);
     closers.push(() => provider.close());
+    await reportGuards(provider, logger);
     const codeCache = new CodeCache(join(config.dataDir, 'code'), store.code, { maxUnpackedBytes: config.code.maxUnpackedBytes, maxEntries: config.code.maxEntries });
     const events = new ExecutionEvents();
 
@@ -105,5 +107,17 @@ async function refreshEndpoint(path: string, endpoint: string): Promise<string |
     return path;
   } catch {
     return null;
+  }
+}
+
+/** Says at start what the sandbox guards and refuses here, so an operator is never surprised later. */
+async function reportGuards(provider: Provider, logger: Logger): Promise<void> {
+  try {
+    const guards = await provider.describeGuards?.();
+    if (!guards) return;
+    const refused = Object.values(guards).some((v) => v.startsWith('refused'));
+    logger[refused ? 'warn' : 'info']({ provider: provider.name, guards }, refused ? 'sandbox: some functions will be refused here' : 'sandbox guards installed');
+  } catch (err) {
+    logger.error({ provider: provider.name, reason: (err as Error).message }, 'sandbox unavailable: every execution will be refused until this is fixed');
   }
 }

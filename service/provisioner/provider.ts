@@ -52,6 +52,11 @@ export interface Provider {
   /** Idempotent; must succeed (or retry internally) so that nothing leaks. */
   release(env: Environment): Promise<void>;
   close(): Promise<void>;
+  /**
+   * What the provider guards and what it refuses on this machine, said once at start
+   * (throws the reason when it cannot run anything at all).
+   */
+  describeGuards?(): Promise<Record<string, string>>;
 }
 
 /** A failure to provision (not the function's fault): no fitting flavor, quota, boot error, deadline. */

@@ -1,4 +1,5 @@
 /** Chooses the compute back end from configuration. */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { publicUrlOf, type Config } from '../config.js';
 import type { Provider } from './provider.js';
@@ -8,7 +9,7 @@ export async function createProvider(config: Readonly<Config>): Promise<Provider
   if (config.provider === 'local') {
     const { LocalProvider } = await import('./local/local-provider.js');
     return new LocalProvider({
-      sandboxRoot: join(config.dataDir, 'sandboxes'),
+      sandboxRoot: sandboxRootOf(config),
       pidsMax: config.limits.pidsMax,
       logLimitBytes: config.execution.logLimitBytes,
       maxMemoryMb: config.limits.maxMemoryMb,
@@ -29,4 +30,14 @@ export async function createProvider(config: Readonly<Config>): Promise<Provider
     return provider.start();
   }
   throw new ConfigError('provider', `provider '${config.provider}' is not available in this build`);
+}
+
+/**
+ * With per-execution uids (root) the sandboxes must live where those uids can traverse,
+ * which a data dir inside a 0700 home is not: one directory per data dir under /var/lib.
+ */
+export function sandboxRootOf(config: Readonly<Config>): string {
+  if (config.sandboxDir) return config.sandboxDir;
+  if (process.getuid?.() !== 0) return join(config.dataDir, 'sandboxes');
+  return join('/var/lib/fnstack/sandboxes', createHash('sha256').update(config.dataDir).digest('hex').slice(0, 16));
 }

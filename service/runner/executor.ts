@@ -26,6 +26,8 @@ export interface HandlerContext {
 const exit: (code?: number) => never = process.exit.bind(process);
 let handlerStart = Date.now();
 let reported = false;
+/** The run's secret from the supervisor, echoed on every message (see protocol.ts). */
+let token: string | undefined;
 
 void main();
 
@@ -37,7 +39,10 @@ async function main(): Promise<void> {
     const message = receive();
     if (message?.type !== 'assignment') throw new Error(`expected an assignment, got ${JSON.stringify(message).slice(0, 200)}`);
     assignment = message.assignment;
-    send({ type: 'started', pid: process.pid, nodeVersion: process.version });
+    token = message.token;
+    // The timeout counts from here, as the supervisor's does: starting the sandbox is not the function's time.
+    assignment.context.deadline = Date.now() + assignment.context.timeoutS * 1000;
+    signed({ type: 'started', pid: process.pid, nodeVersion: process.version });
   } catch (err) {
     process.stderr.write(`[fnstack runner] ${describe(err)}\n`);
     return exit(70);
@@ -84,12 +89,16 @@ async function report(message: RunnerMessage): Promise<never> {
     // Writes to a pipe are asynchronous: exiting right away would drop the last logs.
     await Promise.all([flush(process.stdout), flush(process.stderr)]);
     try {
-      send(message);
+      signed(message);
     } catch {
       // the supervisor is gone: nobody is left to tell
     }
   }
   return exit(0);
+}
+
+function signed(message: RunnerMessage): void {
+  send(token === undefined ? message : { ...message, token });
 }
 
 function flush(stream: NodeJS.WriteStream): Promise<void> {

@@ -8,7 +8,7 @@
  * write has reached the supervisor when it returns (nothing is lost by exiting right after).
  */
 import { readSync, writeSync } from 'node:fs';
-import type { RunnerMessage, ServiceMessage } from './protocol.js';
+import type { ServiceMessage, SignedRunnerMessage } from './protocol.js';
 
 export const CHANNEL_FD = 3;
 
@@ -32,7 +32,7 @@ export function receive(fd = CHANNEL_FD): ServiceMessage {
 }
 
 /** Writes one message as a line; returns once all of it has been handed to the kernel. */
-export function send(message: RunnerMessage, fd = CHANNEL_FD): void {
+export function send(message: SignedRunnerMessage, fd = CHANNEL_FD): void {
   const data = Buffer.from(JSON.stringify(message) + '\n');
   for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
 }

@@ -55,7 +55,11 @@ export interface FailureInfo {
   stack?: string;
 }
 
-/** Messages the runner (executor) sends back. */
+/**
+ * Messages the runner (executor) sends back. Locally every one carries the run's `token`
+ * (from the assignment message): the function shares the executor's process and can write
+ * to its channel too, so the supervisor ignores any message without it.
+ */
 export type RunnerMessage =
   | { type: 'started'; pid: number; nodeVersion: string }
   | { type: 'result'; value: unknown; peakRssBytes: number; durationMs: number }
@@ -63,8 +67,11 @@ export type RunnerMessage =
   /** VM mode only: log chunks pushed as they come (locally the provider reads stdout/stderr itself). */
   | { type: 'log'; stream: 'stdout' | 'stderr'; chunk: string };
 
-/** Messages the service sends to the runner. */
-export type ServiceMessage = { type: 'assignment'; assignment: Assignment };
+/** Messages the service sends to the runner. `token` is a per-run secret the runner echoes back. */
+export type ServiceMessage = { type: 'assignment'; assignment: Assignment; token?: string };
+
+/** A runner message as it travels on a local channel. */
+export type SignedRunnerMessage = RunnerMessage & { token?: string };
 
 export type RunStatus = 'succeeded' | 'failed' | 'timed_out';
 

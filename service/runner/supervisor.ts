@@ -6,12 +6,14 @@
  * classifies how the run ended. Node builtins only: it ships into VMs with the executor.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 import { classifyRun, type Observation } from './classify-run.js';
 import { OutputCapture } from './output-capture.js';
-import type { Assignment, FailureInfo, RunOutcome, RunnerMessage } from './protocol.js';
+import type { Assignment, FailureInfo, RunOutcome, SignedRunnerMessage } from './protocol.js';
 
 /** Absolute path of the compiled executor entry, next to this file. */
 export const EXECUTOR_PATH = join(dirname(fileURLToPath(import.meta.url)), 'executor.js');
@@ -41,6 +43,16 @@ export interface LaunchSpec {
   cwd: string;
   /** The complete environment of the process (nothing is inherited). */
   env: Record<string, string>;
+  /** Start the process as this uid/gid (no supplementary groups), e.g. a sandbox's own. */
+  uid?: number;
+  gid?: number;
+  /** Written to the process's stdin, which is then closed (default: no stdin at all). */
+  stdin?: Buffer;
+  /**
+   * The command is a launcher (bubblewrap) that reports a child killed by signal N as exit
+   * code 128 + N: read such codes back as that signal.
+   */
+  signalExitCodes?: boolean;
   hooks?: SandboxHooks;
 }
 
@@ -49,6 +61,12 @@ export interface SuperviseOptions {
   maxMessageBytes?: number;
   /** How long to wait for the output pipes to drain after the process ended, ms. Default 1000. */
   drainMs?: number;
+  /**
+   * How long the sandbox and the runner may take to start, ms, before the run is given up
+   * as a runner error. The function's timeout counts only from the runner's `started`.
+   * Default 30000.
+   */
+  startupMs?: number;
 }
 
 export function supervise(assignment: Assignment, spec: LaunchSpec, signal?: AbortSignal, options: SuperviseOptions = {}): Promise<RunOutcome> {
@@ -61,6 +79,10 @@ class Run {
   private child: ChildProcess | null = null;
   private report: Observation['report'] = null;
   private started = false;
+  /** Echoed by the executor on every message; what lacks it was written by function code. */
+  private readonly token = randomBytes(16).toString('hex');
+  private deadlineTimer: NodeJS.Timeout | null = null;
+  private startupTimedOut = false;
   private protocolError: FailureInfo | null = null;
   private spawnError: string | null = null;
   private timedOut = false;
@@ -80,7 +102,18 @@ class Run {
     if (!cmd) throw new TypeError('supervise: empty argv');
     let child: ChildProcess;
     try {
-      child = spawn(cmd, args, { cwd: this.spec.cwd, env: this.spec.env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], detached: true });
+      const { uid, gid, stdin } = this.spec;
+      child = spawn(cmd, args, {
+        cwd: this.spec.cwd,
+        env: this.spec.env,
+        stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'],
+        detached: true,
+        ...(uid !== undefined ? { uid, gid: gid ?? uid } : {}),
+      });
+      if (stdin && child.stdin) {
+        child.stdin.on('error', () => undefined); // EPIPE when the launcher dies first
+        child.stdin.end(stdin);
+      }
     } catch (err) {
       this.spawnError = (err as Error).message;
       return this.classify({ code: null, signal: null }, { outOfMemory: false });
@@ -105,14 +138,15 @@ class Run {
     };
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
-    const wait = Math.min(Math.max(0, this.assignment.context.deadline - Date.now()), 2 ** 31 - 1);
-    const timer = setTimeout(() => {
-      if (!this.report) this.timedOut = true;
+    const startup = setTimeout(() => {
+      if (this.started) return;
+      this.startupTimedOut = true;
       void this.kill();
-    }, wait);
+    }, this.options.startupMs ?? 30_000);
 
     const exit = await exited;
-    clearTimeout(timer);
+    clearTimeout(startup);
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     signal?.removeEventListener('abort', onAbort);
     await this.kill(); // leftovers of a finished run must not hold the pipes open
     await Promise.race([closed, delay(this.options.drainMs ?? 1000)]);
@@ -121,13 +155,33 @@ class Run {
     return this.classify(exit, seen);
   }
 
+  /** The function's time starts once the runner is up, as the executor's own deadline does. */
+  private startDeadline(): void {
+    const ms = Math.min(Math.max(0, this.assignment.context.timeoutS * 1000), 2 ** 31 - 1);
+    this.deadlineTimer = setTimeout(() => {
+      // Whatever was reported, a process still running at its deadline has timed out: the
+      // executor exits right after its report, so a report followed by more running time
+      // did not come from it.
+      this.timedOut = true;
+      void this.kill();
+    }, ms);
+  }
+
   private classify(exit: { code: number | null; signal: string | null }, seen: { outOfMemory: boolean; peakMemoryBytes?: number }): RunOutcome {
+    let { code, signal } = exit;
+    if (this.spec.signalExitCodes && signal === null && code !== null && code > 128 && code < 128 + 65) {
+      signal = Object.entries(constants.signals).find(([, n]) => n === code! - 128)?.[0] ?? null;
+      if (signal) code = null;
+    }
+    // A report counts only from a process that then ended by itself, in time, with status 0.
+    const trusted = this.report && !this.timedOut && code === 0 && this.aborted === null ? this.report : null;
+    const spawnError = this.spawnError ?? (this.startupTimedOut ? `the runner did not come up within ${(this.options.startupMs ?? 30_000) / 1000} s` : null);
     return classifyRun({
-      report: this.report,
+      report: trusted,
       started: this.started,
-      exitCode: exit.code,
-      signal: exit.signal,
-      spawnError: this.spawnError,
+      exitCode: code,
+      signal,
+      spawnError,
       protocolError: this.protocolError,
       timedOut: this.timedOut,
       aborted: this.aborted,
@@ -146,7 +200,7 @@ class Run {
   private listen(channel: (Readable & Writable) | null): void {
     if (!channel) return;
     channel.on('error', () => undefined); // EPIPE when the process dies first
-    channel.write(JSON.stringify({ type: 'assignment', assignment: this.assignment }) + '\n');
+    channel.write(JSON.stringify({ type: 'assignment', assignment: this.assignment, token: this.token }) + '\n');
     const max = this.options.maxMessageBytes ?? 32 * 1024 * 1024;
     let pending: Buffer[] = [];
     let size = 0;
@@ -171,14 +225,18 @@ class Run {
   }
 
   private onLine(line: string): void {
-    let msg: RunnerMessage;
+    let msg: SignedRunnerMessage;
     try {
-      msg = JSON.parse(line) as RunnerMessage;
+      msg = JSON.parse(line) as SignedRunnerMessage;
     } catch {
       return; // not the executor's: function code may write to fd 3 too
     }
-    if (msg.type === 'started') this.started = true;
-    else if ((msg.type === 'result' || msg.type === 'failure') && !this.report) this.report = msg;
+    if (msg?.token !== this.token) return; // likewise
+    const { token: _, ...message } = msg;
+    if (message.type === 'started' && !this.started) {
+      this.started = true;
+      this.startDeadline();
+    } else if ((message.type === 'result' || message.type === 'failure') && !this.report) this.report = message;
   }
 
   private kill(): Promise<void> {

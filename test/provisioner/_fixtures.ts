@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { ExecutionContext } from 'ava';
 import { LocalProvider, type LocalProviderOptions } from '../../service/provisioner/local/local-provider.js';
@@ -69,9 +69,15 @@ async function newDataDir(): Promise<string> {
   return dir;
 }
 
+/** As the service does: as root the sandboxes live where their uids can traverse, not in the 0700 data dir. */
+export function sandboxRootFor(dataDir: string): string {
+  return isRoot ? join('/var/lib/fnstack/sandboxes', `test-${basename(dataDir)}`) : join(dataDir, 'sandboxes');
+}
+
 export async function sandbox(options: Partial<LocalProviderOptions> = {}): Promise<Sandbox> {
   const dataDir = await newDataDir();
-  const provider = new LocalProvider({ sandboxRoot: join(dataDir, 'sandboxes'), ...options });
+  const sandboxRoot = sandboxRootFor(dataDir);
+  const provider = new LocalProvider({ sandboxRoot, ...options });
   let n = 0;
   const code = async (files: Record<string, string>) => {
     const dir = join(dataDir, 'code', `c${++n}`);
@@ -102,6 +108,7 @@ export async function sandbox(options: Partial<LocalProviderOptions> = {}): Prom
     close: async () => {
       await provider.close();
       await rm(dataDir, { recursive: true, force: true });
+      if (sandboxRoot !== join(dataDir, 'sandboxes')) await rm(sandboxRoot, { recursive: true, force: true });
     },
   };
 }

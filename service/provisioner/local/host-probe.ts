@@ -1,10 +1,12 @@
 /**
- * What this machine offers the sandbox, found once when the provider starts: cgroups,
- * a way to give a run no network, and whether an unprivileged uid can reach the node
- * binary and the runner at all.
+ * What this machine offers the sandbox, found once when the provider starts, failing closed:
+ * bubblewrap must be installed and able to make its namespaces, and with per-execution uids
+ * every path the sandbox reads (node, the sandbox root, the runner copy) must be reachable
+ * by an unprivileged uid. What cannot be guarded is refused here with the reason, never run
+ * unguarded.
  */
 import { spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { lstat, readlink, stat } from 'node:fs/promises';
 import { dirname, sep } from 'node:path';
 import { detectCgroups, type CgroupDriver } from './cgroups.js';
 import type { ResolvedOptions } from './local-options.js';
@@ -12,25 +14,35 @@ import type { ResolvedOptions } from './local-options.js';
 export interface Host {
   isRoot: boolean;
   cgroups: CgroupDriver | null;
-  /** How `network: false` is honoured, or null when it cannot be (then such runs are refused). */
-  noNetwork: 'netns' | 'userns' | null;
+  /** The host's top-level directories that are links into /usr (merged /usr), e.g. /bin → usr/bin. */
+  usrLinks: Record<string, string>;
 }
 
-export async function probeHost(o: ResolvedOptions, runnerDir: string): Promise<Host> {
+const TOP_LEVEL = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+
+export async function probeHost(o: ResolvedOptions): Promise<Host> {
   const isRoot = process.getuid?.() === 0;
   if (o.isolateUsers) {
     for (const [what, path, bits] of [
       ['the node binary', o.nodeBinary, 0o005],
-      ['the runner', runnerDir, 0o005],
+      ['the sandbox root', o.sandboxRoot, 0o001],
     ] as const) {
       const problem = await othersCannotReach(path, bits);
-      if (problem) throw new Error(`sandbox uids cannot use ${what} ${path}: ${problem}; install it where every user can read it`);
+      if (problem) throw new Error(`sandbox uids cannot use ${what} ${path}: ${problem}; choose a location every user can traverse`);
     }
   }
+  const usrLinks: Record<string, string> = {};
+  for (const dir of TOP_LEVEL) {
+    const st = await lstat(dir).catch(() => null);
+    if (st?.isSymbolicLink()) usrLinks[dir] = await readlink(dir);
+    else if (st?.isDirectory()) throw new Error(`${dir} is a directory of its own: the sandbox expects a merged /usr (Debian 12 and later)`);
+  }
+  const links = Object.entries(usrLinks).flatMap(([link, target]) => ['--symlink', target, link]);
+  const probe = await run(o.tools.bwrap, ['--unshare-user', '--unshare-pid', '--unshare-net', '--ro-bind', '/usr', '/usr', ...links, '--', '/usr/bin/true']);
+  if (probe !== null) throw new Error(`bubblewrap (${o.tools.bwrap}) cannot make a sandbox here: ${probe}; install it (Debian: apt-get install bubblewrap) and allow unprivileged user namespaces`);
   const cgroups = await detectCgroups(o.cgroup, o.cgroupParent);
   if ((o.cgroup === 'v1' || o.cgroup === 'v2') && !cgroups) throw new Error(`cgroup ${o.cgroup} was asked for but is not usable here`);
-  const noNetwork = isRoot ? 'netns' : (await succeeds(o.tools.unshare, ['--user', '--map-current-user', '--net', '--', 'true'])) ? 'userns' : null;
-  return { isRoot, cgroups, noNetwork };
+  return { isRoot, cgroups, usrLinks };
 }
 
 /** Why `path` is not readable (`bits` on the file, x on every ancestor) by others, or null. */
@@ -47,10 +59,13 @@ async function othersCannotReach(path: string, bits: number): Promise<string | n
   return (st.mode & bits) === bits ? null : 'it is not readable by others';
 }
 
-function succeeds(cmd: string, args: string[]): Promise<boolean> {
+/** Runs a command; null when it succeeded, else what went wrong. */
+function run(cmd: string, args: string[]): Promise<string | null> {
   return new Promise((resolve) => {
-    const p = spawn(cmd, args, { stdio: 'ignore' });
-    p.once('error', () => resolve(false));
-    p.once('exit', (code) => resolve(code === 0));
+    let err = '';
+    const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    p.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    p.once('error', (e) => resolve(e.message));
+    p.once('exit', (code) => resolve(code === 0 ? null : err.trim() || `exit code ${code}`));
   });
 }

@@ -1,69 +1,103 @@
 /**
- * The command line and environment that start one sandboxed executor (pure). The chain
- * execs from one program into the next, so the pid the supervisor spawned ends up being
- * node's own, and every step happens before any function code runs:
+ * The command line, environment and bubblewrap arguments that start one sandboxed executor
+ * (pure). Nothing in the chain runs as root: the supervisor spawns it directly as the
+ * execution's uid (Node drops to it between fork and exec), with an environment the service
+ * builds; the function's own variables travel only inside bubblewrap's argument stream (on
+ * stdin, never on a command line) and are set by bubblewrap on the node process alone.
  *
- *   unshare [--mount] [--net | --user --map-current-user --net]    new namespaces
- *   sh -c '<setup>'     stdout+stderr merged into one pipe (exact arrival order),
- *                       join the cgroups, mount the view, set rlimits, cd into the code
- *   setpriv --reuid …   drop to the execution's uid/gid, no supplementary groups, no_new_privs
- *   node <flags> executor.js
+ *   sh -c '<setup>'     as the execution's uid: stdout+stderr merged into one pipe (exact
+ *                       arrival order), join the cgroups (their cgroup.procs are the uid's),
+ *                       set rlimits
+ *   bwrap --args 0      new user, pid, ipc, uts, cgroup [and network] namespaces; a root of
+ *                       its own holding only /usr, a few files of /etc, the code (read-only at
+ *                       /var/task), the runner (read-only at /opt/fnstack/runner) and the
+ *                       execution's tmp/ at /tmp; no capabilities, no_new_privs, no further
+ *                       user namespaces, a new session, killed with its parent
+ *   node <flags> /opt/fnstack/runner/executor.js
  *
  * The setup exits with SETUP_FAILED (before the executor starts, hence a runner error).
  */
-import type { Owner, Workdir } from './workdir.js';
+import type { Workdir } from './workdir.js';
 import type { Tools } from './local-options.js';
 
 export const SETUP_FAILED = 125;
 
+/** Where things are inside every sandbox: the same for every execution, nothing of the host's layout. */
+export const INSIDE = {
+  code: '/var/task',
+  tmp: '/tmp',
+  runner: '/opt/fnstack/runner',
+  node: '/opt/fnstack/bin/node',
+} as const;
+
 export interface LaunchPlan {
   tools: Tools;
+  /** The node binary on the host; bound at INSIDE.node unless it lives under /usr. */
   nodeBinary: string;
-  executorPath: string;
+  /** The runner directory on the host (readable by the sandbox uid), bound at INSIDE.runner. */
   runnerDir: string;
   workdir: Workdir;
-  /** Drop to this uid/gid (needs root). */
-  user: Owner | null;
-  /** fstab for a private mount namespace (needs root), see mount-view. */
-  fstab: string | null;
-  /** Well-known directories (/tmp …) that the mount view turns into the run's own tmp/. */
-  privateDirs: string[];
-  /** `host`, a new network namespace as root (`netns`), or one inside an unprivileged user namespace (`userns`). */
-  network: 'host' | 'netns' | 'userns';
-  /** `cgroup.procs` files to join. */
+  /** The execution's own uid/gid (the service is root), or null: the service's own uid. */
+  user: { uid: number; gid: number } | null;
+  network: boolean;
+  /** `cgroup.procs` files to join (owned by the execution's uid). */
   cgroupProcs: string[];
   /** RLIMIT_AS in KiB, when no memory cgroup limits the run. */
   addressSpaceKb: number | null;
   /** RLIMIT_NPROC, when no pids cgroup limits the run (only meaningful with an own uid). */
   nproc: number | null;
+  /** RLIMIT_FSIZE in KiB: no single file larger than the disk allowance. */
+  fileSizeKb: number | null;
   maxOldSpaceMb: number | null;
   permissionModel: boolean;
   allowChildProcesses: boolean;
+  /** The host's top-level directories that are links into /usr (merged /usr), e.g. bin → usr/bin. */
+  usrLinks: Record<string, string>;
 }
 
+/** Files and directories of the host's /etc a program may need (loader, TLS, DNS, time zone). */
+const ETC = ['ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'ssl', 'ca-certificates', 'alternatives', 'resolv.conf', 'hosts', 'host.conf', 'gai.conf', 'nsswitch.conf', 'localtime', 'timezone', 'mime.types'];
+
+/** bubblewrap takes its options from stdin (`--args 0`), the command from its command line. */
 export function launchArgv(p: LaunchPlan): string[] {
-  const ns: string[] = [];
-  if (p.fstab) ns.push('--mount');
-  if (p.network === 'netns') ns.push('--net');
-  if (p.network === 'userns') ns.push('--user', '--map-current-user', '--net');
-  const shell = [p.tools.sh, '-c', setupScript(p), 'fnstack-sandbox', p.nodeBinary, ...nodeFlags(p), p.executorPath];
-  return ns.length > 0 ? [p.tools.unshare, ...ns, '--', ...shell] : shell;
+  return [p.tools.sh, '-c', setupScript(p), 'fnstack-sandbox', p.tools.bwrap, '--args', '0', '--', nodeInside(p.nodeBinary), ...nodeFlags(p), `${INSIDE.runner}/executor.js`];
 }
 
 export function setupScript(p: LaunchPlan): string {
   const fail = ` || exit ${SETUP_FAILED}`;
   const lines = ['exec 2>&1'];
   for (const procs of p.cgroupProcs) lines.push(`echo $$ > ${q(procs)}${fail}`);
-  if (p.fstab) lines.push(`${q(p.tools.mount)} -a -T ${q(p.fstab)}${fail}`);
   lines.push('ulimit -c 0');
   if (p.addressSpaceKb !== null) lines.push(`ulimit -v ${p.addressSpaceKb}${fail}`);
-  if (p.nproc !== null) lines.push(`ulimit -p ${p.nproc}${fail}`);
-  lines.push(`cd ${q(p.workdir.codeDir)}${fail}`, 'unset PWD OLDPWD');
-  if (p.user) {
-    const { uid, gid } = p.user;
-    lines.push(`exec ${q(p.tools.setpriv)} --reuid=${uid} --regid=${gid} --clear-groups --no-new-privs --inh-caps=-all -- "$@"`);
-  } else lines.push('exec "$@"');
+  if (p.nproc !== null) lines.push(`ulimit -p ${p.nproc}${fail}`); // dash: -p is RLIMIT_NPROC
+  if (p.fileSizeKb !== null) lines.push(`ulimit -f ${p.fileSizeKb}${fail}`);
+  lines.push('cd /', 'exec "$@"');
   return lines.join('\n');
+}
+
+/** bubblewrap's options, to be sent NUL-separated on its stdin: they hold the function's variables. */
+export function bwrapArgs(p: LaunchPlan, fnEnv: Record<string, string>): string[] {
+  const a: string[] = ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
+  if (!p.network) a.push('--unshare-net');
+  if (p.user) a.push('--uid', String(p.user.uid), '--gid', String(p.user.gid));
+  a.push('--disable-userns', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', 'fnstack');
+  a.push('--ro-bind', '/usr', '/usr');
+  for (const [link, target] of Object.entries(p.usrLinks)) a.push('--symlink', target, link);
+  for (const f of ETC) a.push('--ro-bind-try', `/etc/${f}`, `/etc/${f}`);
+  a.push('--ro-bind', p.workdir.passwd, '/etc/passwd', '--ro-bind', p.workdir.group, '/etc/group');
+  a.push('--proc', '/proc', '--dev', '/dev');
+  a.push('--bind', p.workdir.tmpDir, INSIDE.tmp, '--symlink', INSIDE.tmp, '/var/tmp');
+  // No package.json above /var/task: the root is an empty tmpfs, so a `.js` file is CommonJS unless the code says otherwise.
+  a.push('--ro-bind', p.workdir.codeDir, INSIDE.code);
+  a.push('--ro-bind', p.runnerDir, INSIDE.runner);
+  if (nodeInside(p.nodeBinary) === INSIDE.node) a.push('--ro-bind', p.nodeBinary, INSIDE.node);
+  a.push('--remount-ro', '/', '--chdir', INSIDE.code, '--clearenv');
+  for (const [k, v] of Object.entries(sandboxEnv(fnEnv))) a.push('--setenv', k, v);
+  return a;
+}
+
+export function nodeInside(nodeBinary: string): string {
+  return nodeBinary.startsWith('/usr/') ? nodeBinary : INSIDE.node;
 }
 
 export function nodeFlags(p: LaunchPlan): string[] {
@@ -75,12 +109,10 @@ export function nodeFlags(p: LaunchPlan): string[] {
       // The permission model's own warnings would show up in every function's logs.
       '--disable-warning=ExperimentalWarning',
       '--disable-warning=SecurityWarning',
-      `--allow-fs-read=${p.workdir.root}`,
-      // Node 20 mishandles an allowed path nested in another one: a runner bound inside a
-      // private tmp dir is covered by that dir's own flag.
-      ...(p.privateDirs.some((d) => p.runnerDir.startsWith(d + '/')) ? [] : [`--allow-fs-read=${p.runnerDir}`]),
-      `--allow-fs-write=${p.workdir.tmpDir}`,
-      ...p.privateDirs.flatMap((d) => [`--allow-fs-read=${d}`, `--allow-fs-write=${d}`]),
+      `--allow-fs-read=${INSIDE.code}`,
+      `--allow-fs-read=${INSIDE.runner}`,
+      `--allow-fs-read=${INSIDE.tmp}`,
+      `--allow-fs-write=${INSIDE.tmp}`,
       '--allow-worker',
     );
     if (p.allowChildProcesses) flags.push('--allow-child-process', '--allow-addons');
@@ -88,17 +120,28 @@ export function nodeFlags(p: LaunchPlan): string[] {
   return flags;
 }
 
-/** Variables the sandbox never takes from the function's own environment. */
-const RESERVED = new Set(['NODE_OPTIONS', 'PATH', 'HOME', 'TMPDIR']);
+/** What the launcher itself (sh, bubblewrap) runs with: built here, nothing of the function's. */
+export const LAUNCHER_ENV: Readonly<Record<string, string>> = { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' };
+
+/**
+ * Variables the sandbox never takes from the function's environment, even if one got past
+ * the API: the sandbox sets them itself, or they steer the loader, libc or Node from outside.
+ */
+const RESERVED = new Set(['NODE_OPTIONS', 'PATH', 'HOME', 'TMPDIR', 'GCONV_PATH', 'GETCONF_DIR', 'GLIBC_TUNABLES', 'HOSTALIASES', 'LOCALDOMAIN', 'LOCPATH', 'NIS_PATH', 'NLSPATH', 'RESOLV_HOST_CONF', 'RES_OPTIONS', 'TZDIR']);
+const RESERVED_PREFIXES = ['LD_', 'MALLOC_'];
+
+export function droppedVariable(name: string): boolean {
+  return RESERVED.has(name) || RESERVED_PREFIXES.some((p) => name.startsWith(p)) || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+}
 
 /**
  * Exactly the function's variables (with the FNSTACK_* context) plus PATH/HOME/TMPDIR/LANG
- * pointing inside the sandbox. NODE_OPTIONS is dropped: it could widen the permission model.
+ * pointing inside the sandbox.
  */
-export function sandboxEnv(fnEnv: Record<string, string>, wd: Workdir): Record<string, string> {
+export function sandboxEnv(fnEnv: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(fnEnv)) if (!RESERVED.has(k) && typeof v === 'string') env[k] = v;
-  return { LANG: 'C.UTF-8', ...env, PATH: '/usr/local/bin:/usr/bin:/bin', HOME: wd.tmpDir, TMPDIR: wd.tmpDir };
+  for (const [k, v] of Object.entries(fnEnv)) if (!droppedVariable(k) && typeof v === 'string' && !v.includes('\0')) env[k] = v;
+  return { LANG: 'C.UTF-8', ...env, PATH: '/usr/local/bin:/usr/bin:/bin', HOME: INSIDE.tmp, TMPDIR: INSIDE.tmp };
 }
 
 /** Single-quotes a word for sh. */

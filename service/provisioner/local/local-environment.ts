@@ -1,19 +1,17 @@
 /**
- * One acquired local sandbox: its working directory, uid, cgroups and mount view. `run`
- * links the code in and runs the executor once; `dispose` (called by the provider's
- * release) kills whatever is left and removes everything.
+ * One acquired local sandbox: its working directory, uid and cgroups. `run` links the code
+ * in and runs the executor once in bubblewrap (launch-command); `dispose` (called by the
+ * provider's release) kills whatever is left and removes everything.
  */
 import type { Environment, Placement } from '../provider.js';
 import type { Assignment, RunOutcome } from '../../runner/protocol.js';
-import { EXECUTOR_PATH, RUNNER_DIR, supervise, type SandboxHooks } from '../../runner/supervisor.js';
+import { supervise, type SandboxHooks } from '../../runner/supervisor.js';
 import type { ExecutionCgroup } from './cgroups.js';
 import type { Host } from './host-probe.js';
 import type { ResolvedOptions } from './local-options.js';
-import type { MountView } from './mount-view.js';
-import { launchArgv, sandboxEnv, type LaunchPlan } from './launch-command.js';
+import { bwrapArgs, INSIDE, LAUNCHER_ENV, launchArgv, type LaunchPlan } from './launch-command.js';
 import { killUid } from './uid-reaper.js';
 import { populateCode, removeWorkdir, type Workdir } from './workdir.js';
-import { rm } from 'node:fs/promises';
 
 /**
  * Up to this declared memory, V8's own heap sizing inside the memory cgroup (never below
@@ -28,7 +26,6 @@ export interface SandboxParts {
   workdir: Workdir;
   uid: number | null;
   cgroup: ExecutionCgroup | null;
-  view: MountView | null;
   network: boolean;
   memoryMb: number;
   memoryLimitBytes: number;
@@ -45,6 +42,8 @@ export class LocalEnvironment implements Environment {
     readonly parts: SandboxParts,
     private readonly options: ResolvedOptions,
     private readonly host: Host,
+    /** The runner copy the sandbox uid can read. */
+    private readonly runnerDir: string,
   ) {}
 
   async run(assignment: Assignment, signal?: AbortSignal): Promise<RunOutcome> {
@@ -68,12 +67,27 @@ export class LocalEnvironment implements Environment {
     }
     const local: Assignment = {
       ...assignment,
-      code: { ...assignment.code, dir: workdir.codeDir },
+      code: { ...assignment.code, dir: INSIDE.code },
+      env: {},
       logLimitBytes: Math.min(assignment.logLimitBytes, this.options.logLimitBytes),
     };
-    const argv = launchArgv(this.plan());
-    const env = sandboxEnv(assignment.env, workdir);
-    return supervise(local, { argv, cwd: workdir.codeDir, env, hooks: this.hooks() }, signal, { maxMessageBytes: this.options.maxResultBytes });
+    const plan = this.plan();
+    const { uid } = this.parts;
+    return supervise(
+      local,
+      {
+        argv: launchArgv(plan),
+        cwd: '/',
+        env: { ...LAUNCHER_ENV },
+        ...(uid !== null ? { uid, gid: uid } : {}),
+        // The function's variables reach only the node process, through bubblewrap's argument stream.
+        stdin: Buffer.from(bwrapArgs(plan, assignment.env).map((a) => a + '\0').join('')),
+        signalExitCodes: true,
+        hooks: this.hooks(),
+      },
+      signal,
+      { maxMessageBytes: this.options.maxResultBytes },
+    );
   }
 
   /** Kills everything left and removes the sandbox; true when nothing survived (the uid may be reused). */
@@ -82,7 +96,6 @@ export class LocalEnvironment implements Environment {
       let clean = true;
       if (this.parts.cgroup) await this.parts.cgroup.remove().catch(() => (clean = false));
       if (this.parts.uid !== null && !this.parts.cgroup) clean = await killUid(this.options.tools.setpriv, this.parts.uid);
-      if (this.parts.view) await rm(this.parts.view.dir, { recursive: true, force: true });
       await removeWorkdir(this.parts.workdir.root);
       return clean;
     })();
@@ -91,21 +104,20 @@ export class LocalEnvironment implements Environment {
 
   private plan(): LaunchPlan {
     const o = this.options;
-    const { cgroup, uid, view, network, memoryMb, runtimeOverheadMb } = this.parts;
+    const { cgroup, uid, network, memoryMb, runtimeOverheadMb } = this.parts;
     const cg = this.host.cgroups;
     const memoryCgroup = cgroup !== null && cg?.memory === true;
     const pidsCgroup = cgroup !== null && cg?.pids === true;
     return {
       tools: o.tools,
       nodeBinary: o.nodeBinary,
-      executorPath: EXECUTOR_PATH,
-      runnerDir: RUNNER_DIR,
+      runnerDir: this.runnerDir,
       workdir: this.parts.workdir,
       user: uid === null ? null : { uid, gid: uid },
-      fstab: view?.fstab ?? null,
-      privateDirs: view?.privateDirs ?? [],
-      network: network ? 'host' : (this.host.noNetwork ?? 'host'),
+      network,
       cgroupProcs: cgroup?.procsFiles ?? [],
+      fileSizeKb: null,
+      usrLinks: this.host.usrLinks,
       addressSpaceKb: memoryCgroup ? null : (memoryMb + runtimeOverheadMb + o.addressSpaceHeadroomMb) * 1024,
       nproc: pidsCgroup || uid === null ? null : o.pidsMax,
       maxOldSpaceMb: memoryCgroup && memoryMb <= V8_HEAP_FLOOR_MB && !o.alwaysLimitHeap ? null : memoryMb,

@@ -3,16 +3,15 @@ import type { CgroupMode } from './cgroups.js';
 
 export interface LocalProviderOptions {
   /**
-   * Directory holding one fresh working directory per execution, `<sandboxRoot>/<executionId>`.
-   * Required; the service passes `<dataDir>/sandboxes`. Created 0700 if missing.
+   * Directory holding one fresh working directory per execution, `<sandboxRoot>/<name>`, and
+   * the runner copy the sandboxes read (`.runner/`). Required. With per-execution uids every
+   * user must be able to traverse it and its ancestors (it is created 0711): the service
+   * passes `/var/lib/fnstack/sandboxes/<tag>` when root, `<dataDir>/sandboxes` otherwise.
    */
   sandboxRoot: string;
   /** Node binary that runs the executor. Default `process.execPath` (the service's own). */
   nodeBinary?: string;
-  /**
-   * Run each execution as its own uid/gid (from `uidBase`), with a private mount namespace
-   * that shows it only its working directory. Needs root. Default: true when running as root.
-   */
+  /** Run each execution as its own uid/gid (from `uidBase`). Needs root. Default: true when running as root. */
   isolateUsers?: boolean;
   /** First uid (and gid) of the per-execution range. Default 200000. */
   uidBase?: number;
@@ -60,15 +59,16 @@ export interface LocalProviderOptions {
   maxMemoryMb?: number;
   /** Runtimes this provider can run. Default `nodejs<major of the service's Node>`. */
   runtimes?: string[];
-  /** Paths of the helper programs. Defaults: /bin/sh and `unshare`, `setpriv`, `mount` from /usr/bin. */
+  /** Paths of the helper programs. Defaults: /bin/sh, /usr/bin/bwrap, /usr/bin/setpriv. */
   tools?: Partial<Tools>;
 }
 
 export interface Tools {
   sh: string;
-  unshare: string;
+  /** bubblewrap: the namespaces and the file system view of every sandbox. */
+  bwrap: string;
+  /** Kills a uid's processes where no cgroup holds them. */
   setpriv: string;
-  mount: string;
 }
 
 export type ResolvedOptions = Required<Omit<LocalProviderOptions, 'tools'>> & { tools: Tools };
@@ -95,7 +95,7 @@ export function resolveOptions(o: LocalProviderOptions, isRoot: boolean): Resolv
     alwaysLimitHeap: o.alwaysLimitHeap ?? false,
     maxMemoryMb: o.maxMemoryMb ?? 4096,
     runtimes: o.runtimes ?? [`nodejs${process.versions.node.split('.')[0]}`],
-    tools: { sh: '/bin/sh', unshare: '/usr/bin/unshare', setpriv: '/usr/bin/setpriv', mount: '/usr/bin/mount', ...o.tools },
+    tools: { sh: '/bin/sh', bwrap: '/usr/bin/bwrap', setpriv: '/usr/bin/setpriv', ...o.tools },
   };
   for (const key of ['uidBase', 'uidCount', 'pidsMax', 'logLimitBytes', 'maxResultBytes', 'addressSpaceHeadroomMb', 'maxMemoryMb'] as const) {
     if (!Number.isInteger(r[key]) || r[key] < 1) throw new TypeError(`LocalProviderOptions.${key} must be a positive integer`);

@@ -2,20 +2,23 @@
  * The `local` provider: every execution runs in a sandboxed process on this machine.
  * Isolation, in layers (each documented where it is built):
  *
- * 1. environment: exactly the function's variables + FNSTACK_* + PATH/HOME/TMPDIR/LANG (launch-command)
- * 2. a fresh working directory per execution, code hard-linked from the read-only cache (workdir)
- * 3. as root: an own uid/gid per execution, no_new_privs (uid-pool, launch-command), and a
- *    private mount namespace showing only the working directory of the data dir (mount-view)
- * 4. Node's permission model: reads limited to the working directory and the runner,
- *    writes to its tmp/ (launch-command)
+ * 1. nothing runs as root: the chain starts as the execution's own uid (as root; uid-pool),
+ *    with an environment the service builds; the function's variables reach node alone
+ * 2. bubblewrap: new user, pid, ipc, uts, cgroup [, network] namespaces, no capabilities,
+ *    no_new_privs, a root holding only /usr, a few /etc files, the code (read-only), the
+ *    runner (read-only) and the execution's own tmp/ — no host socket, no data dir, no other
+ *    execution; killed with the service (launch-command)
+ * 3. a fresh working directory per execution, code hard-linked from the read-only cache (workdir)
+ * 4. Node's permission model: reads limited to the code, the runner and /tmp (launch-command)
  * 5. memory and pids limits: cgroups (cgroups), else rlimits
  * 6. `network: false`: a new, empty network namespace; `network: true`: the host's network,
- *    but (as root, with iptables) no access to services listening on this machine
+ *    but no access to services listening on this machine (loopback-guard) — refused when
+ *    that guard cannot be installed
  * 7. the deadline kills the whole cgroup (else the uid's processes, else the process group)
  *
- *   const provider = new LocalProvider({ sandboxRoot: join(config.dataDir, 'sandboxes'), pidsMax: config.limits.pidsMax });
+ *   const provider = new LocalProvider({ sandboxRoot: '/var/lib/fnstack/sandboxes/x', pidsMax: config.limits.pidsMax });
  */
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, chown, mkdir } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ProvisioningError, type Environment, type Placement, type ProvisioningParams, type Provider } from '../provider.js';
@@ -25,7 +28,7 @@ import { probeHost, type Host } from './host-probe.js';
 import { guardLoopback, type GuardState } from './loopback-guard.js';
 import { LocalEnvironment } from './local-environment.js';
 import { resolveOptions, type LocalProviderOptions, type ResolvedOptions } from './local-options.js';
-import { createMountView, type MountView } from './mount-view.js';
+import { installRunner } from './runner-install.js';
 import { claim, sweepStale, unclaim } from './stale-sweeper.js';
 import { UidPool } from './uid-pool.js';
 import { createWorkdir, removeWorkdir, type Workdir } from './workdir.js';
@@ -39,9 +42,10 @@ export class LocalProvider implements Provider {
   private readonly live = new Map<string, LocalEnvironment>();
   private hostProbe: Promise<Host> | null = null;
   private closed = false;
+  private runnerDir = RUNNER_DIR;
 
-  /** Whether sandboxes are kept off the host's loopback services (iptables owner rule). */
-  private loopback: GuardState = 'unavailable';
+  /** Whether sandboxes are kept off the host's loopback services; without it, no network. */
+  private loopback: GuardState = { installed: false, reason: 'sandboxes without their own uids cannot be kept off the host\'s own services (run the service as root)' };
 
   constructor(options: LocalProviderOptions) {
     this.options = resolveOptions(options, process.getuid?.() === 0);
@@ -52,11 +56,13 @@ export class LocalProvider implements Provider {
   /** The machine's capabilities, probed once (and the sandbox root created). */
   host(): Promise<Host> {
     this.hostProbe ??= (async () => {
-      await mkdir(this.options.sandboxRoot, { recursive: true, mode: 0o700 });
-      await chmod(this.options.sandboxRoot, 0o700);
-      const host = await probeHost(this.options, RUNNER_DIR);
-      await sweepStale(this.options.sandboxRoot, host.cgroups, this.options.tools.setpriv);
-      // Sandboxes with their own uids: keep them off the host's loopback services.
+      const root = this.options.sandboxRoot;
+      // Traversable (not listable) by the sandbox uids, which reach their own directory in it.
+      await mkdir(root, { recursive: true, mode: this.uids ? 0o711 : 0o700 });
+      await chmod(root, this.uids ? 0o711 : 0o700);
+      const host = await probeHost(this.options);
+      if (this.uids) this.runnerDir = await installRunner(RUNNER_DIR, join(root, '.runner'));
+      await sweepStale(root, host.cgroups, this.options.tools.setpriv);
       if (this.uids) this.loopback = await guardLoopback(this.options.uidBase, this.options.uidCount);
       return host;
     })();
@@ -66,7 +72,7 @@ export class LocalProvider implements Provider {
   async check(params: Omit<ProvisioningParams, 'executionId'>): Promise<Placement> {
     const host = await this.available();
     this.validate(params, host);
-    return this.placementOf(params, host, null, null);
+    return this.placementOf(params, host);
   }
 
   async acquire(params: ProvisioningParams, signal?: AbortSignal): Promise<Environment> {
@@ -79,20 +85,19 @@ export class LocalProvider implements Provider {
     const name = `${dirNameOf(params.executionId)}-${randomBytes(3).toString('hex')}`;
     let workdir: Workdir | null = null;
     let cgroup: ExecutionCgroup | null = null;
-    let view: MountView | null = null;
     try {
       await claim(this.options.sandboxRoot, name); // before anything a sweeper could take for stale
       workdir = await createWorkdir(this.options.sandboxRoot, name, uid === null ? null : { uid, gid: uid });
       const memoryLimitBytes = (params.memoryMb + params.runtimeOverheadMb) * 1024 * 1024;
       cgroup = host.cgroups ? await host.cgroups.create(name, { memoryBytes: memoryLimitBytes, pidsMax: this.options.pidsMax }) : null;
-      if (uid !== null) view = await createMountView(this.options.sandboxRoot, workdir.root, workdir.tmpDir, join(this.options.sandboxRoot, '.views', name), RUNNER_DIR);
-      const parts = { name, workdir, uid, cgroup, view, network: params.network, memoryMb: params.memoryMb, memoryLimitBytes, runtimeOverheadMb: params.runtimeOverheadMb };
-      const env = new LocalEnvironment(`local-${name}`, this.placementOf(params, host, parts.workdir, cgroup, uid), parts, this.options, host);
+      // The launcher joins its cgroups as the sandbox uid: only the membership files become its.
+      if (cgroup && uid !== null) for (const procs of cgroup.procsFiles) await chown(procs, uid, uid);
+      const parts = { name, workdir, uid, cgroup, network: params.network, memoryMb: params.memoryMb, memoryLimitBytes, runtimeOverheadMb: params.runtimeOverheadMb };
+      const env = new LocalEnvironment(`local-${name}`, this.placementOf(params, host), parts, this.options, host, this.runnerDir);
       this.live.set(env.id, env);
       return env;
     } catch (err) {
       await cgroup?.remove().catch(() => undefined);
-      if (view) await removeWorkdir(view.dir).catch(() => undefined);
       if (workdir) await removeWorkdir(workdir.root).catch(() => undefined);
       await unclaim(this.options.sandboxRoot, name);
       if (uid !== null) await this.uids?.give(uid);
@@ -129,27 +134,34 @@ export class LocalProvider implements Provider {
     if (!this.options.runtimes.includes(p.runtime)) throw bad(`runtime ${p.runtime} is not available here (${this.options.runtimes.join(', ')})`);
     if (!(p.memoryMb >= 16 && p.memoryMb <= this.options.maxMemoryMb)) throw bad(`memory must be from 16 to ${this.options.maxMemoryMb} MB here`);
     if (!(p.timeoutS > 0)) throw bad('the timeout must be positive');
-    if (!p.network && !host.noNetwork) {
-      throw new ProvisioningError('provider_unavailable', 'network: false needs network namespaces (root, or unprivileged user namespaces), which this machine does not offer');
+    if (p.network && !this.loopback.installed) {
+      throw new ProvisioningError('provider_unavailable', `network: true is refused here: sandboxes could reach the services listening on this machine (${this.loopback.reason}); use network: false`);
     }
+    void host;
   }
 
-  private placementOf(p: Omit<ProvisioningParams, 'executionId'>, host: Host, workdir: Workdir | null, cgroup: ExecutionCgroup | null, uid: number | null = null): Placement {
+  /** Said once at start by the service: what this provider guards, and what it refuses. */
+  async describeGuards(): Promise<Record<string, string>> {
+    await this.available();
+    return { network: this.loopback.installed ? `guarded (${this.loopback.tool})` : `refused: ${this.loopback.reason}` };
+  }
+
+  /** What the tenant may know of where it ran: limits and mechanisms, nothing of the host's layout. */
+  private placementOf(p: Omit<ProvisioningParams, 'executionId'>, host: Host): Placement {
     const memoryCgroup = host.cgroups?.memory === true;
     const pidsCgroup = host.cgroups?.pids === true;
     return {
       provider: 'local',
       details: {
+        sandbox: 'bubblewrap',
         memoryLimitBytes: (p.memoryMb + p.runtimeOverheadMb) * 1024 * 1024,
         memoryLimit: memoryCgroup ? `cgroup ${host.cgroups?.version}` : 'heap size + address-space rlimit',
         pidsMax: this.options.pidsMax,
         pidsLimit: pidsCgroup ? `cgroup ${host.cgroups?.version}` : this.options.isolateUsers ? 'RLIMIT_NPROC' : 'none',
-        network: p.network ? (this.loopback === 'installed' ? 'host, no host-local services' : 'host') : 'none',
-        uid,
+        network: p.network ? 'internet, no host-local services' : 'none',
+        ownUser: this.options.isolateUsers,
         permissionModel: this.options.permissionModel,
         childProcesses: this.options.allowChildProcesses,
-        ...(workdir ? { workdir: workdir.root } : {}),
-        ...(cgroup ? { cgroups: cgroup.dirs } : {}),
       },
     };
   }

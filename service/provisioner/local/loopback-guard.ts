@@ -3,35 +3,82 @@
  * services that listen only on this machine (the store, the broker, the API, …). Packets to
  * any of the host's own addresses leave through `lo`, so one owner-match rule per address
  * family — "sandbox uids may not send on lo" — keeps them out, while other destinations stay
- * reachable. Idempotent (checked with -C before -I); shared by every service process on the
- * machine, since they share the uid range.
+ * reachable. Idempotent (checked before it is added); shared by every service process on
+ * the machine, since they share the uid range.
+ *
+ * The tool is looked for, not assumed: iptables + ip6tables (whichever flavour: the
+ * alternatives link, -nft, -legacy), else nft with one `inet` table. The guard counts as
+ * installed only when both address families are covered (IPv6 only where the host has it);
+ * otherwise the provider refuses sandboxes with network and says so at start.
  */
 import { execFile } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-export type GuardState = 'installed' | 'unavailable';
+export type GuardState = { installed: true; tool: string } | { installed: false; reason: string };
 
-const TOOLS = ['/usr/sbin/iptables', '/usr/sbin/ip6tables'];
+const DIRS = ['/usr/sbin', '/sbin', '/usr/bin', '/bin', '/usr/local/sbin'];
+const COMMENT = 'fnstack sandboxes: no host-local services';
 
 export async function guardLoopback(uidBase: number, uidCount: number): Promise<GuardState> {
-  const rule = ['OUTPUT', '-o', 'lo', '-m', 'owner', '--uid-owner', `${uidBase}-${uidBase + uidCount - 1}`, '-j', 'REJECT', '-m', 'comment', '--comment', 'fnstack sandboxes: no host-local services'];
-  let installed = 0;
-  for (const tool of TOOLS) {
+  const uids = `${uidBase}-${uidBase + uidCount - 1}`;
+  const ipv6 = await exists('/proc/net/if_inet6');
+  const problems: string[] = [];
+  for (const flavour of ['', '-nft', '-legacy']) {
+    const v4 = await find(`iptables${flavour}`);
+    const v6 = ipv6 ? await find(`ip6tables${flavour}`) : null;
+    if (!v4 || (ipv6 && !v6)) continue;
     try {
-      await run(tool, ['-w', '5', '-C', ...rule]);
-      installed++;
-      continue;
-    } catch {
-      // not there yet (or no such tool)
-    }
-    try {
-      await run(tool, ['-w', '5', '-I', ...rule]);
-      installed++;
-    } catch {
-      // no iptables here, or no permission: the placement says so
+      for (const tool of [v4, v6].filter((t): t is string => t !== null)) await iptablesRule(tool, uids);
+      return { installed: true, tool: v4 };
+    } catch (err) {
+      problems.push(`${v4}: ${firstLine(err)}`);
     }
   }
-  return installed > 0 ? 'installed' : 'unavailable';
+  const nft = await find('nft');
+  if (nft) {
+    try {
+      await nftRule(nft, uids);
+      return { installed: true, tool: nft };
+    } catch (err) {
+      problems.push(`${nft}: ${firstLine(err)}`);
+    }
+  }
+  if (problems.length === 0) problems.push(`neither iptables${ipv6 ? ' with ip6tables' : ''} nor nft is installed (Debian: apt-get install iptables)`);
+  return { installed: false, reason: problems.join('; ') };
+}
+
+async function iptablesRule(tool: string, uids: string): Promise<void> {
+  const rule = ['OUTPUT', '-o', 'lo', '-m', 'owner', '--uid-owner', uids, '-j', 'REJECT', '-m', 'comment', '--comment', COMMENT];
+  const present = await run(tool, ['-w', '5', '-C', ...rule]).then(
+    () => true,
+    () => false,
+  );
+  if (!present) await run(tool, ['-w', '5', '-I', ...rule]);
+}
+
+async function nftRule(nft: string, uids: string): Promise<void> {
+  await run(nft, ['add', 'table', 'inet', 'fnstack']);
+  await run(nft, ['add', 'chain', 'inet', 'fnstack', 'output', '{ type filter hook output priority 0 ; }']);
+  const { stdout } = await run(nft, ['list', 'chain', 'inet', 'fnstack', 'output']);
+  if (!stdout.includes(uids)) await run(nft, ['add', 'rule', 'inet', 'fnstack', 'output', 'oifname', 'lo', 'meta', 'skuid', uids, 'reject', 'comment', `"${COMMENT}"`]);
+}
+
+async function find(name: string): Promise<string | null> {
+  for (const dir of DIRS) if (await exists(`${dir}/${name}`, constants.X_OK)) return `${dir}/${name}`;
+  return null;
+}
+
+function exists(path: string, mode = constants.F_OK): Promise<boolean> {
+  return access(path, mode).then(
+    () => true,
+    () => false,
+  );
+}
+
+function firstLine(err: unknown): string {
+  const e = err as { stderr?: string; message?: string };
+  return (e.stderr || e.message || String(err)).trim().split('\n')[0] ?? '';
 }

@@ -2,8 +2,8 @@
  * Finishes what a dead service process left in the sandbox root. Each acquired sandbox has
  * an owner file, `<sandboxRoot>/.owners/<name>`, holding the pid of the service process that
  * owns it; several service processes may share one data dir, so only sandboxes whose owner
- * is gone are touched: their processes are killed (cgroup, else uid), then the cgroups,
- * the mount view and the working directory are removed.
+ * is gone are touched: their processes are killed (cgroup, else uid), then the cgroups and
+ * the working directory are removed.
  */
 import { readdir, readFile, rm, stat, unlink, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +11,6 @@ import type { CgroupDriver } from './cgroups.js';
 import { killUid } from './uid-reaper.js';
 
 const OWNERS = '.owners';
-const VIEWS = '.views';
 
 export async function claim(sandboxRoot: string, name: string): Promise<void> {
   await mkdir(join(sandboxRoot, OWNERS), { recursive: true, mode: 0o700 });
@@ -27,7 +26,7 @@ export async function sweepStale(sandboxRoot: string, cgroups: CgroupDriver | nu
   const swept: string[] = [];
   const names = new Set([...(await list(sandboxRoot)), ...(await list(join(sandboxRoot, OWNERS)))]);
   for (const name of names) {
-    if (name === OWNERS || name === VIEWS) continue;
+    if (name.startsWith('.')) continue; // .owners, .runner: the provider's own, never a sandbox
     const owner = Number(await readFile(join(sandboxRoot, OWNERS, name), 'utf8').catch(() => '0'));
     if (owner > 0 && isAlive(owner)) continue;
     const workdir = join(sandboxRoot, name);
@@ -37,7 +36,6 @@ export async function sweepStale(sandboxRoot: string, cgroups: CgroupDriver | nu
     );
     if (cgroups) await cgroups.adopt(name).remove().catch(() => undefined);
     else if (uid !== null && uid !== process.getuid?.()) await killUid(setpriv, uid);
-    await rm(join(sandboxRoot, VIEWS, name), { recursive: true, force: true });
     await rm(workdir, { recursive: true, force: true });
     await unclaim(sandboxRoot, name);
     swept.push(name);

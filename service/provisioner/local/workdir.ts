@@ -1,10 +1,11 @@
 /**
- * An execution's fresh working directory, `<sandboxRoot>/<executionId>/`:
+ * An execution's fresh working directory, `<sandboxRoot>/<name>/`, which the sandbox sees
+ * as /var/task (code/, read-only) and /tmp (tmp/):
  *
- *   package.json   `{}`: bounds Node's package scope, so nothing above decides the format
  *   code/          the function's files, hard-linked from the read-only code cache
  *                  (copied when linking fails), directories owned by the service
  *   tmp/           the only writable place: HOME and TMPDIR
+ *   passwd, group  the sandbox's /etc/passwd and /etc/group: its own uid only
  *
  * With uid isolation the top directory and tmp/ belong to the execution's uid, mode 0700:
  * no other execution can enter them, and the function cannot change its own code.
@@ -16,6 +17,8 @@ export interface Workdir {
   root: string;
   codeDir: string;
   tmpDir: string;
+  passwd: string;
+  group: string;
 }
 
 export interface Owner {
@@ -25,9 +28,15 @@ export interface Owner {
 
 export async function createWorkdir(sandboxRoot: string, name: string, owner: Owner | null): Promise<Workdir> {
   const root = join(sandboxRoot, name);
-  const wd: Workdir = { root, codeDir: join(root, 'code'), tmpDir: join(root, 'tmp') };
+  const wd: Workdir = { root, codeDir: join(root, 'code'), tmpDir: join(root, 'tmp'), passwd: join(root, 'passwd'), group: join(root, 'group') };
+  const id = owner ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
   await mkdir(root, { mode: 0o700 });
-  await Promise.all([mkdir(wd.codeDir, { mode: 0o755 }), mkdir(wd.tmpDir, { mode: 0o700 }), writeFile(join(root, 'package.json'), '{}\n', { mode: 0o444 })]);
+  await Promise.all([
+    mkdir(wd.codeDir, { mode: 0o755 }),
+    mkdir(wd.tmpDir, { mode: 0o700 }),
+    writeFile(wd.passwd, `sandbox:x:${id.uid}:${id.gid}:fnstack sandbox:/tmp:/usr/sbin/nologin\n`, { mode: 0o444 }),
+    writeFile(wd.group, `sandbox:x:${id.gid}:\n`, { mode: 0o444 }),
+  ]);
   if (owner) {
     await chown(wd.tmpDir, owner.uid, owner.gid);
     await chown(root, owner.uid, owner.gid);
