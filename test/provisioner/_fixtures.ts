@@ -30,8 +30,10 @@ export async function requireCgroups(t: ExecutionContext, provider: LocalProvide
 
 export interface Sandbox {
   provider: LocalProvider;
-  /** Stands for the service's data dir: mode 0700, sandboxes below it. */
+  /** Stands for the service's data dir: mode 0700. */
   dataDir: string;
+  /** Where the provider makes its sandboxes (outside the data dir as root). */
+  sandboxRoot: string;
   /** Makes a read-only code tree (like `<dataDir>/code/<sha>`) holding `files`. */
   code(files: Record<string, string>): Promise<string>;
   invoke(files: Record<string, string>, handler: string, opts?: InvokeOptions): Promise<Invocation>;
@@ -74,7 +76,7 @@ export function sandboxRootFor(dataDir: string): string {
   return isRoot ? join('/var/lib/fnstack/sandboxes', `test-${basename(dataDir)}`) : join(dataDir, 'sandboxes');
 }
 
-export async function sandbox(options: Partial<LocalProviderOptions> = {}): Promise<Sandbox> {
+export async function sandbox(options: Partial<LocalProviderOptions> = {}, defaults: InvokeOptions = {}): Promise<Sandbox> {
   const dataDir = await newDataDir();
   const sandboxRoot = sandboxRootFor(dataDir);
   const provider = new LocalProvider({ sandboxRoot, ...options });
@@ -90,8 +92,10 @@ export async function sandbox(options: Partial<LocalProviderOptions> = {}): Prom
   return {
     provider,
     dataDir,
+    sandboxRoot,
     code,
-    invoke: async (files, handler, opts = {}) => {
+    invoke: async (files, handler, given = {}) => {
+      const opts = { ...defaults, ...given };
       const dir = await code(files);
       const p = params(opts);
       const started = Date.now();

@@ -10,7 +10,8 @@ import { sandbox, type Sandbox } from './_fixtures.js';
 
 let sb: Sandbox;
 test.before(async () => {
-  sb = await sandbox({ isolateUsers: false, cgroup: 'off' });
+  // Without own uids nothing keeps a sandbox off the host's own services: network is refused.
+  sb = await sandbox({ isolateUsers: false, cgroup: 'off' }, { network: false });
   await writeFile(join(sb.dataDir, 'fnstack.db'), 'service data');
   // Like the repository's own package.json above a service's data dir: it must not decide
   // the module format of a function's .js files.
@@ -24,7 +25,7 @@ test('the placement says which layers stand in', async (t) => {
   const { env } = await sb.invoke({ 'index.js': 'exports.handler = () => 1' }, 'index.handler');
   t.is(env.placement.details.memoryLimit, 'heap size + address-space rlimit');
   t.is(env.placement.details.pidsLimit, 'none');
-  t.is(env.placement.details.uid, null);
+  t.is(env.parts.uid, null);
   t.is(env.placement.details.childProcesses, false);
 });
 
@@ -80,9 +81,8 @@ test('the deadline still kills the run', async (t) => {
 });
 
 test('a CommonJS handler stays CommonJS under a "type": "module" package.json above the sandbox', async (t) => {
-  // With the permission model on, Node cannot read package.json files outside the sandbox
-  // anyway; without it only the working directory's own `{}` package.json bounds the scope.
-  const bare = await sandbox({ isolateUsers: false, cgroup: 'off', permissionModel: false });
+  // Nothing above /var/task is visible inside the sandbox, permission model or not.
+  const bare = await sandbox({ isolateUsers: false, cgroup: 'off', permissionModel: false }, { network: false });
   try {
     await writeFile(join(bare.dataDir, 'package.json'), '{"type":"module"}');
     const { outcome } = await bare.invoke({ 'index.js': `exports.handler = () => typeof module.exports;` }, 'index.handler');

@@ -4,7 +4,6 @@
  * what release must leave behind (nothing).
  */
 import test from 'ava';
-import { RUNNER_DIR } from '../../service/runner/supervisor.js';
 import net from 'node:net';
 import { access, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -37,21 +36,26 @@ const PROBE = `const fs = require('fs');
     return out;
   };`;
 
-test('process.env holds exactly the function variables, FNSTACK_* and PATH/HOME/TMPDIR/LANG', async (t) => {
+test('process.env holds exactly the function variables, FNSTACK_* and PATH/HOME/TMPDIR/LANG/PWD', async (t) => {
   const { outcome, env } = await sb.invoke({ 'index.js': 'exports.handler = () => process.env;' }, 'index.handler', {
     env: { MY_VAR: 'mine', NODE_OPTIONS: '--allow-fs-read=*' },
   });
   t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
   const seen = outcome.result as Record<string, string>;
-  t.deepEqual(Object.keys(seen).sort(), ['FNSTACK_EXECUTION_ID', 'FNSTACK_FUNCTION_NAME', 'FNSTACK_FUNCTION_VERSION', 'HOME', 'LANG', 'MY_VAR', 'PATH', 'TMPDIR']);
+  t.deepEqual(Object.keys(seen).sort(), ['FNSTACK_EXECUTION_ID', 'FNSTACK_FUNCTION_NAME', 'FNSTACK_FUNCTION_VERSION', 'HOME', 'LANG', 'MY_VAR', 'PATH', 'PWD', 'TMPDIR']);
+  t.is(seen.PWD, '/var/task');
   t.is(seen.MY_VAR, 'mine');
-  t.is(seen.TMPDIR, join(String(env.placement.details.workdir), 'tmp'));
+  t.is(seen.TMPDIR, '/tmp');
+  void env;
   t.is(seen.HOME, seen.TMPDIR);
   t.is(seen.FNSTACK_TEST_SERVICE_SECRET, undefined);
 });
 
-test("the service's data dir, /proc/1/environ and the service's own environ cannot be read", async (t) => {
-  const paths = [join(sb.dataDir, 'fnstack.db'), '/proc/1/environ', `/proc/${process.pid}/environ`];
+test("the service's data dir, the host's /proc/1/environ and the service's own environ cannot be read", async (t) => {
+  // Inside its pid namespace /proc/1 is the sandbox's own init: it must hold nothing of the service's.
+  const own = await sb.invoke({ 'index.js': `exports.handler = () => require('fs').readFileSync('/proc/1/environ', 'latin1');` }, 'index.handler');
+  t.false(String(own.outcome.result ?? own.outcome.failure?.message).includes('service-only'), 'the service environment is not in the sandbox init');
+  const paths = [join(sb.dataDir, 'fnstack.db'), `/proc/${process.pid}/environ`];
   const { outcome } = await sb.invoke({ 'index.js': PROBE }, 'index.handler', { data: { paths } });
   t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
   const r = outcome.result as Record<string, { viaFs: string; viaCat: string }>;
@@ -90,7 +94,7 @@ test("two executions at once cannot see each other's directories or processes", 
   const pb = params();
   const [ea, eb] = (await Promise.all([sb.provider.acquire(pa), sb.provider.acquire(pb)])) as LocalEnvironment[];
   try {
-    const dirA = String(ea!.placement.details.workdir);
+    const dirA = ea!.parts.workdir.root;
     const secretA = join(dirA, 'tmp', 'secret.txt');
     const codeA = await sb.code({
       'index.js': `const fs = require('fs');
@@ -112,7 +116,7 @@ test("two executions at once cannot see each other's directories or processes", 
       t.false(r[p]?.viaCat.startsWith('READ'), `cat read ${p}: ${r[p]?.viaCat}`);
     }
     t.true(r.procs <= 3, `B sees ${r.procs} processes in /proc`);
-    t.not(ea!.placement.details.uid, eb!.placement.details.uid);
+    t.not(ea!.parts.uid, eb!.parts.uid);
   } finally {
     await Promise.all([sb.provider.release(ea!), sb.provider.release(eb!)]);
   }
@@ -128,14 +132,13 @@ test('/tmp inside the sandbox is the execution’s own', async (t) => {
       'index.handler',
       {
         beforeRelease: async (e) => {
-          t.is(await readFile(join(String(e.placement.details.workdir), 'tmp', 'mine'), 'utf8'), '1');
+          t.is(await readFile(join(e.parts.workdir.root, 'tmp', 'mine'), 'utf8'), '1');
         },
       },
     );
     t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
-    // A checkout under /tmp has its runner bound back in (read-only), at its own path.
-    const runnerTop = RUNNER_DIR.startsWith('/tmp/') ? [RUNNER_DIR.split('/')[2]!] : [];
-    t.deepEqual((outcome.result as string[]).sort(), ['mine', ...runnerTop].sort(), 'the host file is not visible, the own one is');
+    // Wherever the checkout is: the runner is read from its own copy, nothing else is in /tmp.
+    t.deepEqual(outcome.result, ['mine'], 'the host file is not visible, the own one is');
     await t.throwsAsync(access('/tmp/mine'));
   } finally {
     await rm(hostFile, { force: true });
@@ -170,7 +173,7 @@ test('network: false leaves only a downed loopback; network: true has the host n
     t.true(onR.ifaces.length > 0, 'the host network interfaces are there');
     // The host's own services stay out of reach even with network: true (loopback guard, as root).
     if (sb.provider['uids']) {
-      t.is(on.env.placement.details.network, 'host, no host-local services');
+      t.is(on.env.placement.details.network, 'internet, no host-local services');
       t.is(onR.test, 'ECONNREFUSED', 'a server of the host on 127.0.0.1 is refused');
       if (await reachable('127.0.0.1', 5672)) t.is(onR.amqp, 'ECONNREFUSED', 'the host broker is refused');
     } else {
@@ -181,7 +184,7 @@ test('network: false leaves only a downed loopback; network: true has the host n
   }
 });
 
-test('release kills what is left and removes the directory, the view and the cgroups', async (t) => {
+test('release kills what is left and removes the directory and the cgroups', async (t) => {
   if (!(await requireCgroups(t, sb.provider))) return;
   let pid = 0;
   const { outcome, env } = await sb.invoke(
@@ -190,12 +193,11 @@ test('release kills what is left and removes the directory, the view and the cgr
     { beforeRelease: async (_e, o) => void (pid = o.result as number) },
   );
   t.is(outcome.status, 'succeeded');
-  const d = env.placement.details;
   t.true(pid > 0);
-  for (const dir of [String(d.workdir), ...(d.cgroups as string[]), join(sb.dataDir, 'sandboxes', '.views', String(d.workdir).split('/').pop()!)]) {
+  for (const dir of [env.parts.workdir.root, ...(env.parts.cgroup?.dirs ?? [])]) {
     await t.throwsAsync(access(dir), undefined, `${dir} is left over`);
   }
-  if (isRoot) t.is(await processesOf(d.uid as number), 0);
+  if (isRoot) t.is(await processesOf(env.parts.uid!), 0);
   await t.notThrowsAsync(sb.provider.release(env), 'release is idempotent');
 });
 

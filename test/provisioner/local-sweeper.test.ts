@@ -17,7 +17,7 @@ test.after.always(async () => {
 
 test('a new provider kills and removes the sandboxes of a dead owner, and leaves live ones alone', async (t) => {
   if (!(await requireCgroups(t, sb.provider))) return;
-  const sandboxRoot = join(sb.dataDir, 'sandboxes');
+  const sandboxRoot = sb.sandboxRoot;
   const code = await sb.code({ 'index.js': 'exports.handler = () => new Promise(() => {});' });
   const pDead = params({ timeoutS: 60 });
   const pLive = params({ timeoutS: 60 });
@@ -26,7 +26,7 @@ test('a new provider kills and removes the sandboxes of a dead owner, and leaves
   const runDead = dead.run(assignment(pDead, 'index.handler', code));
   const runLive = live.run(assignment(pLive, 'index.handler', code));
   try {
-    const cgroups = dead.placement.details.cgroups as string[];
+    const cgroups = dead.parts.cgroup?.dirs ?? [];
     await waitFor(async () => (await readFile(join(cgroups[0]!, 'cgroup.procs'), 'utf8')).trim() !== '');
     // The owner of one sandbox "dies": its owner file now names a pid that has exited.
     const gone = spawnSync('true').pid!;
@@ -38,8 +38,8 @@ test('a new provider kills and removes the sandboxes of a dead owner, and leaves
     const outcome = await runDead;
     t.is(outcome.status, 'failed');
     t.is(outcome.signal, 'SIGKILL');
-    for (const dir of [String(dead.placement.details.workdir), ...cgroups]) await t.throwsAsync(access(dir), undefined, `${dir} is left over`);
-    await t.notThrowsAsync(access(String(live.placement.details.workdir)), 'the live sandbox is untouched');
+    for (const dir of [dead.parts.workdir.root, ...cgroups]) await t.throwsAsync(access(dir), undefined, `${dir} is left over`);
+    await t.notThrowsAsync(access(live.parts.workdir.root), 'the live sandbox is untouched');
     await next.close();
   } finally {
     await sb.provider.release(dead);
