@@ -35,8 +35,8 @@ export interface Sandbox {
   /** Where the provider makes its sandboxes (outside the data dir as root). */
   sandboxRoot: string;
   /** Makes a read-only code tree (like `<dataDir>/code/<sha>`) holding `files`. */
-  code(files: Record<string, string>): Promise<string>;
-  invoke(files: Record<string, string>, handler: string, opts?: InvokeOptions): Promise<Invocation>;
+  code(files: Record<string, string | Buffer>): Promise<string>;
+  invoke(files: Record<string, string | Buffer>, handler: string, opts?: InvokeOptions): Promise<Invocation>;
   close(): Promise<void>;
 }
 
@@ -81,7 +81,7 @@ export async function sandbox(options: Partial<LocalProviderOptions> = {}, defau
   const sandboxRoot = sandboxRootFor(dataDir);
   const provider = new LocalProvider({ sandboxRoot, ...options });
   let n = 0;
-  const code = async (files: Record<string, string>) => {
+  const code = async (files: Record<string, string | Buffer>) => {
     const dir = join(dataDir, 'code', `c${++n}`);
     for (const [name, text] of Object.entries(files)) {
       await mkdir(dirname(join(dir, name)), { recursive: true, mode: 0o755 });

@@ -1,5 +1,6 @@
 /** Configuration of the `local` provider: every field, its default, and the validation. */
 import type { CgroupMode } from './cgroups.js';
+import { FIREWALL_DIRS } from './loopback-guard.js';
 
 export interface LocalProviderOptions {
   /**
@@ -61,6 +62,8 @@ export interface LocalProviderOptions {
   runtimes?: string[];
   /** Paths of the helper programs. Defaults: /bin/sh, /usr/bin/bwrap, /usr/bin/setpriv. */
   tools?: Partial<Tools>;
+  /** Where to look for iptables/ip6tables/nft for the loopback guard. Default /usr/sbin, /sbin, /usr/bin, /bin, /usr/local/sbin. */
+  firewallDirs?: string[];
 }
 
 export interface Tools {
@@ -72,6 +75,7 @@ export interface Tools {
 }
 
 export type ResolvedOptions = Required<Omit<LocalProviderOptions, 'tools'>> & { tools: Tools };
+
 
 export function resolveOptions(o: LocalProviderOptions, isRoot: boolean): ResolvedOptions {
   if (!o.sandboxRoot || !o.sandboxRoot.startsWith('/')) throw new TypeError('LocalProviderOptions.sandboxRoot must be an absolute path');
@@ -96,6 +100,7 @@ export function resolveOptions(o: LocalProviderOptions, isRoot: boolean): Resolv
     maxMemoryMb: o.maxMemoryMb ?? 4096,
     runtimes: o.runtimes ?? [`nodejs${process.versions.node.split('.')[0]}`],
     tools: { sh: '/bin/sh', bwrap: '/usr/bin/bwrap', setpriv: '/usr/bin/setpriv', ...o.tools },
+    firewallDirs: o.firewallDirs ?? FIREWALL_DIRS,
   };
   for (const key of ['uidBase', 'uidCount', 'pidsMax', 'logLimitBytes', 'maxResultBytes', 'addressSpaceHeadroomMb', 'maxMemoryMb'] as const) {
     if (!Number.isInteger(r[key]) || r[key] < 1) throw new TypeError(`LocalProviderOptions.${key} must be a positive integer`);

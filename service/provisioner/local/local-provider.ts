@@ -63,7 +63,7 @@ export class LocalProvider implements Provider {
       const host = await probeHost(this.options);
       if (this.uids) this.runnerDir = await installRunner(RUNNER_DIR, join(root, '.runner'));
       await sweepStale(root, host.cgroups, this.options.tools.setpriv);
-      if (this.uids) this.loopback = await guardLoopback(this.options.uidBase, this.options.uidCount);
+      if (this.uids) this.loopback = await guardLoopback(this.options.uidBase, this.options.uidCount, this.options.firewallDirs);
       return host;
     })();
     return this.hostProbe;

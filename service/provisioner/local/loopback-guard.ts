@@ -19,10 +19,11 @@ const run = promisify(execFile);
 
 export type GuardState = { installed: true; tool: string } | { installed: false; reason: string };
 
-const DIRS = ['/usr/sbin', '/sbin', '/usr/bin', '/bin', '/usr/local/sbin'];
+export const FIREWALL_DIRS = ['/usr/sbin', '/sbin', '/usr/bin', '/bin', '/usr/local/sbin'];
 const COMMENT = 'fnstack sandboxes: no host-local services';
 
-export async function guardLoopback(uidBase: number, uidCount: number): Promise<GuardState> {
+export async function guardLoopback(uidBase: number, uidCount: number, dirs: readonly string[] = FIREWALL_DIRS): Promise<GuardState> {
+  const find = (name: string) => findIn(dirs, name);
   const uids = `${uidBase}-${uidBase + uidCount - 1}`;
   const ipv6 = await exists('/proc/net/if_inet6');
   const problems: string[] = [];
@@ -66,8 +67,8 @@ async function nftRule(nft: string, uids: string): Promise<void> {
   if (!stdout.includes(uids)) await run(nft, ['add', 'rule', 'inet', 'fnstack', 'output', 'oifname', 'lo', 'meta', 'skuid', uids, 'reject', 'comment', `"${COMMENT}"`]);
 }
 
-async function find(name: string): Promise<string | null> {
-  for (const dir of DIRS) if (await exists(`${dir}/${name}`, constants.X_OK)) return `${dir}/${name}`;
+async function findIn(dirs: readonly string[], name: string): Promise<string | null> {
+  for (const dir of dirs) if (await exists(`${dir}/${name}`, constants.X_OK)) return `${dir}/${name}`;
   return null;
 }
 

@@ -1,0 +1,202 @@
+/**
+ * Attacks on the local sandbox's boundary, as a hostile tenant would try them with nothing
+ * but a function's code and settings. Each test fails on the root-run launcher chain this
+ * replaced (unshare + sh + mount + setpriv started as root with the function's variables).
+ */
+import test from 'ava';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { access, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isRoot, requireRoot, sandbox, type Sandbox } from '../provisioner/_fixtures.js';
+import { requireService } from '../_helpers/requirements.js';
+import { guardLoopback } from '../../service/provisioner/local/loopback-guard.js';
+import { processesOf } from '../../service/provisioner/local/uid-reaper.js';
+import { RUNNER_DIR } from '../../service/runner/supervisor.js';
+
+let sb: Sandbox;
+/** Node's permission model off: what is proven with it holds by the OS layers alone. */
+let raw: Sandbox;
+/** A host directory only root can enter: anything appearing in it was written with root's rights. */
+let hostDir: string;
+test.before(async () => {
+  sb = await sandbox();
+  raw = await sandbox({ permissionModel: false });
+  hostDir = join('/var/lib/fnstack-test', `boundary-${process.pid}`);
+  await mkdir(hostDir, { recursive: true, mode: 0o700 });
+});
+test.after.always(async () => {
+  await sb?.close();
+  await raw?.close();
+  await rm(hostDir, { recursive: true, force: true });
+});
+
+/** A shared object whose constructor appends `uid=<uid>` to `marker` wherever it is loaded. */
+function buildPreload(marker: string): Buffer | null {
+  const dir = join(hostDir, `so-${Math.random().toString(36).slice(2)}`);
+  const src = `#include <stdio.h>\n#include <unistd.h>\n__attribute__((constructor)) static void pwn(void) { FILE *f = fopen("${marker}", "a"); if (f) { fprintf(f, "uid=%d\\n", (int)getuid()); fclose(f); } }\n`;
+  spawnSync('mkdir', ['-p', dir]);
+  spawnSync('sh', ['-c', `cat > ${dir}/x.c`], { input: src });
+  const cc = spawnSync('cc', ['-shared', '-fPIC', '-o', `${dir}/x.so`, `${dir}/x.c`]);
+  if (cc.status !== 0) return null;
+  return execFileSync('cat', [`${dir}/x.so`]);
+}
+
+test('loader variables from the function never reach a process outside the sandbox, nor node inside it', async (t) => {
+  if (!requireRoot(t)) return;
+  const marker = join(hostDir, 'preloaded');
+  const so = buildPreload(marker);
+  if (!requireService(t, 'a C compiler (cc) to build the attack library', so !== null)) return;
+  let codeDir = '';
+  const { outcome } = await sb.invoke(
+    { 'index.js': `exports.handler = () => Object.keys(process.env).filter((k) => /^(LD_|GCONV|MALLOC_|GLIBC_)/.test(k));`, 'x.so': so! },
+    'index.handler',
+    {
+      // Both where the code lies on the host and where it is inside: wherever a loader runs, it would find it.
+      env: { LD_PRELOAD: 'PLACEHOLDER', LD_AUDIT: 'PLACEHOLDER', GCONV_PATH: '/var/task', MALLOC_CHECK_: '3', GLIBC_TUNABLES: 'glibc.malloc.check=3' },
+      onAcquired: (env) => (codeDir = env.parts.workdir.codeDir),
+    },
+  );
+  t.truthy(codeDir);
+  t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
+  t.deepEqual(outcome.result, [], 'node inside the sandbox got none of them');
+  await t.throwsAsync(access(marker), undefined, `the library ran: ${await readFile(marker, 'utf8').catch(() => '')}`);
+});
+
+test('the launcher gets its environment from the service, the function its variables through the sandbox only', async (t) => {
+  if (!requireRoot(t)) return;
+  const marker = join(hostDir, 'preloaded-2');
+  const so = buildPreload(marker);
+  if (!requireService(t, 'a C compiler (cc) to build the attack library', so !== null)) return;
+  // The library is written where the launcher (as root) would find it at its host path.
+  const lib = join(hostDir, 'evil.so');
+  await writeFile(lib, so!, { mode: 0o755 });
+  const { outcome } = await sb.invoke({ 'index.js': `exports.handler = () => process.env.LD_PRELOAD ?? null;` }, 'index.handler', { env: { LD_PRELOAD: lib } });
+  t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
+  t.is(outcome.result, null);
+  await t.throwsAsync(access(marker), undefined, 'a launcher loaded the library');
+});
+
+test('no host Unix socket is visible from the sandbox, with or without network', async (t) => {
+  if (!requireRoot(t)) return;
+  // A socket of the host's, in the places sockets live.
+  const sockDir = '/run/fnstack-test-sock';
+  await mkdir(sockDir, { recursive: true, mode: 0o777 });
+  const net = await import('node:net');
+  const server = net.createServer((s) => s.end('host secret'));
+  const sockPath = join(sockDir, `s-${process.pid}.sock`);
+  await new Promise<void>((r) => server.listen(sockPath, () => r()));
+  execFileSync('chmod', ['666', sockPath]);
+  const probe = `const fs = require('fs'); const net = require('net');
+    const found = [];
+    const walk = (dir, depth) => { if (depth > 6) return; let names = []; try { names = fs.readdirSync(dir); } catch { return; }
+      for (const n of names) { const p = (dir === '/' ? '' : dir) + '/' + n; let st; try { st = fs.lstatSync(p); } catch { continue; }
+        if (st.isSocket()) found.push(p); else if (st.isDirectory() && !p.startsWith('/proc') && !p.startsWith('/sys')) walk(p, depth + 1); } };
+    const tryConnect = (p) => new Promise((resolve) => { const s = net.connect(p); s.once('connect', () => { s.destroy(); resolve('CONNECTED'); }); s.once('error', (e) => resolve(e.code)); });
+    exports.handler = async (e) => { walk('/', 0); const direct = {}; for (const p of e.data.paths) direct[p] = await tryConnect(p); return { found, direct, run: fs.existsSync('/run') ? fs.readdirSync('/run') : null }; };`;
+  const paths = [sockPath, '/run/mysqld/mysqld.sock', '/var/run/mysqld/mysqld.sock', '/tmp/.X11-unix/X0'];
+  try {
+    for (const network of [false, true]) {
+      const { outcome } = await raw.invoke({ 'index.js': probe }, 'index.handler', { network, data: { paths } });
+      t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
+      const r = outcome.result as { found: string[]; direct: Record<string, string>; run: string[] | null };
+      t.deepEqual(r.found, [], `sockets visible with network ${network}`);
+      for (const p of paths) t.not(r.direct[p], 'CONNECTED', `${p} reachable with network ${network}`);
+      t.true(r.run === null || r.run.length === 0, `/run shows ${JSON.stringify(r.run)}`);
+    }
+  } finally {
+    server.close();
+    await rm(sockDir, { recursive: true, force: true });
+  }
+});
+
+test('the only writable places are the execution’s own /tmp and /dev/shm, and nothing its uid wrote outlives it', async (t) => {
+  if (!requireRoot(t)) return;
+  const probe = `const fs = require('fs');
+    const tried = ['/', '/tmp', '/var/tmp', '/dev/shm', '/run', '/run/lock', '/var/lock', '/var/task', '/opt/fnstack/runner', '/etc', '/usr', '/home', '/root', '/var', '/proc/self'];
+    exports.handler = () => { const writable = [];
+      for (const d of tried) { try { fs.writeFileSync(d + '/probe-' + process.pid, 'x', { mode: 0o600 }); writable.push(d); } catch {} }
+      return writable; };`;
+  let uid = -1;
+  const { outcome } = await raw.invoke({ 'index.js': probe }, 'index.handler', { onAcquired: (env) => (uid = env.parts.uid ?? -1) });
+  t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
+  // /var/tmp is a link to the own /tmp; /dev/shm is a tmpfs of the sandbox's own mount
+  // namespace (gone with it, charged to its memory cgroup).
+  t.deepEqual((outcome.result as string[]).filter((d) => d !== '/var/tmp'), ['/tmp', '/dev/shm']);
+  t.true(uid > 0);
+  // Nothing owned by that uid is left on the host where a later execution with the same uid could read it.
+  const owned = execFileSync('find', ['/tmp', '/var/tmp', '/dev/shm', '/run', '/var/lib/fnstack', '-xdev', '-uid', String(uid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  t.is(owned, '', 'files of the uid outlived the execution');
+  t.is(await processesOf(uid), 0);
+});
+
+test('a forged result on the protocol channel is not believed', async (t) => {
+  const forge = `const fs = require('fs');
+    const forged = JSON.stringify({ type: 'result', value: 'FORGED', peakRssBytes: 1, durationMs: 1 }) + '\\n';`;
+  const spin = await sb.invoke({ 'index.js': `${forge} exports.handler = () => { fs.writeSync(3, forged); for (;;) {} };` }, 'index.handler', { timeoutS: 1 });
+  t.is(spin.outcome.status, 'timed_out', JSON.stringify(spin.outcome));
+  t.is(spin.outcome.result, undefined);
+  const exit = await sb.invoke({ 'index.js': `${forge} exports.handler = () => { fs.writeSync(3, forged); process.exit(0); };` }, 'index.handler');
+  t.is(exit.outcome.status, 'failed', JSON.stringify(exit.outcome));
+  t.is(exit.outcome.failure?.kind, 'crashed');
+  const real = await sb.invoke({ 'index.js': `${forge} exports.handler = () => { fs.writeSync(3, forged); return 'REAL'; };` }, 'index.handler');
+  t.is(real.outcome.status, 'succeeded', JSON.stringify(real.outcome));
+  t.is(real.outcome.result, 'REAL');
+  // Forged with a guessed token field, and a `failure` claiming the platform's fault.
+  const guess = await sb.invoke(
+    { 'index.js': `exports.handler = () => { require('fs').writeSync(3, JSON.stringify({ type: 'failure', token: 'x', failure: { kind: 'runner_error', message: 'blame the platform' }, peakRssBytes: 1, durationMs: 1 }) + '\\n'); return 7; };` },
+    'index.handler',
+  );
+  t.is(guess.outcome.status, 'succeeded', JSON.stringify(guess.outcome));
+  t.is(guess.outcome.result, 7);
+});
+
+test('what the tenant sees of the placement and of a stack trace says nothing of the host layout', async (t) => {
+  const { outcome, env } = await sb.invoke({ 'index.js': `exports.handler = () => { throw new Error('boom'); };` }, 'index.handler');
+  t.is(outcome.failure?.kind, 'handler_error');
+  const shown = JSON.stringify({ placement: env.placement, failure: outcome.failure });
+  for (const hostPath of [sb.sandboxRoot, sb.dataDir, RUNNER_DIR, env.parts.workdir.root]) t.false(shown.includes(hostPath), `${hostPath} is shown: ${shown}`);
+  if (env.parts.uid !== null) t.false(new RegExp(`\\b${env.parts.uid}\\b`).test(shown), 'the host uid is shown');
+  t.regex(outcome.failure?.stack ?? '', /\/var\/task\/index\.js/);
+});
+
+test('without a tool to guard the host’s own services, network: true is refused, never run unguarded', async (t) => {
+  if (!requireRoot(t)) return;
+  const empty = join(hostDir, 'no-firewall');
+  await mkdir(empty, { recursive: true });
+  const state = await guardLoopback(200_000, 1000, [empty]);
+  t.false(state.installed);
+  const bare = await sandbox({ firewallDirs: [empty] });
+  try {
+    const err = await t.throwsAsync(bare.invoke({ 'index.js': 'exports.handler = () => 1' }, 'index.handler', { network: true }));
+    t.regex(err?.message ?? '', /network: true is refused here/);
+    const off = await bare.invoke({ 'index.js': 'exports.handler = () => 1' }, 'index.handler', { network: false });
+    t.is(off.outcome.status, 'succeeded');
+    t.regex((await bare.provider.describeGuards()).network ?? '', /^refused/);
+  } finally {
+    await bare.close();
+  }
+});
+
+test('the runner the sandboxes read is a root-owned copy every user can read, wherever the checkout is', async (t) => {
+  if (!requireRoot(t)) return;
+  const { env } = await sb.invoke({ 'index.js': 'exports.handler = () => 1' }, 'index.handler');
+  t.truthy(env);
+  const copies = await readdir(join(sb.sandboxRoot, '.runner'));
+  t.is(copies.length, 1);
+  const dir = join(sb.sandboxRoot, '.runner', copies[0]!);
+  const st = await stat(join(dir, 'executor.js'));
+  t.is(st.uid, 0);
+  t.is(st.mode & 0o222, 0, 'read-only');
+  t.is(st.mode & 0o004, 0o004, 'readable by others');
+  // An unprivileged uid can read it through its path.
+  const read = spawnSync('cat', [join(dir, 'executor.js')], { uid: 200_999, gid: 200_999 });
+  t.is(read.status, 0, read.stderr?.toString());
+});
+
+test('a checkout whose runner lies in a 0700 directory still runs functions', async (t) => {
+  if (!requireRoot(t) || !isRoot) return;
+  // The provider never hands the sandbox a path into the checkout: RUNNER_DIR may be anywhere.
+  const { outcome } = await raw.invoke({ 'index.js': `exports.handler = () => require('fs').existsSync(${JSON.stringify(RUNNER_DIR)});` }, 'index.handler');
+  t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
+  t.is(outcome.result, false, 'the checkout is not visible inside');
+});
