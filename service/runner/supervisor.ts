@@ -48,6 +48,8 @@ export interface LaunchSpec {
   gid?: number;
   /** Written to the process's stdin, which is then closed (default: no stdin at all). */
   stdin?: Buffer;
+  /** Data for the process to read from fds 4, 5, …: each a pipe, closed once written. */
+  inputs?: Buffer[];
   /**
    * The command is a launcher (bubblewrap) that reports a child killed by signal N as exit
    * code 128 + N: read such codes back as that signal.
@@ -102,17 +104,19 @@ class Run {
     if (!cmd) throw new TypeError('supervise: empty argv');
     let child: ChildProcess;
     try {
-      const { uid, gid, stdin } = this.spec;
+      const { uid, gid, stdin, inputs = [] } = this.spec;
       child = spawn(cmd, args, {
         cwd: this.spec.cwd,
         env: this.spec.env,
-        stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'],
+        stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe', ...inputs.map(() => 'pipe' as const)],
         detached: true,
         ...(uid !== undefined ? { uid, gid: gid ?? uid } : {}),
       });
-      if (stdin && child.stdin) {
-        child.stdin.on('error', () => undefined); // EPIPE when the launcher dies first
-        child.stdin.end(stdin);
+      const feeds: Array<[Buffer, Writable | null | undefined]> = [[stdin ?? Buffer.alloc(0), stdin ? child.stdin : null], ...inputs.map((b, i) => [b, child.stdio[4 + i] as Writable] as [Buffer, Writable])];
+      for (const [data, stream] of feeds) {
+        if (!stream) continue;
+        stream.on('error', () => undefined); // EPIPE when the launcher dies first
+        stream.end(data);
       }
     } catch (err) {
       this.spawnError = (err as Error).message;

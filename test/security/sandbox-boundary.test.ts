@@ -200,3 +200,29 @@ test('a checkout whose runner lies in a 0700 directory still runs functions', as
   t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
   t.is(outcome.result, false, 'the checkout is not visible inside');
 });
+
+test('the kernel interfaces a function never needs are closed by seccomp, and ordinary work still runs', async (t) => {
+  if (!requireService(t, 'an x86-64 machine (the seccomp filter is written for its syscall table)', process.arch === 'x64')) return;
+  // perl's syscall() reaches any system call number directly, as a shipped binary could.
+  const probe = `const { execFileSync } = require('child_process');
+    const call = (nr, ...args) => execFileSync('perl', ['-e', '$! = 0; my $r = syscall(' + [nr, ...args].join(',') + '); print $r == -1 ? ($!+0) : "ok"'], { encoding: 'utf8' });
+    exports.handler = () => ({
+      ptrace: call(101, 16, 1, 0, 0),       // PTRACE_ATTACH to pid 1
+      bpf: call(321, 0, 0, 0),
+      perf: call(298, 0, 0, -1, -1, 0),
+      keyctl: call(250, 0, 0),
+      io_uring: call(425, 1, 0),
+      userfaultfd: call(323, 0),
+      unshare: call(272, 0x10000000),      // CLONE_NEWUSER
+      x32: (() => { try { return call(0x40000000 + 39); } catch (e) { return 'killed ' + (e.signal || e.status); } })(), // getpid through the x32 table
+      getpid: call(39),
+      fs: require('fs').readdirSync('/var/task').length,
+    });`;
+  const { outcome } = await raw.invoke({ 'index.js': probe }, 'index.handler');
+  t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
+  const r = outcome.result as Record<string, string | number>;
+  for (const k of ['ptrace', 'bpf', 'perf', 'keyctl', 'io_uring', 'userfaultfd', 'unshare']) t.is(r[k], '1', `${k}: ${r[k]} (1 = EPERM)`);
+  t.regex(String(r.x32), /^killed/);
+  t.is(r.getpid, 'ok');
+  t.is(r.fs, 1);
+});

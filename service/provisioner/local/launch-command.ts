@@ -12,7 +12,8 @@
  *                       its own holding only /usr, a few files of /etc, the code (read-only at
  *                       /var/task), the runner (read-only at /opt/fnstack/runner) and the
  *                       execution's tmp/ at /tmp; no capabilities, no_new_privs, no further
- *                       user namespaces, a new session, killed with its parent
+ *                       user namespaces, a new session, killed with its parent, a
+ *                       seccomp filter (seccomp.ts)
  *   node <flags> /opt/fnstack/runner/executor.js
  *
  * The setup exits with SETUP_FAILED (before the executor starts, hence a runner error).
@@ -53,6 +54,8 @@ export interface LaunchPlan {
   allowChildProcesses: boolean;
   /** The host's top-level directories that are links into /usr (merged /usr), e.g. bin → usr/bin. */
   usrLinks: Record<string, string>;
+  /** The fd bubblewrap reads the seccomp filter from (see seccomp.ts), or null for none. */
+  seccompFd: number | null;
 }
 
 /** Files and directories of the host's /etc a program may need (loader, TLS, DNS, time zone). */
@@ -81,6 +84,7 @@ export function bwrapArgs(p: LaunchPlan, fnEnv: Record<string, string>): string[
   if (!p.network) a.push('--unshare-net');
   if (p.user) a.push('--uid', String(p.user.uid), '--gid', String(p.user.gid));
   a.push('--disable-userns', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', 'fnstack');
+  if (p.seccompFd !== null) a.push('--seccomp', String(p.seccompFd));
   a.push('--ro-bind', '/usr', '/usr');
   for (const [link, target] of Object.entries(p.usrLinks)) a.push('--symlink', target, link);
   for (const f of ETC) a.push('--ro-bind-try', `/etc/${f}`, `/etc/${f}`);

@@ -10,6 +10,7 @@ import type { ExecutionCgroup } from './cgroups.js';
 import type { Host } from './host-probe.js';
 import type { ResolvedOptions } from './local-options.js';
 import { bwrapArgs, INSIDE, LAUNCHER_ENV, launchArgv, type LaunchPlan } from './launch-command.js';
+import { seccompProgram } from './seccomp.js';
 import { killUid } from './uid-reaper.js';
 import { populateCode, removeWorkdir, type Workdir } from './workdir.js';
 
@@ -19,6 +20,8 @@ import { populateCode, removeWorkdir, type Workdir } from './workdir.js';
  * above it V8 would size the heap at about half the cgroup, so the flag sets it.
  */
 const V8_HEAP_FLOOR_MB = 256;
+
+const SECCOMP = seccompProgram();
 
 export interface SandboxParts {
   /** The sandbox's name: its directory, cgroup and owner-file name. */
@@ -82,6 +85,7 @@ export class LocalEnvironment implements Environment {
         ...(uid !== null ? { uid, gid: uid } : {}),
         // The function's variables reach only the node process, through bubblewrap's argument stream.
         stdin: Buffer.from(bwrapArgs(plan, assignment.env).map((a) => a + '\0').join('')),
+        ...(SECCOMP ? { inputs: [SECCOMP] } : {}),
         signalExitCodes: true,
         hooks: this.hooks(),
       },
@@ -117,6 +121,7 @@ export class LocalEnvironment implements Environment {
       network,
       cgroupProcs: cgroup?.procsFiles ?? [],
       fileSizeKb: null,
+      seccompFd: SECCOMP ? 4 : null,
       usrLinks: this.host.usrLinks,
       addressSpaceKb: memoryCgroup ? null : (memoryMb + runtimeOverheadMb + o.addressSpaceHeadroomMb) * 1024,
       nproc: pidsCgroup || uid === null ? null : o.pidsMax,
