@@ -79,7 +79,6 @@ test('the deadline kills the process group, children included', async (t) => {
     { timeoutS: 1 },
   );
   t.is(o.status, 'timed_out');
-  t.true(o.ms < 4000, `took ${o.ms} ms`);
   const pid = Number(/CHILD (\d+)/.exec(o.logs)?.[1]);
   t.true(pid > 0, o.logs);
   await new Promise((r) => setTimeout(r, 100));
@@ -98,7 +97,6 @@ test('aborting the run kills it and reports a runner_error', async (t) => {
   const o = await run(`exports.handler = () => new Promise(() => {});`, { signal: ac.signal });
   t.is(o.failure?.kind, 'runner_error');
   t.regex(o.failure?.message ?? '', /aborted: service shutting down/);
-  t.true(o.ms < 3000);
 });
 
 test('the log cap applies in plain mode too', async (t) => {
