@@ -111,6 +111,19 @@ fi
 NODE_BIN=$(command -v node)
 NPM_BIN=$(command -v npm)
 
+# ---- what the local provider's sandbox needs ------------------------------------------------
+# bubblewrap makes every sandbox; iptables (or nft) keeps sandboxes with network off this
+# machine's own services (without it the service refuses network-on functions).
+if [ "$PROVIDER" = local ]; then
+  missing=()
+  command -v bwrap >/dev/null || missing+=(bubblewrap)
+  command -v iptables >/dev/null || command -v nft >/dev/null || missing+=(iptables)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing ${missing[*]}"
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+fi
+
 # ---- the service account -----------------------------------------------------------------
 if [ "$RUN_USER" != root ] && ! id -u "$RUN_USER" >/dev/null 2>&1; then
   log "creating system user $RUN_USER"
