@@ -11,6 +11,8 @@
 set -euo pipefail
 
 say() { printf '%s [install-missing] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# (bash's `command -v` also names a file it found but cannot run: check that it runs)
+installed() { local path; path=$(command -v "$1") && [ -x "$path" ]; }
 
 missing_cmds=() missing_pkgs=()
 for pair in "$@"; do
@@ -19,7 +21,7 @@ for pair in "$@"; do
     say "bad argument '$pair': expected COMMAND=PACKAGE"
     exit 2
   fi
-  command -v "$cmd" >/dev/null 2>&1 && continue
+  installed "$cmd" && continue
   missing_cmds+=("$cmd")
   case " ${missing_pkgs[*]} " in *" $pkg "*) ;; *) missing_pkgs+=("$pkg") ;; esac
 done
@@ -46,6 +48,6 @@ if ! apt-get "${apt_opts[@]}" install -y --no-install-recommends "${missing_pkgs
   exit 1
 fi
 for cmd in "${missing_cmds[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || { say "ERROR: $cmd is still missing after the install"; exit 1; }
+  installed "$cmd" || { say "ERROR: $cmd is still missing after the install"; exit 1; }
 done
 say "installed ${missing_pkgs[*]}"
