@@ -4,6 +4,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import type { Delivery, WorkQueue, WorkMessage } from '../../service/queue/queue.js';
+import { WAIT_CAP_MS as WAIT_MS } from '../_helpers/poll.js';
 
 export interface QueueFixture {
   available(): Promise<boolean>;
@@ -12,9 +13,6 @@ export interface QueueFixture {
 }
 
 const run = (i: number): WorkMessage => ({ kind: 'run', executionId: `e${i}`, projectId: 'p' });
-
-/** How long a step may take before the test fails with a message naming it: a cap, not a speed target. */
-const WAIT_MS = 120_000;
 
 /**
  * Consumes until `n` deliveries arrived. `done` resolves to the running consumer (to stop),

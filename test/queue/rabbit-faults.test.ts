@@ -14,6 +14,7 @@ import { REASON_HEADER, topologyNames } from '../../service/queue/rabbit-topolog
 import type { Delivery, WorkMessage } from '../../service/queue/queue.js';
 import { createTestDatabase, mariadbAvailable } from '../_helpers/mariadb.js';
 import { requireService } from '../_helpers/requirements.js';
+import { pollUntil } from '../_helpers/poll.js';
 import { RABBIT, createTestVhost, rabbitAvailable, rabbitctl } from '../_helpers/rabbitmq.js';
 
 
@@ -28,14 +29,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const msg = (i: number): WorkMessage => ({ kind: 'run', executionId: `e${i}`, projectId: 'p' });
 const idOf = (d: Delivery) => (d.message as { executionId: string }).executionId;
 
-/** Polls until `cond` holds; the cap only turns a hang into a failure naming what never came. */
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 120_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+const until = (what: string, cond: () => boolean | Promise<boolean>) => pollUntil(what, async () => ((await cond()) ? true : undefined), { everyMs: 10 });
 
 /**
  * Starts a consumer and resolves to what its handler reports. consume() is awaited, so its

@@ -10,6 +10,7 @@ import { startTestService, createFunction, type TestService } from '../_helpers/
 import { createTestDatabase, mariadbAvailable } from '../_helpers/mariadb.js';
 import { Store } from '../../service/store/store.js';
 import { reachable, requireService } from '../_helpers/requirements.js';
+import { WAIT_CAP_MS } from '../_helpers/poll.js';
 
 const run = promisify(execFile);
 
@@ -103,7 +104,7 @@ export interface ExecutionJson {
 const isFinal = (e: ExecutionJson) => ['succeeded', 'failed', 'timed_out'].includes(e.status);
 
 /** Polls the function's executions until `count` are final (the cap only names what never came). */
-export async function waitForExecutions(svc: TestService, fn: string, count: number, timeoutMs = 120_000): Promise<ExecutionJson[]> {
+export async function waitForExecutions(svc: TestService, fn: string, count: number, timeoutMs = WAIT_CAP_MS): Promise<ExecutionJson[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const items = await executionsOf(svc, fn);
@@ -118,7 +119,7 @@ export async function waitForExecutions(svc: TestService, fn: string, count: num
  * Polls until the function has at least `min` executions, every one final, and none new or
  * changed for `quietMs` (so late ones have come); returns them all.
  */
-export async function settledExecutions(svc: TestService, fn: string, min: number, quietMs = 1500, timeoutMs = 120_000): Promise<ExecutionJson[]> {
+export async function settledExecutions(svc: TestService, fn: string, min: number, quietMs = 1500, timeoutMs = WAIT_CAP_MS): Promise<ExecutionJson[]> {
   const deadline = Date.now() + timeoutMs;
   let seen = '';
   let changedAt = Date.now();
