@@ -16,6 +16,8 @@ TOOLS=(
   curl=curl                                     # test/cloud/smoke.sh, the murano scripts
   git=git                                       # test/murano (git archive), .ci/run
   ss=iproute2                                   # test/cloud
+  mariadb=mariadb-client                        # test/murano, test/cloud
+  /usr/sbin/rabbitmqctl=rabbitmq-server         # the vhost fixtures (test/_helpers/rabbitmq.ts)
 )
 # …and what the service itself needs on the host (the sandbox's bwrap, iptables).
 mapfile -t HOST_DEPS < <(bash scripts/host-deps.sh --list)
