@@ -1,6 +1,7 @@
 import test from 'ava';
 import { startTestService, createFunction, type TestService } from '../_helpers/service.js';
 import { Store } from '../../service/store/store.js';
+import { pollUntil } from '../_helpers/poll.js';
 
 let svc: TestService;
 test.before(async () => {
@@ -83,12 +84,11 @@ test('an execution given up on after max attempts is dead-lettered, and a retry 
   await rm(`${svc.dataDir}/code/${fn.code.sha256}`, { recursive: true, force: true });
   try {
     const inv = await svc.api('POST', '/v1/functions/dl/invoke?mode=async', {});
-    let e;
-    for (let i = 0; i < 100; i++) {
-      e = (await svc.api('GET', `/v1/executions/${inv.body.execution_id}`)).body;
-      if (e.status === 'failed') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const execution = async () => (await svc.api('GET', `/v1/executions/${inv.body.execution_id}`)).body;
+    let e = await pollUntil('the execution to be final', async () => {
+      const x = await execution();
+      return ['succeeded', 'failed', 'timed_out'].includes(x.status) ? x : undefined;
+    });
     t.is(e.status, 'failed');
     t.regex(e.error.message, /gave up after repeated failures/);
     const dl = (await svc.api('GET', '/v1/dead-letters')).body.items.find((d: { message: { executionId?: string } }) => d.message.executionId === inv.body.execution_id);
@@ -99,12 +99,10 @@ test('an execution given up on after max attempts is dead-lettered, and a retry 
     await store.db.deleteFrom('code_packages').where('sha256', '=', '0').execute();
     for (let seq = 0; seq < 1; seq++) await store.db.insertInto('code_chunks').values({ sha256: fn.code.sha256, seq, data: blob! }).execute();
     t.is((await svc.api('POST', `/v1/dead-letters/${dl.id}/retry`)).status, 202);
-    for (let i = 0; i < 100; i++) {
-      e = (await svc.api('GET', `/v1/executions/${inv.body.execution_id}`)).body;
-      if (e.status === 'succeeded') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    t.is(e.status, 'succeeded');
+    e = await pollUntil('the retried execution to succeed', async () => {
+      const x = await execution();
+      return x.status === 'succeeded' ? x : undefined;
+    });
     t.is(e.result, 'ran');
     t.is((await svc.api('GET', `/v1/dead-letters/${dl.id}`)).status, 404);
   } finally {

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { startTestService, createFunction, type TestService } from '../_helpers/service.js';
+import { pollUntil } from '../_helpers/poll.js';
 
 let svc: TestService;
 test.before(async () => {
@@ -51,12 +52,10 @@ test('async invoke answers 202 at once and the execution completes', async (t) =
   t.is(r.status, 202);
   t.truthy(r.body.execution_id);
   t.regex(r.headers.get('location') ?? '', /\/v1\/executions\//);
-  let e;
-  for (let i = 0; i < 100; i++) {
-    e = (await svc.api('GET', `/v1/executions/${r.body.execution_id}`)).body;
-    if (['succeeded', 'failed', 'timed_out'].includes(e.status)) break;
-    await new Promise((res) => setTimeout(res, 100));
-  }
+  const e = await pollUntil('the execution to be final', async () => {
+    const x = (await svc.api('GET', `/v1/executions/${r.body.execution_id}`)).body;
+    return ['succeeded', 'failed', 'timed_out'].includes(x.status) ? x : undefined;
+  });
   t.is(e.status, 'succeeded');
   t.deepEqual(e.result.data, { n: 2 });
 });

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { startTestService, type TestService } from '../_helpers/service.js';
 import { runCli } from './_helpers/cli-harness.js';
+import { pollUntil } from '../_helpers/poll.js';
 
 let svc: TestService;
 test.before(async () => {
@@ -29,11 +30,10 @@ test('event dead-letters: list, show, discard', async (t) => {
   t.is(empty.stdout.trim(), 'no dead letters');
 
   await svc.injectWork(JSON.stringify({ kind: 'bogus', projectId: 'admin' }));
-  let list = '';
-  for (let i = 0; i < 40 && !list.includes('not a work message'); i++) {
-    await new Promise((r) => setTimeout(r, 150));
-    list = (await cli('event', 'dead-letters')).stdout;
-  }
+  const list = await pollUntil('the dead letter in the listing', async () => {
+    const out = (await cli('event', 'dead-letters')).stdout;
+    return out.includes('not a work message') ? out : undefined;
+  }, { everyMs: 150 });
   t.regex(list, /ID\s+WHAT\s+ATTEMPTS\s+WHEN\s+REASON/);
   t.regex(list, /unreadable\s+1\s+/);
   const json = JSON.parse((await cli('event', 'dead-letters', '--json')).stdout) as Array<{ id: string }>;

@@ -344,7 +344,7 @@ test.serial('InstallMariaDB.sh + InstallRabbitMQ.sh, then DeployFnstack.sh from 
 
     // -- the service from a tarball of the committed tree (what `npm pack` publishes)
     const src = join(dir, 'src');
-    await sh('sh', ['-c', `mkdir -p ${src} && git -C ${ROOT} archive HEAD | tar -x -C ${src}`]);
+    await sh('sh', ['-c', 'mkdir -p "$1" && git -C "$2" archive HEAD | tar -x -C "$1"', 'sh', src, ROOT]);
     await sh('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], { cwd: src });
     const tarball = readdirSync(dir).find((f) => /^fnstack-.*\.tgz$/.test(f));
     t.truthy(tarball, 'npm pack made a tarball');
@@ -377,10 +377,8 @@ test.serial('InstallMariaDB.sh + InstallRabbitMQ.sh, then DeployFnstack.sh from 
 
     // -- redeploy with another port: the built release is reused, the old process is replaced
     const port2 = port1 + 100;
-    const again = Date.now();
     const second = await deploy(port2);
-    t.regex(second.stderr, /already built/);
-    t.true(Date.now() - again < 60_000, 'a redeploy of the same tarball does not rebuild');
+    t.regex(second.stderr, /already built/, 'a redeploy of the same tarball does not rebuild');
     t.false(alive(pid1), 'the old process is gone');
     t.is(((await (await fetch(`http://127.0.0.1:${port2}/health`)).json()) as any).status, 'ok');
     t.false(await reachable('127.0.0.1', port1), 'nothing answers on the old port');

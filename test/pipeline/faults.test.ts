@@ -10,6 +10,7 @@ import { createTestVhost, rabbitAvailable, rabbitctl } from '../_helpers/rabbitm
 import { requireService } from '../_helpers/requirements.js';
 import { TcpProxy } from '../_helpers/tcp-proxy.js';
 import { RUNTIME } from '../_helpers/service.js';
+import { pollUntil } from '../_helpers/poll.js';
 
 const FINAL = ['succeeded', 'failed', 'timed_out'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -110,11 +111,7 @@ test.serial('(a) kill -9 of a worker with executions in flight: all complete els
     await createSleeper(env, 'sleeper', 1500);
     const ids = await invokeMany(env, 'sleeper', 16);
     // Wait until w1 (the only worker so far) is running some, then start w2 and kill w1.
-    for (let i = 0; i < 100; i++) {
-      const running = (await allExecutions(env, 'sleeper')).filter((e) => e.status === 'running');
-      if (running.length >= 2) break;
-      await sleep(100);
-    }
+    await pollUntil('two running on w1', async () => ((await allExecutions(env, 'sleeper')).filter((e) => e.status === 'running').length >= 2 ? true : undefined), { everyMs: 100 });
     const w2 = await env.cluster.start('worker');
     w1.kill();
     t.is(await w1.exited, null, 'w1 died by signal');

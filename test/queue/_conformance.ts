@@ -4,6 +4,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import type { Delivery, WorkQueue, WorkMessage } from '../../service/queue/queue.js';
+import { WAIT_CAP_MS as WAIT_MS } from '../_helpers/poll.js';
 
 export interface QueueFixture {
   available(): Promise<boolean>;
@@ -13,11 +14,16 @@ export interface QueueFixture {
 
 const run = (i: number): WorkMessage => ({ kind: 'run', executionId: `e${i}`, projectId: 'p' });
 
+/**
+ * Consumes until `n` deliveries arrived. `done` resolves to the running consumer (to stop),
+ * or rejects when consume() itself fails: that failure always reaches the test, never an
+ * unhandled rejection, even after a `within()` gave up first.
+ */
 function collect(queue: WorkQueue, n: number, onDelivery: (d: Delivery) => Promise<void> = (d) => d.ack(), prefetch = 4) {
   const seen: Delivery[] = [];
   let resolve!: () => void;
-  const done = new Promise<void>((r) => (resolve = r));
-  const consumer = queue.consume(
+  const delivered = new Promise<void>((r) => (resolve = r));
+  const consuming = queue.consume(
     async (d) => {
       seen.push(d);
       await onDelivery(d);
@@ -25,11 +31,19 @@ function collect(queue: WorkQueue, n: number, onDelivery: (d: Delivery) => Promi
     },
     { prefetch },
   );
-  return { seen, done, consumer };
+  const done = Promise.all([consuming, delivered]).then(([consumer]) => consumer);
+  return { seen, done };
 }
 
-const within = <T>(p: Promise<T>, ms: number, what: string) =>
-  Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms))]);
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms)));
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export function queueConformance(name: string, fixture: QueueFixture, requireService: (t: ExecutionContext, what: string, ok: boolean) => boolean) {
   const q = (title: string, body: (t: ExecutionContext, f: Awaited<ReturnType<QueueFixture['create']>>) => Promise<void>) =>
@@ -46,8 +60,7 @@ export function queueConformance(name: string, fixture: QueueFixture, requireSer
   q('a published message is delivered once and acked', async (t, f) => {
     await f.queue.publish(run(1));
     const c = collect(f.queue, 1);
-    await within(c.done, 10_000, 'delivery');
-    const consumer = await c.consumer;
+    const consumer = await within(c.done, WAIT_MS, 'delivery');
     await new Promise((r) => setTimeout(r, 300));
     await consumer.stop();
     t.is(c.seen.length, 1);
@@ -60,8 +73,7 @@ export function queueConformance(name: string, fixture: QueueFixture, requireSer
     await f.queue.close();
     const reopened = await f.reopen();
     const c = collect(reopened, 20);
-    await within(c.done, 15_000, '20 deliveries');
-    await (await c.consumer).stop();
+    await (await within(c.done, WAIT_MS, '20 deliveries')).stop();
     t.deepEqual(new Set(c.seen.map((d) => (d.message as { executionId: string }).executionId)).size, 20);
   });
 
@@ -73,8 +85,7 @@ export function queueConformance(name: string, fixture: QueueFixture, requireSer
       if (d.attempt === 1) await d.retry(600, 'try later');
       else await d.ack();
     });
-    await within(c.done, 15_000, 'the retry');
-    await (await c.consumer).stop();
+    await (await within(c.done, WAIT_MS, 'the retry')).stop();
     t.deepEqual(c.seen.map((d) => d.attempt), [1, 2]);
     t.true(times[1]! - times[0]! >= 500, `retried after ${times[1]! - times[0]!} ms`);
   });
@@ -82,9 +93,9 @@ export function queueConformance(name: string, fixture: QueueFixture, requireSer
   q('dead-lettered messages are kept with their reason and not delivered again', async (t, f) => {
     await f.queue.publish(run(1));
     const c = collect(f.queue, 1, (d) => d.deadLetter('poison: cannot parse'));
-    await within(c.done, 10_000, 'delivery');
+    const consumer = await within(c.done, WAIT_MS, 'delivery');
     await new Promise((r) => setTimeout(r, 800));
-    await (await c.consumer).stop();
+    await consumer.stop();
     t.is(c.seen.length, 1);
     const dl = await f.deadLetters();
     t.is(dl.length, 1);
@@ -100,13 +111,12 @@ export function queueConformance(name: string, fixture: QueueFixture, requireSer
       took();
       await new Promise(() => undefined);
     }, { prefetch: 1 });
-    await within(taken, 10_000, 'first delivery');
+    await within(taken, WAIT_MS, 'first delivery');
     void first;
     await f.queue.close();
     const second = await f.reopen();
     const c = collect(second, 1);
-    await within(c.done, 60_000, 'redelivery');
-    await (await c.consumer).stop();
+    await (await within(c.done, WAIT_MS, 'redelivery')).stop();
     t.is(c.seen[0]!.attempt, 2);
   });
 
@@ -126,8 +136,7 @@ export function queueConformance(name: string, fixture: QueueFixture, requireSer
       },
       2,
     );
-    await within(c.done, 15_000, 'six deliveries');
-    await (await c.consumer).stop();
+    await (await within(c.done, WAIT_MS, 'six deliveries')).stop();
     t.is(peak, 2);
   });
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts what the test suite needs and is not running yet: MariaDB, RabbitMQ and the
+# Starts what the test suite needs and is not running yet: the programs the tests run
+# (test/services/tools.sh installs the missing ones), MariaDB, RabbitMQ and the
 # OpenStack test cloud (test/cloud/setup.sh: installs Debian's packages the first time,
 # ~5 min; seconds when it already runs). FNSTACK_TEST_CLOUD=0 leaves the cloud out (its
 # tests then skip loudly, or fail under CI=true).
@@ -15,11 +16,13 @@ wait_port() {
   log "ERROR: $what did not open port $port"; return 1
 }
 
+bash test/services/tools.sh
+
 if port_open 3306; then
   log "MariaDB answers on 3306"
 else
   log "starting MariaDB"
-  command -v mariadbd >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q mariadb-server >/dev/null; }
+  bash scripts/install-missing.sh /usr/sbin/mariadbd=mariadb-server
   mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
   start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
   wait_port 3306 MariaDB
@@ -29,7 +32,7 @@ if port_open 5672; then
   log "RabbitMQ answers on 5672"
 else
   log "starting RabbitMQ"
-  command -v rabbitmq-server >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q rabbitmq-server >/dev/null; }
+  bash scripts/install-missing.sh /usr/sbin/rabbitmq-server=rabbitmq-server
   rabbitmq-server -detached
   for _ in $(seq 60); do rabbitmqctl -q await_startup >/dev/null 2>&1 && break; sleep 1; done
   wait_port 5672 RabbitMQ

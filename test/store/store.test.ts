@@ -139,9 +139,10 @@ for (const d of DIALECTS) {
     t.is(who?.role, 'member');
     t.is(await store.accounts.authenticate(k.key.slice(0, -2) + 'xx'), null, 'wrong secret');
     t.is(await store.accounts.authenticate('nonsense'), null);
-    const expiring = await store.accounts.issueKey(a.id, { expiresAt: Date.now() + 50 });
-    t.truthy(await store.accounts.authenticate(expiring.key));
-    t.is(await store.accounts.authenticate(expiring.key, Date.now() + 100), null, 'expired');
+    const expiresAt = Date.now() + 3600_000;
+    const expiring = await store.accounts.issueKey(a.id, { expiresAt });
+    t.truthy(await store.accounts.authenticate(expiring.key, expiresAt - 1));
+    t.is(await store.accounts.authenticate(expiring.key, expiresAt), null, 'expired');
     const raw = await store.db.selectFrom('api_keys').select(['secret_hash']).where('id', '=', k.id).executeTakeFirstOrThrow();
     t.false(k.key.includes(raw.secret_hash), 'the secret is not stored');
   });

@@ -10,6 +10,7 @@ import { startTestService, createFunction, type TestService } from '../_helpers/
 import { createTestDatabase, mariadbAvailable } from '../_helpers/mariadb.js';
 import { Store } from '../../service/store/store.js';
 import { reachable, requireService } from '../_helpers/requirements.js';
+import { WAIT_CAP_MS } from '../_helpers/poll.js';
 
 const run = promisify(execFile);
 
@@ -100,15 +101,34 @@ export interface ExecutionJson {
   error: unknown;
 }
 
-/** Polls the function's executions until `count` are final (or the deadline passes). */
-export async function waitForExecutions(svc: TestService, fn: string, count: number, timeoutMs = 60_000): Promise<ExecutionJson[]> {
+const isFinal = (e: ExecutionJson) => ['succeeded', 'failed', 'timed_out'].includes(e.status);
+
+/** Polls the function's executions until `count` are final (the cap only names what never came). */
+export async function waitForExecutions(svc: TestService, fn: string, count: number, timeoutMs = WAIT_CAP_MS): Promise<ExecutionJson[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const r = await svc.api('GET', `/v1/executions?function=${fn}&limit=500`);
-    const items = (r.body?.items ?? []) as ExecutionJson[];
-    const final = items.filter((e) => ['succeeded', 'failed', 'timed_out'].includes(e.status));
+    const items = await executionsOf(svc, fn);
+    const final = items.filter(isFinal);
     if (final.length >= count) return final;
     if (Date.now() > deadline) throw new Error(`only ${final.length}/${count} executions of ${fn} final after ${timeoutMs} ms: ${JSON.stringify(items.map((e) => e.status))}`);
+    await sleep(200);
+  }
+}
+
+/**
+ * Polls until the function has at least `min` executions, every one final, and none new or
+ * changed for `quietMs` (so late ones have come); returns them all.
+ */
+export async function settledExecutions(svc: TestService, fn: string, min: number, quietMs = 1500, timeoutMs = WAIT_CAP_MS): Promise<ExecutionJson[]> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = '';
+  let changedAt = Date.now();
+  for (;;) {
+    const items = await executionsOf(svc, fn);
+    const now = items.map((e) => `${e.id}:${e.status}`).sort().join(',');
+    if (now !== seen) [seen, changedAt] = [now, Date.now()];
+    if (items.length >= min && items.every(isFinal) && Date.now() - changedAt >= quietMs) return items;
+    if (Date.now() > deadline) throw new Error(`executions of ${fn} not settled after ${timeoutMs} ms: ${JSON.stringify(items.map((e) => e.status))}`);
     await sleep(200);
   }
 }

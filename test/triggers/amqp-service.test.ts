@@ -11,6 +11,7 @@ import pino from 'pino';
 import { AmqpIngress, tenantGrant } from '../../service/triggers/amqp-ingress.js';
 import { StoreQueue } from '../../service/queue/store-queue.js';
 import { requireService } from '../_helpers/requirements.js';
+import { pollUntil } from '../_helpers/poll.js';
 import {
   DIALECTS, callApi, createRabbitUser, createVhost, echoFunction, echoFunctionAs, executionsAs, executionsOf, otherProject, rabbitAvailable, rabbitmqctl, serviceOn, sleep, waitForExecutions, type TriggerService, type TestVhost,
 } from './_helpers.js';
@@ -53,17 +54,16 @@ async function publisher(url: string) {
   const conn = await amqplib.connect(url);
   const ch = await conn.createConfirmChannel();
   // The ingress declares the exchange; wait for it.
-  for (let i = 0; ; i++) {
+  await pollUntil('the ingress to declare the exchange', async () => {
     const probe = await conn.createChannel();
     try {
       await probe.checkExchange(EXCHANGE);
       await probe.close();
-      break;
+      return true;
     } catch {
-      if (i > 100) throw new Error('the ingress never declared the exchange');
-      await sleep(100);
+      return undefined; // (a failed check closes the channel)
     }
-  }
+  }, { everyMs: 100 });
   return {
     publish: (key: string, body: unknown, options: amqplib.Options.Publish = {}) =>
       new Promise<void>((resolve, reject) => ch.publish(EXCHANGE, key, Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body)), { persistent: true, contentType: 'application/json', ...options }, (err) => (err ? reject(err) : resolve()))),

@@ -6,6 +6,7 @@
 import test from 'ava';
 import amqplib from 'amqplib';
 import { requireService } from '../_helpers/requirements.js';
+import { pollUntil } from '../_helpers/poll.js';
 import {
   createRabbitUser, createVhost, echoFunction, executionsOf, rabbitAvailable, rabbitmqctl, serviceOn, sleep, waitForExecutions, type DialectName,
 } from './_helpers.js';
@@ -78,7 +79,7 @@ for (const [dialect, queue] of VARIANTS) {
       t.true((await dropConnectionsOf(tenant.user.name)) >= 1, 'the service had a connection to drop');
       await sleep(500);
       await tenant.send({ n: 3 }, { messageId: 'job-3' });
-      const done = await waitForExecutions(ts, 'jobs', 3, 60_000);
+      const done = await waitForExecutions(ts, 'jobs', 3);
       await sleep(1500);
       const all = await executionsOf(ts, 'jobs');
       t.deepEqual(all.map((e) => e.event_id).sort(), ['job-1', 'job-2', 'job-3']);
@@ -114,14 +115,8 @@ test('broker trouble shows as last_error, without the credentials', async (t) =>
     wrong.password = 'wrong-password-123';
     await ts.api('POST', '/v1/triggers', { name: 'bad-login', function: 'jobs', kind: 'amqp', config: { broker_url: wrong.toString(), queue: 'jobs' } });
     await ts.api('POST', '/v1/triggers', { name: 'no-queue', function: 'jobs', kind: 'amqp', config: { broker_url: tenant.user.url, queue: 'does-not-exist' } });
-    const errorOf = async (name: string) => {
-      for (let i = 0; i < 100; i++) {
-        const e = (await ts!.api('GET', `/v1/triggers/${name}`)).body.last_error as string | null;
-        if (e) return e;
-        await sleep(200);
-      }
-      return null;
-    };
+    const errorOf = (name: string) =>
+      pollUntil(`the error of trigger ${name}`, async () => ((await ts!.api('GET', `/v1/triggers/${name}`)).body.last_error as string | null) ?? undefined);
     const login = await errorOf('bad-login');
     t.regex(String(login), /ACCESS[-_]REFUSED|403|auth/i);
     t.false(String(login).includes('wrong-password-123'));

@@ -8,6 +8,7 @@ import amqplib from 'amqplib';
 import { existsSync, readFileSync } from 'node:fs';
 import { notificationQueueName } from '../../service/triggers/os-notifications.js';
 import { reachable, requireService } from '../_helpers/requirements.js';
+import { pollUntil } from '../_helpers/poll.js';
 import { DIALECTS, echoFunction, executionsOf, otherProject, serviceOn, sleep, unique, type ExecutionJson } from './_helpers.js';
 
 const CLOUD_JSON = '/var/lib/fnstack-test-cloud/cloud.json';
@@ -47,19 +48,17 @@ async function demoToken(cloud: Cloud): Promise<string> {
 async function waitForQueue(url: string, name: string): Promise<void> {
   const conn = await amqplib.connect(url);
   try {
-    for (let i = 0; i < 150; i++) {
+    await pollUntil(`a consumer on queue ${name}`, async () => {
       const ch = await conn.createChannel();
       ch.on('error', () => undefined);
       try {
         const q = await ch.checkQueue(name);
         await ch.close();
-        if (q.consumerCount > 0) return;
+        return q.consumerCount > 0 ? true : undefined;
       } catch {
-        /* not yet */
+        return undefined; // not declared yet
       }
-      await sleep(200);
-    }
-    throw new Error(`queue ${name} never got a consumer`);
+    });
   } finally {
     await conn.close();
   }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
 import { tempDir } from './tmp.js';
+import { WAIT_CAP_MS } from '../../_helpers/poll.js';
 
 export const CLI_MAIN = fileURLToPath(new URL('../../../cli/main.js', import.meta.url));
 
@@ -49,7 +50,7 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? WAIT_CAP_MS);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { CLI_MAIN, assertOneLineError, cliSandbox, runCli } from '../_helpers/cli-harness.js';
 import { tempDir } from '../_helpers/tmp.js';
+import { WAIT_CAP_MS } from '../../_helpers/poll.js';
 
 function spawnServer(args: string[], env: Record<string, string | undefined>) {
   const child = spawn(process.execPath, [CLI_MAIN, 'server', ...args], { env: { ...env, FNSTACK_LOG_LEVEL: 'warn' } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -14,7 +15,7 @@ function spawnServer(args: string[], env: Record<string, string | undefined>) {
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const ready = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL after 30 s; stdout: ${stdout}; stderr: ${stderr}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`no URL after ${WAIT_CAP_MS} ms; stdout: ${stdout}; stderr: ${stderr}`)), WAIT_CAP_MS);
     child.stdout.on('data', () => {
       const m = /fnstack is listening on (http:\/\/\S+)/.exec(stdout);
       if (m && /press Ctrl-C/.test(stdout)) {

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { ProgressBar } from '../../../cli/output/progress-bar.js';
 import { Spinner } from '../../../cli/output/spinner.js';
+import { pollUntil } from '../../_helpers/poll.js';
 
 function stream(isTTY: boolean) {
   const writes: string[] = [];
@@ -12,9 +13,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 test('on a terminal the spinner redraws in place with the elapsed time, and clears its line', async (t) => {
   const out = stream(true);
   const spinner = new Spinner(out, 'running hello', { frameMs: 10, plainAfterMs: 0, plainEveryMs: 0 }).start();
-  await sleep(60);
+  await pollUntil('a redraw', async () => (out.writes.length >= 2 ? true : undefined), { everyMs: 5 });
   spinner.setText('hello: running');
-  await sleep(30);
+  await pollUntil('a redraw with the new text', async () => (out.writes.some((w) => w.includes('hello: running')) ? true : undefined), { everyMs: 5 });
   spinner.stop();
   t.true(out.writes.length >= 4);
   t.true(out.writes[0]!.startsWith('\r\u001b[K'));
@@ -34,7 +35,7 @@ test('off a terminal the spinner is silent for short waits, then writes plain li
 
   const slow = stream(false);
   const spinner = new Spinner(slow, 'running slow', { frameMs: 10, plainAfterMs: 20, plainEveryMs: 20 }).start();
-  await sleep(75);
+  await pollUntil('two plain lines', async () => (slow.writes.length >= 2 ? true : undefined), { everyMs: 5 });
   spinner.stop();
   t.true(slow.writes.length >= 2);
   for (const w of slow.writes) t.regex(w, /^running slow… \(\d+\.\d s\)\n$/);
