@@ -66,6 +66,8 @@ export class ProvisioningError extends Error {
     readonly code: 'no_fitting_flavor' | 'quota_exceeded' | 'boot_failed' | 'provision_timeout' | 'provider_unavailable' | 'invalid_params',
     message: string,
     readonly retryable = false,
+    /** The function parameter this is about (`memory_mb`, `network`, …), when it is one. */
+    readonly field?: string,
   ) {
     super(message);
   }

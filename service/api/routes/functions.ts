@@ -61,7 +61,11 @@ export default async function functionRoutes(app: FastifyInstance) {
         runtimeOverheadMb: runtime.overheadMb,
       });
     } catch (err) {
-      if (err instanceof ProvisioningError) throw new ApiError('unprocessable', `cannot host this function: ${err.message}`, 'memory_mb');
+      if (err instanceof ProvisioningError) {
+        // The machine cannot run anything right now (e.g. no sandbox tool): not the request's fault.
+        if (err.code === 'provider_unavailable' && !err.field) throw new ApiError('not_ready', `cannot host functions right now: ${err.message}`);
+        throw new ApiError('unprocessable', `cannot host this function: ${err.message}`, err.field ?? (err.code === 'no_fitting_flavor' ? 'memory_mb' : undefined));
+      }
       throw err;
     }
   }

@@ -130,12 +130,12 @@ export class LocalProvider implements Provider {
   }
 
   private validate(p: Omit<ProvisioningParams, 'executionId'>, host: Host): void {
-    const bad = (m: string) => new ProvisioningError('invalid_params', m);
-    if (!this.options.runtimes.includes(p.runtime)) throw bad(`runtime ${p.runtime} is not available here (${this.options.runtimes.join(', ')})`);
-    if (!(p.memoryMb >= 16 && p.memoryMb <= this.options.maxMemoryMb)) throw bad(`memory must be from 16 to ${this.options.maxMemoryMb} MB here`);
-    if (!(p.timeoutS > 0)) throw bad('the timeout must be positive');
+    const bad = (m: string, field: string) => new ProvisioningError('invalid_params', m, false, field);
+    if (!this.options.runtimes.includes(p.runtime)) throw bad(`runtime ${p.runtime} is not available here (${this.options.runtimes.join(', ')})`, 'runtime');
+    if (!(p.memoryMb >= 16 && p.memoryMb <= this.options.maxMemoryMb)) throw bad(`memory must be from 16 to ${this.options.maxMemoryMb} MB here`, 'memory_mb');
+    if (!(p.timeoutS > 0)) throw bad('the timeout must be positive', 'timeout_s');
     if (p.network && !this.loopback.installed) {
-      throw new ProvisioningError('provider_unavailable', `network: true is refused here: sandboxes could reach the services listening on this machine (${this.loopback.reason}); use network: false`);
+      throw bad(`network: true is refused here: sandboxes could reach the services listening on this machine (${this.loopback.reason}); use network: false`, 'network');
     }
     void host;
   }
