@@ -57,7 +57,7 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
     closers.push(() => queue.close());
     const provider = await createProvider(config);
     closers.push(() => provider.close());
-    const codeCache = new CodeCache(join(config.dataDir, 'code'), store.code, { maxUnpackedBytes: config.code.maxUnpackedBytes, maxEntries: config.code.maxEntries });
+    const codeCache = new CodeCache(join(config.dataDir, 'code'), store.code, { maxUnpackedBytes: config.code.maxUnpackedBytes, maxEntries: config.code.maxEntries }, config.code.unpackUid);
     const events = new ExecutionEvents();
 
     let orchestrator: Orchestrator | null = null;

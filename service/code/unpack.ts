@@ -1,23 +1,28 @@
 /**
- * Unpacks a validated code package into a directory, enforcing the limits as bytes are
- * written (declared sizes in archive headers are never trusted).
+ * Unpacks a zip or tar.gz code package into a directory, enforcing the limits as bytes are
+ * written (declared sizes in archive headers are never trusted). Runs in the unpacker's own
+ * unprivileged process (unpack-worker.ts); every entry goes through PackageWriter, which never
+ * follows a link and refuses whatever would.
  */
-import { createWriteStream } from 'node:fs';
-import { mkdir, symlink, writeFile, link } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import yauzl from 'yauzl';
 import tarStream from 'tar-stream';
-import type { CodeFormat } from '../model.js';
 import { badPackage } from './package-errors.js';
 import { checkLinkTarget, safeEntryPath } from './safe-path.js';
+import { EntryTree } from './entry-tree.js';
+import { makeDir, makeHardLink, makeSymlink, openNewFile } from './safe-fs.js';
 
 export interface UnpackLimits {
   maxUnpackedBytes: number;
   maxEntries: number;
 }
+
+export type ArchiveFormat = 'zip' | 'tar.gz';
+
+/** A symlink's target is a path: longer than PATH_MAX is not one. */
+const MAX_LINK_TARGET_BYTES = 4096;
 
 /** Counts unpacked bytes across all entries of one package and stops at the cap. */
 class Budget {
@@ -38,20 +43,58 @@ class Budget {
   }
 }
 
-export async function unpackPackage(blob: Buffer, format: CodeFormat, fileName: string | null, dest: string, limits: UnpackLimits): Promise<void> {
-  await mkdir(dest, { recursive: true });
-  if (format === 'zip') return unpackZip(blob, dest, new Budget(limits));
-  if (format === 'tar.gz') return unpackTarGz(blob, dest, new Budget(limits));
-  if (!fileName) throw new Error('single-file package without a file name');
-  if (blob.length > limits.maxUnpackedBytes) throw badPackage(`file exceeds the limit of ${limits.maxUnpackedBytes} bytes`);
-  await writeFile(join(dest, fileName), blob);
+/** Every entry of one archive, in order: judged by EntryTree, then made by safe-fs under `dest`. */
+class PackageWriter {
+  private readonly tree = new EntryTree();
+  constructor(
+    private readonly dest: string,
+    readonly budget: Budget,
+  ) {}
+
+  private name(raw: string): string {
+    const path = safeEntryPath(raw);
+    this.budget.entry(raw);
+    return path;
+  }
+
+  async dir(raw: string): Promise<void> {
+    const path = this.name(raw);
+    if (this.tree.addDir(path)) await makeDir(this.dest, path);
+  }
+
+  async file(raw: string, source: Readable): Promise<void> {
+    const path = this.name(raw);
+    if (path === '') throw badPackage(`archive entry '${raw}' is a file without a name`);
+    this.tree.addFile(path);
+    const out = await openNewFile(this.dest, path);
+    await pipeline(source, this.budget.meter(), out.createWriteStream());
+  }
+
+  async symlink(raw: string, target: string): Promise<void> {
+    const path = this.name(raw);
+    checkLinkTarget(path, target);
+    this.tree.addSymlink(path, target);
+    await makeSymlink(this.dest, path, target);
+  }
+
+  async hardLink(raw: string, rawTarget: string): Promise<void> {
+    const path = this.name(raw);
+    const target = safeEntryPath(rawTarget);
+    this.tree.addHardLink(path, target);
+    await makeHardLink(this.dest, path, target);
+  }
+
+  finish(): void {
+    this.tree.assertLinksInside();
+  }
 }
 
-async function writeEntry(dest: string, name: string, open: Readable | (() => Promise<Readable>), budget: Budget): Promise<void> {
-  const target = join(dest, name);
-  await mkdir(dirname(target), { recursive: true });
-  const source = typeof open === 'function' ? await open() : open;
-  await pipeline(source, budget.meter(), createWriteStream(target, { mode: 0o644 }));
+export async function unpackArchive(blob: Buffer, format: ArchiveFormat, dest: string, limits: UnpackLimits): Promise<{ entries: number; bytes: number }> {
+  const writer = new PackageWriter(dest, new Budget(limits));
+  if (format === 'zip') await unpackZip(blob, writer);
+  else await unpackTarGz(blob, writer);
+  writer.finish();
+  return { entries: writer.budget.entries, bytes: writer.budget.bytes };
 }
 
 function openZip(blob: Buffer): Promise<yauzl.ZipFile> {
@@ -60,41 +103,37 @@ function openZip(blob: Buffer): Promise<yauzl.ZipFile> {
   );
 }
 
-async function unpackZip(blob: Buffer, dest: string, budget: Budget): Promise<void> {
+async function unpackZip(blob: Buffer, writer: PackageWriter): Promise<void> {
   const zip = await openZip(blob);
-  if (zip.entryCount > budget.limits.maxEntries) {
+  const max = writer.budget.limits.maxEntries;
+  if (zip.entryCount > max) {
     zip.close();
-    throw badPackage(`archive has ${zip.entryCount} entries, more than the limit of ${budget.limits.maxEntries}`);
+    throw badPackage(`archive has ${zip.entryCount} entries, more than the limit of ${max}`);
   }
   await new Promise<void>((resolve, reject) => {
     const fail = (err: unknown) => {
       zip.close();
       const e = err as Error;
-      reject(e instanceof Error && 'code' in e && (e as { code?: string }).code === 'invalid_code_package' ? e : badPackage(zipMessage(e)));
+      reject(isPackageError(e) || isSystemError(e) ? e : badPackage(zipMessage(e)));
     };
     zip.on('error', fail);
     zip.on('end', () => resolve());
     zip.on('entry', (entry: yauzl.Entry) => {
       void (async () => {
-        const name = safeEntryPath(entry.fileName);
-        budget.entry(entry.fileName);
-        const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
-        if (name === '' || entry.fileName.endsWith('/')) {
-          await mkdir(join(dest, name), { recursive: true });
-        } else if (mode === 0o120000) {
-          const target = (await readAll(await openEntry(zip, entry))).toString('utf8');
-          checkLinkTarget(name, target);
-          await mkdir(dirname(join(dest, name)), { recursive: true });
-          await symlink(target, join(dest, name));
-        } else {
-          await writeEntry(dest, name, () => openEntry(zip, entry), budget);
-        }
+        const type = (entry.externalFileAttributes >>> 16) & 0o170000;
+        if (entry.fileName.endsWith('/') || type === 0o040000) await writer.dir(entry.fileName);
+        else if (type === 0o120000) await writer.symlink(entry.fileName, await readLinkTarget(entry.fileName, await openEntry(zip, entry)));
+        else await writer.file(entry.fileName, await openEntry(zip, entry));
         zip.readEntry();
       })().catch(fail);
     });
     zip.readEntry();
   });
 }
+
+const isPackageError = (e: unknown) => e instanceof Error && (e as { code?: string }).code === 'invalid_code_package';
+/** A failing system call is the host's problem (a 500), not the package's. */
+const isSystemError = (e: unknown) => typeof (e as NodeJS.ErrnoException | null)?.syscall === 'string';
 
 function zipMessage(e: Error): string {
   if (/absolute path/.test(e.message)) return `archive entry has an absolute path (${e.message})`;
@@ -113,41 +152,42 @@ function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
   );
 }
 
-async function readAll(s: Readable): Promise<Buffer> {
+async function readLinkTarget(name: string, s: Readable): Promise<string> {
   const parts: Buffer[] = [];
-  for await (const c of s) parts.push(c as Buffer);
-  return Buffer.concat(parts);
+  let size = 0;
+  for await (const c of s) {
+    size += (c as Buffer).length;
+    if (size > MAX_LINK_TARGET_BYTES) {
+      s.destroy();
+      throw badPackage(`link '${name}' has a target longer than ${MAX_LINK_TARGET_BYTES} bytes`);
+    }
+    parts.push(c as Buffer);
+  }
+  return Buffer.concat(parts).toString('utf8');
 }
 
-async function unpackTarGz(blob: Buffer, dest: string, budget: Budget): Promise<void> {
+async function unpackTarGz(blob: Buffer, writer: PackageWriter): Promise<void> {
   const extract = tarStream.extract();
-  const links: Array<{ name: string; target: string }> = [];
   const done = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, stream, next) => {
       void (async () => {
-        const name = safeEntryPath(header.name);
-        budget.entry(header.name);
         switch (header.type) {
           case 'directory':
-            await mkdir(join(dest, name), { recursive: true });
+            await writer.dir(header.name);
             stream.resume();
             break;
           case 'file':
           case 'contiguous-file':
-            await writeEntry(dest, name, stream as unknown as Readable, budget);
+            await writer.file(header.name, stream as unknown as Readable);
             break;
           case 'symlink':
-            checkLinkTarget(name, header.linkname ?? '');
-            await mkdir(dirname(join(dest, name)), { recursive: true });
-            await symlink(header.linkname ?? '', join(dest, name));
+            await writer.symlink(header.name, header.linkname ?? '');
             stream.resume();
             break;
-          case 'link': {
-            const target = safeEntryPath(header.linkname ?? '');
-            links.push({ name, target });
+          case 'link':
+            await writer.hardLink(header.name, header.linkname ?? '');
             stream.resume();
             break;
-          }
           default:
             throw badPackage(`archive entry '${header.name}' is a ${header.type}; only files, directories and links are allowed`);
         }
@@ -163,8 +203,7 @@ async function unpackTarGz(blob: Buffer, dest: string, budget: Budget): Promise<
   try {
     await Promise.all([pipeline(Readable.from(blob), createGunzip(), extract), done]);
   } catch (err) {
-    if ((err as { code?: string }).code === 'invalid_code_package') throw err;
+    if (isPackageError(err) || isSystemError(err)) throw err;
     throw badPackage(`not a readable .tar.gz archive: ${(err as Error).message}`);
   }
-  for (const l of links) await link(join(dest, l.target), join(dest, l.name));
 }
