@@ -1,13 +1,13 @@
 /**
  * The unpacker's own process, so that no archive is ever handled with root's rights. The
  * service starts it (as root, or as itself when it is not root) with the empty scratch
- * directory as its working directory. It loads all of its code first, then drops to the
- * unpack identity, checks that no capability is left, and only then reads the archive from
- * stdin and unpacks it into `.`: it reaches nothing of the host by path, not even the
- * scratch directory's parent. Protocol: unpack-protocol.ts.
+ * directory as its working directory. It loads all of its code first (the one archive reader
+ * it needs included), then drops to the unpack identity, checks that no capability is left,
+ * and only then reads the archive from stdin and unpacks it into `.`: it reaches nothing of
+ * the host by path, not even the scratch directory's parent. Protocol: unpack-protocol.ts.
  */
 import { readFileSync } from 'node:fs';
-import { unpackArchive } from './unpack.js';
+import { loadReader, unpackArchive } from './unpack.js';
 import type { UnpackIdentity, WorkerArgs, WorkerReport } from './unpack-protocol.js';
 
 function report(r: WorkerReport): void {
@@ -38,10 +38,11 @@ async function readStdin(): Promise<Buffer> {
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? '') as WorkerArgs;
   process.umask(0o022);
+  const reader = await loadReader(args.format);
   report(dropTo(args.identity));
   const blob = await readStdin();
   try {
-    report({ kind: 'done', ...(await unpackArchive(blob, args.format, '.', args.limits)) });
+    report({ kind: 'done', ...(await unpackArchive(blob, args.format, '.', args.limits, reader)) });
   } catch (err) {
     const e = err as Error & { code?: string };
     report(e.code === 'invalid_code_package' ? { kind: 'refused', message: e.message } : { kind: 'failed', message: String(e.stack ?? e) });

@@ -5,10 +5,7 @@
  * follows a link and refuses whatever would.
  */
 import { pipeline } from 'node:stream/promises';
-import { Transform, Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import yauzl from 'yauzl';
-import tarStream from 'tar-stream';
+import { Transform, type Readable } from 'node:stream';
 import { badPackage } from './package-errors.js';
 import { checkLinkTarget, safeEntryPath } from './safe-path.js';
 import { EntryTree } from './entry-tree.js';
@@ -20,9 +17,6 @@ export interface UnpackLimits {
 }
 
 export type ArchiveFormat = 'zip' | 'tar.gz';
-
-/** A symlink's target is a path: longer than PATH_MAX is not one. */
-const MAX_LINK_TARGET_BYTES = 4096;
 
 /** Counts unpacked bytes across all entries of one package and stops at the cap. */
 class Budget {
@@ -44,7 +38,7 @@ class Budget {
 }
 
 /** Every entry of one archive, in order: judged by EntryTree, then made by safe-fs under `dest`. */
-class PackageWriter {
+export class PackageWriter {
   private readonly tree = new EntryTree();
   constructor(
     private readonly dest: string,
@@ -89,121 +83,20 @@ class PackageWriter {
   }
 }
 
-export async function unpackArchive(blob: Buffer, format: ArchiveFormat, dest: string, limits: UnpackLimits): Promise<{ entries: number; bytes: number }> {
+/** Reads one archive format, feeding every entry to the writer in order. */
+export type ArchiveReader = (blob: Buffer, writer: PackageWriter) => Promise<void>;
+
+/**
+ * The reader of `format`, loaded on demand: the worker loads only the one it needs (each
+ * parser costs ~15 ms of CPU to load) and does so before it drops its privileges.
+ */
+export async function loadReader(format: ArchiveFormat): Promise<ArchiveReader> {
+  return format === 'zip' ? (await import('./zip-reader.js')).readZip : (await import('./tar-reader.js')).readTarGz;
+}
+
+export async function unpackArchive(blob: Buffer, format: ArchiveFormat, dest: string, limits: UnpackLimits, reader?: ArchiveReader): Promise<{ entries: number; bytes: number }> {
   const writer = new PackageWriter(dest, new Budget(limits));
-  if (format === 'zip') await unpackZip(blob, writer);
-  else await unpackTarGz(blob, writer);
+  await (reader ?? (await loadReader(format)))(blob, writer);
   writer.finish();
   return { entries: writer.budget.entries, bytes: writer.budget.bytes };
-}
-
-function openZip(blob: Buffer): Promise<yauzl.ZipFile> {
-  return new Promise((resolve, reject) =>
-    yauzl.fromBuffer(blob, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false }, (err, zip) => (err ? reject(badPackage(`not a readable zip archive: ${err.message}`)) : resolve(zip))),
-  );
-}
-
-async function unpackZip(blob: Buffer, writer: PackageWriter): Promise<void> {
-  const zip = await openZip(blob);
-  const max = writer.budget.limits.maxEntries;
-  if (zip.entryCount > max) {
-    zip.close();
-    throw badPackage(`archive has ${zip.entryCount} entries, more than the limit of ${max}`);
-  }
-  await new Promise<void>((resolve, reject) => {
-    const fail = (err: unknown) => {
-      zip.close();
-      const e = err as Error;
-      reject(isPackageError(e) || isSystemError(e) ? e : badPackage(zipMessage(e)));
-    };
-    zip.on('error', fail);
-    zip.on('end', () => resolve());
-    zip.on('entry', (entry: yauzl.Entry) => {
-      void (async () => {
-        const type = (entry.externalFileAttributes >>> 16) & 0o170000;
-        if (entry.fileName.endsWith('/') || type === 0o040000) await writer.dir(entry.fileName);
-        else if (type === 0o120000) await writer.symlink(entry.fileName, await readLinkTarget(entry.fileName, await openEntry(zip, entry)));
-        else await writer.file(entry.fileName, await openEntry(zip, entry));
-        zip.readEntry();
-      })().catch(fail);
-    });
-    zip.readEntry();
-  });
-}
-
-const isPackageError = (e: unknown) => e instanceof Error && (e as { code?: string }).code === 'invalid_code_package';
-/** A failing system call is the host's problem (a 500), not the package's. */
-const isSystemError = (e: unknown) => typeof (e as NodeJS.ErrnoException | null)?.syscall === 'string';
-
-function zipMessage(e: Error): string {
-  if (/absolute path/.test(e.message)) return `archive entry has an absolute path (${e.message})`;
-  if (/invalid relative path/.test(e.message)) return `archive entry points outside the package (${e.message})`;
-  return `zip archive is damaged: ${e.message}`;
-}
-
-function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
-  return new Promise((resolve, reject) =>
-    zip.openReadStream(entry, (err, s) => {
-      if (err) return reject(err);
-      // yauzl's size check can fire before and after pipeline() listens; pipeline still sees the error.
-      s.on('error', () => undefined);
-      resolve(s);
-    }),
-  );
-}
-
-async function readLinkTarget(name: string, s: Readable): Promise<string> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const c of s) {
-    size += (c as Buffer).length;
-    if (size > MAX_LINK_TARGET_BYTES) {
-      s.destroy();
-      throw badPackage(`link '${name}' has a target longer than ${MAX_LINK_TARGET_BYTES} bytes`);
-    }
-    parts.push(c as Buffer);
-  }
-  return Buffer.concat(parts).toString('utf8');
-}
-
-async function unpackTarGz(blob: Buffer, writer: PackageWriter): Promise<void> {
-  const extract = tarStream.extract();
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('entry', (header, stream, next) => {
-      void (async () => {
-        switch (header.type) {
-          case 'directory':
-            await writer.dir(header.name);
-            stream.resume();
-            break;
-          case 'file':
-          case 'contiguous-file':
-            await writer.file(header.name, stream as unknown as Readable);
-            break;
-          case 'symlink':
-            await writer.symlink(header.name, header.linkname ?? '');
-            stream.resume();
-            break;
-          case 'link':
-            await writer.hardLink(header.name, header.linkname ?? '');
-            stream.resume();
-            break;
-          default:
-            throw badPackage(`archive entry '${header.name}' is a ${header.type}; only files, directories and links are allowed`);
-        }
-        next();
-      })().catch((err: unknown) => {
-        stream.resume();
-        extract.destroy(err as Error);
-      });
-    });
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-  });
-  try {
-    await Promise.all([pipeline(Readable.from(blob), createGunzip(), extract), done]);
-  } catch (err) {
-    if (isPackageError(err) || isSystemError(err)) throw err;
-    throw badPackage(`not a readable .tar.gz archive: ${(err as Error).message}`);
-  }
 }
