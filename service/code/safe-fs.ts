@@ -12,51 +12,57 @@ import { badPackage } from './package-errors.js';
 
 const NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
-/** Makes sure every parent directory of `path` is a real directory, creating missing ones. */
-export async function ensureParents(base: string, path: string, create = true): Promise<void> {
-  const parts = path.split('/');
-  for (let i = 1; i < parts.length; i++) await realDir(base, parts.slice(0, i).join('/'), path, create);
-}
+export class NoFollowTree {
+  /**
+   * Directories already found real (or made) under `base`. Only this unpacker writes there,
+   * so a directory once checked stays one; this saves an lstat per parent per entry.
+   */
+  private readonly realDirs = new Set<string>(['']);
 
-async function realDir(base: string, dir: string, entry: string, create = true): Promise<void> {
-  const st = await lstat(join(base, dir)).catch(notFound);
-  if (!st && create) return void (await mkdir(join(base, dir), { mode: 0o755 }));
-  if (!st) throw badPackage(`archive entry '${entry}' needs '${dir}', which the archive has not made`);
-  if (st.isSymbolicLink()) throw badPackage(`archive entry '${entry}' goes through the link '${dir}': links cannot be used as directories`);
-  if (!st.isDirectory()) throw badPackage(`archive entry '${entry}' goes through '${dir}', which is not a directory`);
-}
+  constructor(private readonly base: string) {}
 
-/** A directory entry: made, or kept when it already is a real directory. */
-export async function makeDir(base: string, path: string): Promise<void> {
-  await ensureParents(base, path);
-  await realDir(base, path, path);
-}
+  /** Makes sure every parent directory of `path` is a real directory, creating missing ones when `create`. */
+  private async parents(path: string, create: boolean): Promise<void> {
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length; i++) await this.realDir(parts.slice(0, i).join('/'), path, create);
+  }
 
-/** A new regular file, opened for writing; fails if anything already has that name. */
-export async function openNewFile(base: string, path: string): Promise<FileHandle> {
-  await ensureParents(base, path);
-  return open(join(base, path), NEW_FILE, 0o644).catch((err: unknown) => {
-    throw exists(err) ? badPackage(`archive entry '${path}' appears twice`) : err;
-  });
-}
+  private async realDir(dir: string, entry: string, create: boolean): Promise<void> {
+    if (this.realDirs.has(dir)) return;
+    const st = await lstat(join(this.base, dir)).catch(notFound);
+    if (!st && !create) throw badPackage(`archive entry '${entry}' needs '${dir}', which the archive has not made`);
+    if (!st) await mkdir(join(this.base, dir), { mode: 0o755 });
+    else if (st.isSymbolicLink()) throw badPackage(`archive entry '${entry}' goes through the link '${dir}': links cannot be used as directories`);
+    else if (!st.isDirectory()) throw badPackage(`archive entry '${entry}' goes through '${dir}', which is not a directory`);
+    this.realDirs.add(dir);
+  }
 
-export async function makeSymlink(base: string, path: string, target: string): Promise<void> {
-  await ensureParents(base, path);
-  await symlink(target, join(base, path)).catch((err: unknown) => {
-    throw exists(err) ? badPackage(`archive entry '${path}' appears twice`) : err;
-  });
-}
+  /** A directory entry: made, or kept when it already is a real directory. */
+  async makeDir(path: string): Promise<void> {
+    await this.parents(path, true);
+    await this.realDir(path, path, true);
+  }
 
-/** A hard link to `target`, which must be a regular file reached through real directories only. */
-export async function makeHardLink(base: string, path: string, target: string): Promise<void> {
-  await ensureParents(base, target, false);
-  const st = await lstat(join(base, target)).catch(notFound);
-  if (!st?.isFile()) throw badPackage(`hard link '${path}' points to '${target}', which is not a file of the package`);
-  await ensureParents(base, path);
-  // link(2) never follows a final symlink in its first path, and the parents were just checked
-  await link(join(base, target), join(base, path)).catch((err: unknown) => {
-    throw exists(err) ? badPackage(`archive entry '${path}' appears twice`) : err;
-  });
+  /** A new regular file, opened for writing; fails if anything already has that name. */
+  async openNewFile(path: string): Promise<FileHandle> {
+    await this.parents(path, true);
+    return open(join(this.base, path), NEW_FILE, 0o644).catch(twiceIfExists(path));
+  }
+
+  async makeSymlink(path: string, target: string): Promise<void> {
+    await this.parents(path, true);
+    await symlink(target, join(this.base, path)).catch(twiceIfExists(path));
+  }
+
+  /** A hard link to `target`, which must be a regular file reached through real directories only. */
+  async makeHardLink(path: string, target: string): Promise<void> {
+    await this.parents(target, false);
+    const st = await lstat(join(this.base, target)).catch(notFound);
+    if (!st?.isFile()) throw badPackage(`hard link '${path}' points to '${target}', which is not a file of the package`);
+    await this.parents(path, true);
+    // link(2) never follows a final symlink in its first path, and the parents were just checked
+    await link(join(this.base, target), join(this.base, path)).catch(twiceIfExists(path));
+  }
 }
 
 function notFound(err: unknown): null {
@@ -64,4 +70,6 @@ function notFound(err: unknown): null {
   throw err;
 }
 
-const exists = (err: unknown) => (err as NodeJS.ErrnoException).code === 'EEXIST';
+const twiceIfExists = (path: string) => (err: unknown) => {
+  throw (err as NodeJS.ErrnoException).code === 'EEXIST' ? badPackage(`archive entry '${path}' appears twice`) : err;
+};

@@ -9,6 +9,8 @@ import { badPackage } from './package-errors.js';
 /** Linux's PATH_MAX and NAME_MAX, in bytes. */
 const MAX_PATH_BYTES = 4096;
 const MAX_NAME_BYTES = 255;
+/** Directories an entry may be nested in: deep enough for any node_modules, shallow enough that a deep name cannot cost minutes. */
+const MAX_DEPTH = 128;
 
 export function safeEntryPath(raw: string): string {
   const name = raw.replace(/\\/g, '/');
@@ -32,7 +34,9 @@ export function checkLinkTarget(entry: string, target: string): void {
 
 function checkLength(what: string, path: string): void {
   if (Buffer.byteLength(path) > MAX_PATH_BYTES) throw badPackage(`${what} is too long (more than ${MAX_PATH_BYTES} bytes)`);
-  if (path.split('/').some((part) => Buffer.byteLength(part) > MAX_NAME_BYTES)) throw badPackage(`${what} has a name too long (more than ${MAX_NAME_BYTES} bytes)`);
+  const parts = path.split('/');
+  if (parts.length > MAX_DEPTH) throw badPackage(`${what} is nested more than ${MAX_DEPTH} directories deep`);
+  if (parts.some((part) => Buffer.byteLength(part) > MAX_NAME_BYTES)) throw badPackage(`${what} has a name too long (more than ${MAX_NAME_BYTES} bytes)`);
 }
 
 const shorten = (s: string) => (s.length > 120 ? `${s.slice(0, 60)}…${s.slice(-40)}` : s);

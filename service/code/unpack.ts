@@ -9,7 +9,7 @@ import { Transform, type Readable } from 'node:stream';
 import { badPackage } from './package-errors.js';
 import { checkLinkTarget, safeEntryPath } from './safe-path.js';
 import { EntryTree } from './entry-tree.js';
-import { makeDir, makeHardLink, makeSymlink, openNewFile } from './safe-fs.js';
+import { NoFollowTree } from './safe-fs.js';
 
 export interface UnpackLimits {
   maxUnpackedBytes: number;
@@ -40,10 +40,13 @@ class Budget {
 /** Every entry of one archive, in order: judged by EntryTree, then made by safe-fs under `dest`. */
 export class PackageWriter {
   private readonly tree = new EntryTree();
+  private readonly disk: NoFollowTree;
   constructor(
-    private readonly dest: string,
+    dest: string,
     readonly budget: Budget,
-  ) {}
+  ) {
+    this.disk = new NoFollowTree(dest);
+  }
 
   private name(raw: string): string {
     const path = safeEntryPath(raw);
@@ -53,14 +56,14 @@ export class PackageWriter {
 
   async dir(raw: string): Promise<void> {
     const path = this.name(raw);
-    if (this.tree.addDir(path)) await makeDir(this.dest, path);
+    if (this.tree.addDir(path)) await this.disk.makeDir(path);
   }
 
   async file(raw: string, source: Readable): Promise<void> {
     const path = this.name(raw);
     if (path === '') throw badPackage(`archive entry '${raw}' is a file without a name`);
     this.tree.addFile(path);
-    const out = await openNewFile(this.dest, path);
+    const out = await this.disk.openNewFile(path);
     await pipeline(source, this.budget.meter(), out.createWriteStream());
   }
 
@@ -68,14 +71,14 @@ export class PackageWriter {
     const path = this.name(raw);
     checkLinkTarget(path, target);
     this.tree.addSymlink(path, target);
-    await makeSymlink(this.dest, path, target);
+    await this.disk.makeSymlink(path, target);
   }
 
   async hardLink(raw: string, rawTarget: string): Promise<void> {
     const path = this.name(raw);
     const target = safeEntryPath(rawTarget);
     this.tree.addHardLink(path, target);
-    await makeHardLink(this.dest, path, target);
+    await this.disk.makeHardLink(path, target);
   }
 
   finish(): void {

@@ -185,6 +185,10 @@ for (const format of ['zip', 'tar.gz'] as const) {
 
   test(`${format}: a name component longer than 255 bytes is refused`, (t) => attack(t, format, () => [HANDLER, { name: `lib/${'n'.repeat(300)}.js`, file: 'x' }], /too long/));
 
+  test(`${format}: a name nested deeper than 128 directories is refused`, (t) => attack(t, format, () => [HANDLER, { name: 'd/'.repeat(200) + 'f.js', file: 'x' }], /more than 128 directories deep/));
+
+  test(`${format}: a link target longer than 4096 bytes is refused`, (t) => attack(t, format, () => [HANDLER, { name: 'long', symlink: 'd/'.repeat(2100) + 'f' }], /longer than 4096|too long/));
+
   test(`${format}: a name longer than 4096 bytes is refused`, (t) =>
     attack(t, format, () => [HANDLER, { name: Array.from({ length: 30 }, () => 'd'.repeat(200)).join('/') + '/f.js', file: 'x' }], /too long/));
 }
