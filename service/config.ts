@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors.js';
+import { DEFAULT_UNPACK_UID } from './code/unpack-protocol.js';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -40,6 +41,11 @@ export interface Config {
     maxUnpackedBytes: number;
     /** Cap on the number of entries in an archive. Default 10 000. */
     maxEntries: number;
+    /**
+     * uid (and gid) that unpacks archives when the service runs as root; it must own nothing.
+     * Default 199999 (FNSTACK_CODE_UNPACK_UID / code_unpack_uid).
+     */
+    unpackUid: number;
   };
   execution: {
     /** Cap on captured stdout+stderr per execution. Default 1 MiB. */
@@ -164,6 +170,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       maxBytes: int('code_max_bytes', pick('FNSTACK_CODE_MAX_BYTES', 'code_max_bytes'), 50 * 1024 * 1024, 1024),
       maxUnpackedBytes: int('code_max_unpacked_bytes', pick('FNSTACK_CODE_MAX_UNPACKED_BYTES', 'code_max_unpacked_bytes'), 200 * 1024 * 1024, 1024),
       maxEntries: int('code_max_entries', pick('FNSTACK_CODE_MAX_ENTRIES', 'code_max_entries'), 10_000, 1),
+      unpackUid: int('code_unpack_uid', pick('FNSTACK_CODE_UNPACK_UID', 'code_unpack_uid'), DEFAULT_UNPACK_UID, 1, 0x7fff_fffe),
     },
     execution: {
       logLimitBytes: int('log_limit_bytes', pick('FNSTACK_LOG_LIMIT_BYTES', 'log_limit_bytes'), 1024 * 1024, 1024),

@@ -59,7 +59,7 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
     const provider = await createProvider(config);
     closers.push(() => provider.close());
     await reportGuards(provider, logger);
-    const codeCache = new CodeCache(join(config.dataDir, 'code'), store.code, { maxUnpackedBytes: config.code.maxUnpackedBytes, maxEntries: config.code.maxEntries });
+    const codeCache = new CodeCache(join(config.dataDir, 'code'), store.code, { maxUnpackedBytes: config.code.maxUnpackedBytes, maxEntries: config.code.maxEntries }, config.code.unpackUid);
     const events = new ExecutionEvents();
 
     let orchestrator: Orchestrator | null = null;

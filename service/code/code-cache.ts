@@ -1,23 +1,30 @@
 /**
  * This process's cache of unpacked code trees, `<dataDir>/code/<sha256>/`, filled from an
- * upload or, on another machine, from the store. Trees are made read-only: sandboxes
- * hard-link their files, and no function may change the code another one runs.
+ * upload or, on another machine, from the store. Trees are root's and read-only: sandboxes
+ * hard-link their files, and no function may change the code another one runs. Archives are
+ * unpacked as `unpackUid` (when the service is root) in a scratch directory, then taken over.
  */
-import { chmod, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CodeRef } from '../model.js';
 import type { CodeStore } from '../store/code-store.js';
-import { unpackChecked } from './inspect-package.js';
+import { unpackIdentity } from './isolated-unpack.js';
+import { unpackToScratch } from './unpack-package.js';
+import { DEFAULT_UNPACK_UID, type UnpackIdentity } from './unpack-protocol.js';
 import type { UnpackLimits } from './unpack.js';
 
 export class CodeCache {
   private readonly pending = new Map<string, Promise<string>>();
+  private readonly identity: UnpackIdentity;
 
   constructor(
     private readonly root: string,
     private readonly store: CodeStore,
     private readonly limits: UnpackLimits,
-  ) {}
+    unpackUid = DEFAULT_UNPACK_UID,
+  ) {
+    this.identity = unpackIdentity(unpackUid);
+  }
 
   dirOf(sha256: string): string {
     return join(this.root, sha256);
@@ -40,8 +47,7 @@ export class CodeCache {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
     const data = blob ?? (await this.store.get(ref.sha256));
     if (!data) throw new Error(`code package ${ref.sha256} is missing from the store`);
-    const scratch = await unpackChecked(data, ref, this.root, limits);
-    await makeReadOnly(scratch);
+    const scratch = await unpackToScratch(data, ref, this.root, limits, this.identity);
     try {
       await rename(scratch, dir);
     } catch (err) {
@@ -50,15 +56,6 @@ export class CodeCache {
     }
     return dir;
   }
-}
-
-async function makeReadOnly(dir: string): Promise<void> {
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) await makeReadOnly(p);
-    else if (e.isFile()) await chmod(p, 0o444);
-  }
-  await chmod(dir, 0o755);
 }
 
 async function isDir(p: string): Promise<boolean> {

@@ -2,12 +2,12 @@
  * Accepts or rejects an uploaded code package: format, limits, safety of every entry, and
  * that the handler's file exists. On success the unpacked tree is left in the code cache.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { access, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { access } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { CodeRef } from '../model.js';
 import { detectFormat } from './detect-format.js';
-import { unpackPackage, type UnpackLimits } from './unpack.js';
+import type { UnpackLimits } from './unpack.js';
 import { candidateFiles, parseHandler } from './handler-ref.js';
 import { badPackage } from './package-errors.js';
 import type { CodeCache } from './code-cache.js';
@@ -32,18 +32,6 @@ export async function assertHandlerExists(dir: string, handler: string): Promise
     if (await exists(join(dir, f))) return;
   }
   throw badPackage(`handler '${handler}' not found: the package has none of ${candidateFiles(ref).join(', ')}`);
-}
-
-/** Unpacks into a scratch directory first so that a rejected package leaves nothing behind. */
-export async function unpackChecked(blob: Buffer, ref: CodeRef, scratchRoot: string, limits: UnpackLimits): Promise<string> {
-  const scratch = join(scratchRoot, `.unpack-${randomUUID()}`);
-  try {
-    await unpackPackage(blob, ref.format, ref.fileName, scratch, limits);
-    return scratch;
-  } catch (err) {
-    await rm(scratch, { recursive: true, force: true });
-    throw err;
-  }
 }
 
 function safeFileName(name: string): string {
