@@ -1,8 +1,8 @@
 /** Loading and calling handlers in the real local sandbox: formats, paths, and the failure kinds. */
 import test from 'ava';
-import { writeFile } from 'node:fs/promises';
+import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sandbox, type Sandbox } from './_fixtures.js';
+import { assignment, params, sandbox, type Sandbox } from './_fixtures.js';
 
 let sb: Sandbox;
 test.before(async () => {
@@ -171,4 +171,18 @@ test('stdout and stderr are interleaved in the order they were written', async (
     'index.handler',
   );
   t.is(outcome.logs, [0, 1, 2, 3, 4].map((i) => `out ${i}\nerr ${i}\n`).join(''));
+});
+
+test('links inside the package (node_modules/.bin, a linked handler file) are there in the sandbox', async (t) => {
+  const code = await sb.code({ 'lib/real.js': `exports.handler = () => require('fs').readlinkSync('/var/task/index.js');` });
+  await symlink('lib/real.js', join(code, 'index.js'));
+  const p = params();
+  const env = await sb.provider.acquire(p);
+  try {
+    const outcome = await env.run(assignment(p, 'index.handler', code));
+    t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
+    t.is(outcome.result, 'lib/real.js');
+  } finally {
+    await sb.provider.release(env);
+  }
 });

@@ -10,7 +10,7 @@
  * With uid isolation the top directory and tmp/ belong to the execution's uid, mode 0700:
  * no other execution can enter them, and the function cannot change its own code.
  */
-import { chmod, chown, copyFile, link, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, link, mkdir, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface Workdir {
@@ -55,11 +55,16 @@ async function linkTree(from: string, to: string, counts: { files: number; copie
   const entries = await readdir(from, { withFileTypes: true });
   const subdirs: string[] = [];
   const files: string[] = [];
+  const links: string[] = [];
   for (const e of entries) {
     if (e.isDirectory()) subdirs.push(e.name);
     else if (e.isFile()) files.push(e.name);
-    // the cache holds no symlinks or devices: unpacking refuses them
+    else if (e.isSymbolicLink()) links.push(e.name);
+    // no devices or fifos: unpacking refuses them
   }
+  // Links stay links (e.g. node_modules/.bin): unpacking proved each resolves inside the
+  // package, and inside the sandbox nothing else is there to point at anyway.
+  for (const l of links) await symlink(await readlink(join(from, l)), join(to, l));
   await parallel(files, 32, async (f) => {
     counts.files++;
     try {
