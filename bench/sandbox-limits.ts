@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { detectCgroups } from '../service/provisioner/local/cgroups.js';
@@ -17,6 +18,12 @@ const UID = 200_990;
 function pct(xs: number[], p: number): string {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!.toFixed(1);
+}
+
+/** CPU time of this process and its reaped children, ms (the steadiest figure on a busy machine). */
+function cpuMs(): number {
+  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return [11, 12, 13, 14].reduce((sum, i) => sum + Number(f[i]), 0) * 10; // utime stime cutime cstime, 100 Hz
 }
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
@@ -48,12 +55,14 @@ async function main() {
     for (const gib of [1, 10]) {
       const limit: number[] = [];
       const clear: number[] = [];
+      const cpu0 = cpuMs();
       for (let i = 0; i < N; i++) {
         limit.push(await time(() => disk.limit(UID, gib * GiB, target)));
         await disk.usage(UID);
         clear.push(await time(() => disk.clear(UID)));
       }
-      console.log(`${gib} GiB disk: limit p50 ${pct(limit, 50)} / p90 ${pct(limit, 90)} ms, clear p50 ${pct(clear, 50)} / p90 ${pct(clear, 90)} ms`);
+      const cpu = (cpuMs() - cpu0) / N;
+      console.log(`${gib} GiB disk: limit p50 ${pct(limit, 50)} / p90 ${pct(limit, 90)} ms, clear p50 ${pct(clear, 50)} / p90 ${pct(clear, 90)} ms wall; ${cpu.toFixed(1)} ms CPU per limit + usage + clear`);
     }
     const driver = await detectCgroups('auto', 'fnstack-bench');
     if (!driver) return console.log('no cgroups: nothing more to measure');

@@ -7,7 +7,8 @@
  * did not make the mount can still undo it.
  */
 import { spawn } from 'node:child_process';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, readdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export interface ScratchTools {
   sh: string;
@@ -38,9 +39,7 @@ const BYTES_PER_INODE = 16384;
 const MAKE = `set -e
 "$1" -l "$5" "$4"
 "$2" -q -F -b 4096 -i ${BYTES_PER_INODE} -m 0 -O ^has_journal,^resize_inode -E nodiscard,lazy_itable_init=1,root_owner="$7" "$4"
-"$3" -o loop,nosuid,nodev,noatime,noinit_itable "$4" "$6"
-rmdir "$6/lost+found"
-chmod 0700 "$6"`;
+"$3" -o loop,nosuid,nodev,noatime,noinit_itable "$4" "$6"`;
 
 /**
  * Allocates `image` (`bytes`), makes the filesystem, its root owned by `owner` (mode 0700),
@@ -48,6 +47,8 @@ chmod 0700 "$6"`;
  */
 export async function makeScratch(tools: ScratchTools, image: string, bytes: number, target: string, owner: { uid: number; gid: number }): Promise<void> {
   await run(tools.sh, ['-c', MAKE, 'make-scratch', tools.fallocate, tools.mkfs, tools.mount, image, String(bytes), target, `${owner.uid}:${owner.gid}`]);
+  await rmdir(join(target, 'lost+found'));
+  await chmod(target, 0o700);
 }
 
 /** Unmounts everything mounted from `image`, detaches its loop devices and deletes it. Idempotent. */
@@ -60,7 +61,8 @@ export async function dropScratch(tools: ScratchTools, image: string): Promise<v
       // lazily then; the filesystem, and the image's space, go when that process does.
       await run(tools.umount, [target]).catch(() => run(tools.umount, ['-l', target]));
     }
-    await run(tools.losetup, ['-d', `/dev/${loop.name}`]).catch(() => undefined); // autoclear usually did
+    // mount's loop devices clear themselves on the last unmount; one left by a crash does not
+    if ((await loopsOf(image)).some((l) => l.name === loop.name)) await run(tools.losetup, ['-d', `/dev/${loop.name}`]).catch(() => undefined);
   }
   await rm(image, { force: true });
 }
