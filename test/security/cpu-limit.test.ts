@@ -62,7 +62,7 @@ async function spinIn(vcpus: number, threads: number, spinMs: number) {
   }
 }
 
-test('vcpus 0.5: two spinning threads get at most half a CPU, and the quota is what stops them', async (t) => {
+test('vcpus 0.5: two spinning threads get at most half a CPU, and the CPU time they used is reported', async (t) => {
   if (!requireCpuCgroup(t)) return;
   const { exit, wallMs, stats } = await spinIn(0.5, 2, 3000);
   t.is(exit.code, 0, exit.stderr);
@@ -70,10 +70,11 @@ test('vcpus 0.5: two spinning threads get at most half a CPU, and the quota is w
   const ratio = stats.cpuTimeUs! / 1000 / wallMs;
   t.log(`cpu ${(stats.cpuTimeUs! / 1000).toFixed(0)} ms over ${wallMs.toFixed(0)} ms wall = ${ratio.toFixed(3)} CPUs; throttled in ${stats.cpuThrottledPeriods} periods`);
   t.true(ratio <= 0.5 * 1.25, `used ${ratio.toFixed(3)} CPUs under a 0.5 vcpu quota`);
-  t.true((stats.cpuThrottledPeriods ?? 0) > 0, 'the quota never throttled the group');
+  // Not asserted here: when the VM's own CPUs are stolen, two threads may not even get half a
+  // CPU, and then nothing throttles them. The 0.25 test below asserts the throttling.
 });
 
-test('vcpus 0.25 (a fraction) is 25 ms per 100 ms period, and one spinning thread stays within it', async (t) => {
+test('vcpus 0.25 (a fraction) is 25 ms per 100 ms period, and the quota throttles one spinning thread to it', async (t) => {
   if (!requireCpuCgroup(t)) return;
   t.is(cpuQuotaUs(0.25), 25_000);
   const uid = await takeUid();

@@ -19,7 +19,7 @@
  *   await disk.clear(uid);                       // before the working directory is removed
  */
 import { randomBytes } from 'node:crypto';
-import { access, constants, chmod, mkdir, readdir, readFile, rmdir, stat, statfs, unlink, writeFile } from 'node:fs/promises';
+import { access, constants, chmod, lstat, mkdir, readdir, readFile, rmdir, stat, statfs, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProvisioningError } from '../provider.js';
 import { DEFAULT_SCRATCH_TOOLS, dropScratch, makeScratch, type ScratchTools } from './scratch-fs.js';
@@ -88,6 +88,8 @@ export class DiskQuota {
   async limit(uid: number, bytes: number, dir: string): Promise<void> {
     if (!Number.isInteger(bytes) || bytes < 16 * MiB) throw new RangeError(`a disk limit must be a whole number of bytes, at least 16 MiB (got ${bytes})`);
     await this.prepare();
+    // the mount follows links: the sandbox's directory must be a plain one
+    if (!(await lstat(dir)).isDirectory()) throw new ProvisioningError('boot_failed', `${dir} is not a directory`);
     await this.clear(uid);
     await this.checkRoom(bytes);
     const base = join(this.options.imageDir, `${uid}-${randomBytes(6).toString('hex')}`);
