@@ -1,27 +1,41 @@
 /**
- * cgroup v1: one group per execution in the memory hierarchy and one in the pids
- * hierarchy. Memory: `memory.limit_in_bytes` (+ `memory.memsw.limit_in_bytes` so swap is
- * no way out), peak from `memory.max_usage_in_bytes`, OOM kills from `memory.oom_control`.
+ * cgroup v1: one group per execution in each hierarchy it uses (memory, pids, cpu,
+ * cpuacct; co-mounted controllers share one group). Memory: `memory.limit_in_bytes`
+ * (+ `memory.memsw.limit_in_bytes` so swap is no way out), peak from
+ * `memory.max_usage_in_bytes`, OOM kills from `memory.oom_control`. CPU: a CFS quota of
+ * vcpus × `cpu.cfs_period_us`, throttling from `cpu.stat`, time used from `cpuacct.usage`.
  */
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CgroupDriver, CgroupLimits, CgroupMount, CgroupStats, ExecutionCgroup, OwnCgroup } from './cgroups.js';
-import { dirUnder } from './cgroups.js';
+import { CPU_PERIOD_US, cpuQuotaUs, dirUnder } from './cgroups.js';
 import { killListed, readKeyed, readNumber, removeDir, usableParent, writeValue } from './cgroup-fs.js';
 
+/** The parent directory per controller; co-mounted controllers have the same one. */
+interface Parents {
+  memory: string | null;
+  pids: string | null;
+  cpu: string | null;
+  cpuacct: string | null;
+}
+
+type Dirs = Parents;
+
 export async function detectV1(own: OwnCgroup[], mounts: CgroupMount[], parent: string): Promise<CgroupDriver | null> {
-  const memory = await parentFor('memory', own, mounts, parent);
-  const pids = await parentFor('pids', own, mounts, parent);
-  if (!memory && !pids) return null;
+  const parents: Parents = {
+    memory: await parentFor('memory', own, mounts, parent),
+    pids: await parentFor('pids', own, mounts, parent),
+    cpu: await parentFor('cpu', own, mounts, parent),
+    cpuacct: await parentFor('cpuacct', own, mounts, parent),
+  };
+  if (!parents.memory && !parents.pids && !parents.cpu) return null;
   return {
     version: 'v1',
-    memory: memory !== null,
-    pids: pids !== null,
-    create: (name, limits) => createGroup(memory, pids, name, limits),
-    adopt: (name) => {
-      const dirs = [memory, pids].map((p) => (p ? join(p, name) : null));
-      return new V1Group(dirs[0]!, dirs[1]!, dirs.filter((d): d is string => d !== null));
-    },
+    memory: parents.memory !== null,
+    pids: parents.pids !== null,
+    cpu: parents.cpu !== null,
+    create: (name, limits) => createGroup(dirsOf(parents, name), limits),
+    adopt: (name) => new V1Group(dirsOf(parents, name)),
   };
 }
 
@@ -34,22 +48,25 @@ async function parentFor(controller: string, own: OwnCgroup[], mounts: CgroupMou
   return (await usableParent(parentDir)) ? parentDir : null;
 }
 
-async function createGroup(memoryParent: string | null, pidsParent: string | null, name: string, limits: CgroupLimits): Promise<ExecutionCgroup> {
-  const memory = memoryParent ? join(memoryParent, name) : null;
-  const pids = pidsParent ? join(pidsParent, name) : null;
-  const dirs = [memory, pids].filter((d): d is string => d !== null);
-  const group = new V1Group(memory, pids, dirs);
+function dirsOf(parents: Parents, name: string): Dirs {
+  const at = (p: string | null) => (p ? join(p, name) : null);
+  return { memory: at(parents.memory), pids: at(parents.pids), cpu: at(parents.cpu), cpuacct: at(parents.cpuacct) };
+}
+
+async function createGroup(d: Dirs, limits: CgroupLimits): Promise<ExecutionCgroup> {
+  const group = new V1Group(d);
   try {
-    if (memory) {
-      await mkdir(memory);
-      await writeValue(memory, 'memory.limit_in_bytes', limits.memoryBytes);
-      if (await exists(join(memory, 'memory.memsw.limit_in_bytes'))) {
-        await writeValue(memory, 'memory.memsw.limit_in_bytes', limits.memoryBytes);
+    for (const dir of group.dirs) await mkdir(dir);
+    if (d.memory) {
+      await writeValue(d.memory, 'memory.limit_in_bytes', limits.memoryBytes);
+      if (await exists(join(d.memory, 'memory.memsw.limit_in_bytes'))) {
+        await writeValue(d.memory, 'memory.memsw.limit_in_bytes', limits.memoryBytes);
       }
     }
-    if (pids) {
-      await mkdir(pids);
-      await writeValue(pids, 'pids.max', limits.pidsMax);
+    if (d.pids) await writeValue(d.pids, 'pids.max', limits.pidsMax);
+    if (d.cpu && limits.cpuQuota != null) {
+      await writeValue(d.cpu, 'cpu.cfs_period_us', CPU_PERIOD_US);
+      await writeValue(d.cpu, 'cpu.cfs_quota_us', cpuQuotaUs(limits.cpuQuota));
     }
   } catch (err) {
     await group.remove().catch(() => undefined);
@@ -59,24 +76,27 @@ async function createGroup(memoryParent: string | null, pidsParent: string | nul
 }
 
 class V1Group implements ExecutionCgroup {
+  readonly dirs: string[];
   readonly procsFiles: string[];
 
-  constructor(
-    private readonly memory: string | null,
-    private readonly pids: string | null,
-    readonly dirs: string[],
-  ) {
-    this.procsFiles = dirs.map((d) => join(d, 'cgroup.procs'));
+  constructor(private readonly d: Dirs) {
+    this.dirs = [...new Set([d.memory, d.pids, d.cpu, d.cpuacct].filter((x): x is string => x !== null))];
+    this.procsFiles = this.dirs.map((dir) => join(dir, 'cgroup.procs'));
   }
 
   async stats(): Promise<CgroupStats> {
+    const { memory, pids, cpu, cpuacct } = this.d;
     const stats: CgroupStats = { outOfMemory: false, pidsLimitHit: false };
-    if (this.memory) {
-      stats.outOfMemory = ((await readKeyed(join(this.memory, 'memory.oom_control'), 'oom_kill')) ?? 0) > 0;
-      const peak = await readNumber(join(this.memory, 'memory.max_usage_in_bytes'));
+    if (memory) {
+      stats.outOfMemory = ((await readKeyed(join(memory, 'memory.oom_control'), 'oom_kill')) ?? 0) > 0;
+      const peak = await readNumber(join(memory, 'memory.max_usage_in_bytes'));
       if (peak !== undefined) stats.peakMemoryBytes = peak;
     }
-    if (this.pids) stats.pidsLimitHit = ((await readKeyed(join(this.pids, 'pids.events'), 'max')) ?? 0) > 0;
+    if (pids) stats.pidsLimitHit = ((await readKeyed(join(pids, 'pids.events'), 'max')) ?? 0) > 0;
+    const usageNs = cpuacct ? await readNumber(join(cpuacct, 'cpuacct.usage')) : undefined;
+    if (usageNs !== undefined) stats.cpuTimeUs = Math.round(usageNs / 1000);
+    const throttled = cpu ? await readKeyed(join(cpu, 'cpu.stat'), 'nr_throttled') : undefined;
+    if (throttled !== undefined) stats.cpuThrottledPeriods = throttled;
     return stats;
   }
 

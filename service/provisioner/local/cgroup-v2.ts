@@ -1,15 +1,16 @@
 /**
  * cgroup v2: one group per execution with `memory.max` (+ `memory.swap.max` 0), peak from
- * `memory.peak` (Linux ≥ 5.19), OOM kills from `memory.events`, `pids.max`, and
- * `cgroup.kill` (Linux ≥ 5.14). v2 only lets a group hand controllers to its children when
- * it has no processes of its own, so this needs the service's own group to already
- * delegate memory and pids (e.g. the container's namespace root, or a systemd unit with
+ * `memory.peak` (Linux ≥ 5.19), OOM kills from `memory.events`, `pids.max`, `cpu.max`
+ * (vcpus × period) with CPU time and throttling from `cpu.stat`, and `cgroup.kill`
+ * (Linux ≥ 5.14). v2 only lets a group hand controllers to its children when it has no
+ * processes of its own, so this needs the service's own group to already delegate memory,
+ * pids and cpu (e.g. the container's namespace root, or a systemd unit with
  * `Delegate=yes`); otherwise detection reports the controllers as unusable.
  */
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CgroupDriver, CgroupLimits, CgroupMount, CgroupStats, ExecutionCgroup, OwnCgroup } from './cgroups.js';
-import { dirUnder } from './cgroups.js';
+import { CPU_PERIOD_US, cpuQuotaUs, dirUnder } from './cgroups.js';
 import { killListed, readKeyed, readNumber, removeDir, usableParent, writeValue } from './cgroup-fs.js';
 
 export async function detectV2(own: OwnCgroup[], mounts: CgroupMount[], parent: string): Promise<CgroupDriver | null> {
@@ -21,41 +22,44 @@ export async function detectV2(own: OwnCgroup[], mounts: CgroupMount[], parent: 
   if (!offered.includes('memory') && !offered.includes('pids')) return null;
   const parentDir = join(dir, parent);
   if (!(await usableParent(parentDir))) return null;
-  const enabled = await delegate(dir, parentDir, ['memory', 'pids']);
+  const enabled = await delegate(dir, parentDir, ['memory', 'pids', 'cpu']);
   if (enabled.length === 0) return null;
   const memory = enabled.includes('memory');
   const pids = enabled.includes('pids');
+  const cpu = enabled.includes('cpu');
   return {
     version: 'v2',
     memory,
     pids,
-    create: (name, limits) => createGroup(join(parentDir, name), limits, memory, pids),
+    cpu,
+    create: (name, limits) => createGroup(join(parentDir, name), limits, { memory, pids, cpu }),
     adopt: (name) => new V2Group(join(parentDir, name)),
   };
 }
 
-/** Enables the controllers for the parent's children; returns those that are available there. */
+/**
+ * Enables the controllers for the parent's children; returns those that are available there.
+ * One write per controller: a write naming one the kernel cannot enable fails as a whole.
+ */
 async function delegate(own: string, parentDir: string, wanted: string[]): Promise<string[]> {
-  for (const [dir, ctl] of [
-    [own, wanted],
-    [parentDir, wanted],
-  ] as const) {
-    await writeFile(join(dir, 'cgroup.subtree_control'), ctl.map((c) => `+${c}`).join(' ')).catch(() => undefined);
+  for (const dir of [own, parentDir]) {
+    for (const c of wanted) await writeFile(join(dir, 'cgroup.subtree_control'), `+${c}`).catch(() => undefined);
   }
   const text = await readFile(join(parentDir, 'cgroup.subtree_control'), 'utf8').catch(() => '');
   const on = text.trim().split(/\s+/);
   return wanted.filter((c) => on.includes(c));
 }
 
-async function createGroup(dir: string, limits: CgroupLimits, memory: boolean, pids: boolean): Promise<ExecutionCgroup> {
+async function createGroup(dir: string, limits: CgroupLimits, on: { memory: boolean; pids: boolean; cpu: boolean }): Promise<ExecutionCgroup> {
   const group = new V2Group(dir);
   try {
     await mkdir(dir);
-    if (memory) {
+    if (on.memory) {
       await writeValue(dir, 'memory.max', limits.memoryBytes);
       await writeValue(dir, 'memory.swap.max', 0).catch(() => undefined);
     }
-    if (pids) await writeValue(dir, 'pids.max', limits.pidsMax);
+    if (on.pids) await writeValue(dir, 'pids.max', limits.pidsMax);
+    if (on.cpu && limits.cpuQuota != null) await writeValue(dir, 'cpu.max', `${cpuQuotaUs(limits.cpuQuota)} ${CPU_PERIOD_US}`);
   } catch (err) {
     await group.remove().catch(() => undefined);
     throw err;
@@ -79,6 +83,10 @@ class V2Group implements ExecutionCgroup {
     };
     const peak = await readNumber(join(this.dir, 'memory.peak'));
     if (peak !== undefined) stats.peakMemoryBytes = peak;
+    const cpuTime = await readKeyed(join(this.dir, 'cpu.stat'), 'usage_usec');
+    if (cpuTime !== undefined) stats.cpuTimeUs = cpuTime;
+    const throttled = await readKeyed(join(this.dir, 'cpu.stat'), 'nr_throttled');
+    if (throttled !== undefined) stats.cpuThrottledPeriods = throttled;
     return stats;
   }
 

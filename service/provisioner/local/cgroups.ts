@@ -1,6 +1,6 @@
 /**
- * Per-execution control groups: the memory and pids limits, the OOM and peak-memory
- * readings, and "kill everything in it". Groups are always created below this process's
+ * Per-execution control groups: the memory, pids and CPU limits, the OOM, peak-memory and
+ * CPU-time readings, and "kill everything in it". Groups are always created below this process's
  * own cgroup (`<own path>/<parent>/<executionId>`), never at a hierarchy's root, so that
  * a service confined to a cgroup keeps its sandboxes inside its own budget.
  */
@@ -13,6 +13,20 @@ export type CgroupMode = 'auto' | 'v1' | 'v2' | 'off';
 export interface CgroupLimits {
   memoryBytes: number;
   pidsMax: number;
+  /**
+   * CPUs' worth of time the group may use, fractions allowed (the function's vcpus: 0.25 is
+   * a quarter of one CPU, 2 is two full CPUs); absent: no CPU cap.
+   */
+  cpuQuota?: number | null;
+}
+
+/** The CFS period used for CPU quotas, µs (the kernel's default). */
+export const CPU_PERIOD_US = 100_000;
+
+/** The CFS quota for `vcpus` CPUs per `periodUs` (the kernel accepts no less than 1 ms). */
+export function cpuQuotaUs(vcpus: number, periodUs = CPU_PERIOD_US): number {
+  if (!Number.isFinite(vcpus) || vcpus <= 0) throw new RangeError(`the CPU quota must be a positive number of CPUs, not ${vcpus}`);
+  return Math.max(1000, Math.round(vcpus * periodUs));
 }
 
 export interface CgroupStats {
@@ -22,6 +36,10 @@ export interface CgroupStats {
   peakMemoryBytes?: number;
   /** A fork/clone failed because of pids.max. */
   pidsLimitHit: boolean;
+  /** CPU time used by the whole group, µs (v1 `cpuacct.usage`, v2 `cpu.stat` usage_usec). */
+  cpuTimeUs?: number;
+  /** Periods in which the CPU quota stopped the group (it wanted more than its vcpus). */
+  cpuThrottledPeriods?: number;
 }
 
 export interface ExecutionCgroup {
@@ -41,9 +59,24 @@ export interface CgroupDriver {
   /** Whether the memory (resp. pids) controller is usable; otherwise rlimits stand in. */
   readonly memory: boolean;
   readonly pids: boolean;
+  /** Whether CPU quotas can be set (and CPU time read); nothing stands in otherwise. */
+  readonly cpu: boolean;
   create(name: string, limits: CgroupLimits): Promise<ExecutionCgroup>;
   /** The group `name` left behind by a dead service process (to kill and remove it). */
   adopt(name: string): ExecutionCgroup;
+}
+
+/** How `vcpus` is enforced: `cgroup` (required: refuse to run without it) or `off` (only recorded). */
+export type CpuLimitMode = 'cgroup' | 'off';
+
+/**
+ * Fails closed: with `cgroup`, a host whose cgroups cannot cap CPU time cannot host
+ * functions. Returns a reason to refuse them, or null when the mode is satisfied.
+ */
+export function cpuLimitProblem(driver: CgroupDriver | null, mode: CpuLimitMode): string | null {
+  if (mode === 'off' || driver?.cpu) return null;
+  const why = driver ? `the cpu controller is not usable in cgroup ${driver.version} here` : 'no usable cgroups here';
+  return `vcpus cannot be enforced: ${why} (run as root with the cpu controller, or set cpuLimit: 'off' to run functions without a CPU cap)`;
 }
 
 /** One line of /proc/self/cgroup: `id:controllers:path`. */

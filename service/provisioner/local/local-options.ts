@@ -1,5 +1,6 @@
 /** Configuration of the `local` provider: every field, its default, and the validation. */
-import type { CgroupMode } from './cgroups.js';
+import { dirname, join } from 'node:path';
+import type { CgroupMode, CpuLimitMode } from './cgroups.js';
 import { FIREWALL_DIRS } from './loopback-guard.js';
 
 export interface LocalProviderOptions {
@@ -33,6 +34,25 @@ export interface LocalProviderOptions {
   cgroup?: CgroupMode;
   /** Name of the group, below this process's own cgroup, that holds the executions' groups. Default `fnstack`. */
   cgroupParent?: string;
+  /**
+   * How `vcpus` is enforced. `cgroup`: a CFS quota of vcpus × period in the cpu cgroup; a
+   * host without a usable cpu controller refuses every function (fails closed). `off`: the
+   * operator accepts functions running without a CPU cap (vcpus is only recorded). Default `cgroup`.
+   */
+  cpuLimit?: CpuLimitMode;
+  /**
+   * How `disk_gb` is enforced. `loop`: each execution's tmp/ is an ext4 filesystem of
+   * exactly disk_gb GiB in an image allocated for it (disk-quota.ts); needs root and loop
+   * devices, else every function is refused (fails closed). `off`: the operator accepts
+   * functions writing to the host's disk without a limit. Default `loop`.
+   */
+  diskLimit?: 'loop' | 'off';
+  /** Directory of the executions' disk images (root only, 0700). Default `<parent of sandboxRoot>/scratch`. */
+  scratchDir?: string;
+  /** Disk space (MiB) kept free beside the images; a disk that would eat into it is refused, retryable. Default 2048. */
+  diskReserveMb?: number;
+  /** Largest disk a function may declare here, GB (checked by `check`). Default 64. */
+  maxDiskGb?: number;
   /** Node's permission model (`--experimental-permission`): fs access limited to the working directory. Default true. */
   permissionModel?: boolean;
   /**
@@ -93,6 +113,11 @@ export function resolveOptions(o: LocalProviderOptions, isRoot: boolean): Resolv
     maxResultBytes: o.maxResultBytes ?? 32 * 1024 * 1024,
     cgroup: o.cgroup ?? 'auto',
     cgroupParent: o.cgroupParent ?? 'fnstack',
+    cpuLimit: o.cpuLimit ?? 'cgroup',
+    diskLimit: o.diskLimit ?? 'loop',
+    scratchDir: (o.scratchDir ?? join(dirname(o.sandboxRoot.replace(/\/+$/, '')), 'scratch')).replace(/\/+$/, ''),
+    diskReserveMb: o.diskReserveMb ?? 2048,
+    maxDiskGb: o.maxDiskGb ?? 64,
     permissionModel: o.permissionModel ?? true,
     allowChildProcesses: o.allowChildProcesses ?? isolateUsers,
     addressSpaceHeadroomMb: o.addressSpaceHeadroomMb ?? 1024,
@@ -102,8 +127,15 @@ export function resolveOptions(o: LocalProviderOptions, isRoot: boolean): Resolv
     tools: { sh: '/bin/sh', bwrap: '/usr/bin/bwrap', setpriv: '/usr/bin/setpriv', ...o.tools },
     firewallDirs: o.firewallDirs ?? FIREWALL_DIRS,
   };
-  for (const key of ['uidBase', 'uidCount', 'pidsMax', 'logLimitBytes', 'maxResultBytes', 'addressSpaceHeadroomMb', 'maxMemoryMb'] as const) {
+  for (const key of ['uidBase', 'uidCount', 'pidsMax', 'logLimitBytes', 'maxResultBytes', 'addressSpaceHeadroomMb', 'maxMemoryMb', 'maxDiskGb'] as const) {
     if (!Number.isInteger(r[key]) || r[key] < 1) throw new TypeError(`LocalProviderOptions.${key} must be a positive integer`);
+  }
+  if (!Number.isInteger(r.diskReserveMb) || r.diskReserveMb < 0) throw new TypeError('LocalProviderOptions.diskReserveMb must be a whole number of MiB');
+  if (!['cgroup', 'off'].includes(r.cpuLimit)) throw new TypeError('LocalProviderOptions.cpuLimit must be cgroup or off');
+  if (!['loop', 'off'].includes(r.diskLimit)) throw new TypeError('LocalProviderOptions.diskLimit must be loop or off');
+  if (!r.scratchDir.startsWith('/')) throw new TypeError('LocalProviderOptions.scratchDir must be an absolute path');
+  if (r.scratchDir === r.sandboxRoot || r.scratchDir.startsWith(r.sandboxRoot + '/')) {
+    throw new TypeError('LocalProviderOptions.scratchDir must be outside sandboxRoot (the stale sweeper removes whatever it does not know there)');
   }
   if (!['auto', 'v1', 'v2', 'off'].includes(r.cgroup)) throw new TypeError(`LocalProviderOptions.cgroup must be auto, v1, v2 or off`);
   if (!/^[A-Za-z0-9_.-]+$/.test(r.cgroupParent)) throw new TypeError('LocalProviderOptions.cgroupParent must be a plain name');
