@@ -118,12 +118,12 @@ export const ExecutionBody = {
 export const SHARED_SCHEMAS = [ErrorBody, FunctionCreateMetadata, FunctionUpdateMetadata, FunctionBody, FunctionVersionBody, ExecutionBody];
 
 /**
- * The 503 every route that reaches the store or the queue may answer (the error plugin adds
- * it to each route's documentation).
+ * The 503 every route that reaches the store, the queue or Keystone may answer (the error
+ * plugin adds it to each route's documentation).
  */
 export const UnavailableResponse = {
   description:
-    'not_ready: the store or the work queue is unreachable for now. Nothing was accepted or changed; send the same request again after Retry-After seconds (a repeated event id runs nothing twice).',
+    'not_ready: the store or the work queue (in Keystone mode also Keystone) is unreachable for now. Nothing was accepted or changed; send the same request again after Retry-After seconds (a repeated event id runs nothing twice).',
   type: 'object',
   required: ['code', 'message'],
   properties: { code: { type: 'string', enum: ['not_ready'] }, message: { type: 'string' } },

@@ -26,7 +26,7 @@ export interface StoreHealthOptions {
   probe: () => Promise<void>;
   /** How often a down store is probed, and the least time between probes of an up one, ms. Default 1000. */
   probeIntervalMs?: number;
-  /** An acquire still waiting after this long makes the health probe the database, ms. Default 1000. */
+  /** An acquire still waiting after this long (and every such period after) makes the health probe the database, ms. Default 1000. */
   suspectAfterMs?: number;
   /** A probe not answered within this long has failed, ms. Default 3000. */
   probeTimeoutMs?: number;
@@ -78,8 +78,8 @@ export class StoreHealth {
   /**
    * Acquires unless the store is known to be unreachable, and waits for it unless the store
    * is found unreachable first: then rejects at once, and a connection that still comes
-   * later goes to `release`. An acquire slower than
-   * `suspectAfterMs` makes the health probe the database.
+   * later goes to `release`. While the acquire waits, the health probes the database every
+   * `suspectAfterMs`.
    */
   guard<T>(acquire: () => Promise<T>, release: (value: T) => void): Promise<T> {
     if (this.#state === 'down') return Promise.reject(this.#unavailable());
@@ -88,13 +88,13 @@ export class StoreHealth {
       const settle = (then: () => void): boolean => {
         if (settled) return false;
         settled = true;
-        clearTimeout(suspect);
+        clearInterval(suspect);
         this.#waiters.delete(onDown);
         then();
         return true;
       };
       const onDown = (err: Error) => settle(() => reject(err));
-      const suspect = setTimeout(() => void this.check(), this.#suspectAfterMs);
+      const suspect = setInterval(() => void this.check(), this.#suspectAfterMs);
       suspect.unref();
       this.#waiters.add(onDown);
       acquire().then(
