@@ -157,6 +157,7 @@ export class StoreHealth {
       const err = this.#unavailable();
       for (const reject of [...this.#waiters]) reject(err);
     }
+    if (this.#timer) clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timer = null;
       void this.check();
