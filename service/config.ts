@@ -23,6 +23,12 @@ export interface Config {
   dataDir: string;
   /** `sqlite:<path>` (default `<dataDir>/fnstack.db`) or `mariadb://user:pass@host:port/db`. */
   databaseUrl: string;
+  store: {
+    /** How long a query waits for a pooled MariaDB connection before it fails, ms. Default 10 000 (FNSTACK_DATABASE_ACQUIRE_TIMEOUT_MS / database_acquire_timeout_ms). */
+    acquireTimeoutMs: number;
+    /** How often an unreachable MariaDB is probed; requests fail fast (503) until a probe answers, ms. Default 1000 (FNSTACK_DATABASE_PROBE_INTERVAL_MS / database_probe_interval_ms). */
+    probeIntervalMs: number;
+  };
   /** `store` (queue inside the store, the embedded default) or an `amqp://` URL. */
   queueUrl: string;
   /** Compute back end: `local` or `openstack`. */
@@ -162,6 +168,10 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     role,
     dataDir,
     databaseUrl,
+    store: {
+      acquireTimeoutMs: int('database_acquire_timeout_ms', pick('FNSTACK_DATABASE_ACQUIRE_TIMEOUT_MS', 'database_acquire_timeout_ms'), 10_000, 100, 600_000),
+      probeIntervalMs: int('database_probe_interval_ms', pick('FNSTACK_DATABASE_PROBE_INTERVAL_MS', 'database_probe_interval_ms'), 1000, 100, 60_000),
+    },
     queueUrl,
     provider,
     sandboxDir: absPathOrNull('sandbox_dir', pick('FNSTACK_SANDBOX_DIR', 'sandbox_dir')),

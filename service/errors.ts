@@ -20,6 +20,13 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/**
+ * Seconds a client should wait before it tries again (the Retry-After header), for the
+ * codes that mean "not now" rather than "not this". `not_ready`: the store or the queue is
+ * unreachable for now; nothing was accepted, and the same request may simply be sent again.
+ */
+export const RETRY_AFTER_S: Partial<Record<ErrorCode, number>> = { not_ready: 2 };
+
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   readonly status: number;
@@ -39,6 +46,8 @@ export class ApiError extends Error {
 
 export const invalid = (field: string, message: string) => new ApiError('invalid_request', message, field);
 export const notFound = (what: string, id: string) => new ApiError('not_found', `${what} '${id}' not found`);
+/** Transient trouble with the store or the queue: nothing was done; the client may send the same request again. */
+export const notReady = (message: string) => new ApiError('not_ready', message);
 
 /** A configuration key that is missing or malformed; fails the start and names the key. */
 export class ConfigError extends Error {

@@ -48,7 +48,7 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
 
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   await chmod(config.dataDir, 0o700); // the sandboxes must not be able to read it
-  const store = await Store.open(config.databaseUrl);
+  const store = await Store.open(config.databaseUrl, { ...config.store, logger });
   const closers: Array<() => Promise<unknown>> = [() => store.close()];
   const close = async () => {
     for (const c of closers.reverse()) await c().catch((err: unknown) => logger.error({ err }, 'error while stopping'));

@@ -117,6 +117,19 @@ export const ExecutionBody = {
 
 export const SHARED_SCHEMAS = [ErrorBody, FunctionCreateMetadata, FunctionUpdateMetadata, FunctionBody, FunctionVersionBody, ExecutionBody];
 
+/**
+ * The 503 every route that reaches the store, the queue or Keystone may answer (the error
+ * plugin adds it to each route's documentation).
+ */
+export const UnavailableResponse = {
+  description:
+    'not_ready: the store or the work queue (in Keystone mode also Keystone) is unreachable for now. Nothing was accepted or changed; send the same request again after Retry-After seconds (a repeated event id runs nothing twice).',
+  type: 'object',
+  required: ['code', 'message'],
+  properties: { code: { type: 'string', enum: ['not_ready'] }, message: { type: 'string' } },
+  headers: { 'retry-after': { type: 'integer', description: 'Seconds to wait before trying again' } },
+} as const;
+
 export const errorResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, { $ref: 'Error#' }]));
 
 export const pageOf = (ref: string) =>

@@ -41,6 +41,13 @@ export async function acceptInvocation(store: Store, queue: WorkQueue, fn: FnFun
     limits: limitsOf(fn.spec),
   });
   // A replayed event id returns the existing execution and publishes nothing new.
-  if (created) await queue.publish({ kind: 'run', executionId: execution.id, projectId: fn.projectId });
+  if (!created) return execution;
+  try {
+    await queue.publish({ kind: 'run', executionId: execution.id, projectId: fn.projectId });
+  } catch (err) {
+    // The caller hears 503 (nothing accepted): the stall sweeper must not find the row and run it anyway.
+    await store.ledger.discard(execution.id).catch(() => undefined);
+    throw err;
+  }
   return execution;
 }

@@ -2,9 +2,10 @@
  * The production work queue on RabbitMQ, through amqp-connection-manager (which reconnects
  * and re-runs channel setups after the broker restarts or drops the connection).
  *
- * - publish: persistent message, resolves only on the broker's publisher confirm. While the
- *   broker is away the message waits (and is sent again if the channel died before its
- *   confirm), bounded by `publishTimeoutMs`; then QueueUnavailableError (503).
+ * - publish: persistent message, resolves only on the broker's publisher confirm. Across a
+ *   dropped connection the message waits (and is sent again if the channel died before its
+ *   confirm), bounded by `publishTimeoutMs`; then QueueUnavailableError (503). Once a
+ *   reconnect has failed, publish refuses at once (503) until the broker is back.
  * - consume: manual acks, `prefetch` per consumer, one channel per consumer (rabbit-consumer.ts).
  * - retry: a copy goes to a delay queue per backoff bucket with a per-message TTL; it
  *   dead-letters back into the work queue with `x-fnstack-attempt` incremented; then the
@@ -36,6 +37,13 @@ export interface RabbitQueueOptions {
   queue?: string;
   /** How long publish() waits for a confirm, across reconnects, before QueueUnavailableError. Default 30 000 ms. */
   publishTimeoutMs?: number;
+  /**
+   * Once a reconnect of the publishing connection has failed, publish() rejects at once with
+   * QueueUnavailableError — and so do the publishes still waiting for the lost connection —
+   * until a reconnect succeeds, so that callers answer 503 rather than hang. false: publish()
+   * waits for the broker up to `publishTimeoutMs`. Default true.
+   */
+  refuseWhileUnreachable?: boolean;
   /** How long connect() waits for the first connection and the topology. Default 30 000 ms. */
   connectTimeoutMs?: number;
   /** Pause before each reconnect attempt, s (fractions allowed). Default 1. */
@@ -64,12 +72,20 @@ export class RabbitQueue implements WorkQueue {
   private readonly delayQueues = new Map<number, Promise<void>>();
   private readonly recoveries = new Map<AmqpConnectionManager, NodeJS.Timeout>();
   private readonly lastRecovery = new Map<AmqpConnectionManager, number>();
+  /**
+   * A reconnect of the publishing connection failed and none succeeded since: the broker is
+   * known to be unreachable, so publish() refuses at once (503) instead of buffering the
+   * message for `publishTimeoutMs`. A dropped connection that comes straight back (a broker
+   * restart, close_all_connections) never sets it.
+   */
+  private publishDown = false;
 
   private constructor(
     readonly names: TopologyNames,
     private readonly pubConn: AmqpConnectionManager,
     private readonly subConn: AmqpConnectionManager,
-    private readonly publisher: ChannelWrapper,
+    private publisher: ChannelWrapper,
+    private readonly makePublisher: () => ChannelWrapper,
     private readonly store: Store,
     private readonly opts: Resolved,
   ) {}
@@ -85,6 +101,7 @@ export class RabbitQueue implements WorkQueue {
       prefix: options.prefix ?? '',
       queue: options.queue ?? WORK_QUEUE,
       publishTimeoutMs: options.publishTimeoutMs ?? 30_000,
+      refuseWhileUnreachable: options.refuseWhileUnreachable ?? true,
       connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
       reconnectSeconds: options.reconnectSeconds ?? 1,
       heartbeatSeconds: options.heartbeatSeconds ?? 5,
@@ -112,18 +129,25 @@ export class RabbitQueue implements WorkQueue {
     let queue: RabbitQueue | null = null;
     try {
       await Promise.all([pubConn.connect({ timeout: opts.connectTimeoutMs }), subConn.connect({ timeout: opts.connectTimeoutMs })]);
-      const publisher = pubConn.createChannel({
-        name: 'fnstack publish',
-        confirm: true,
-        setup: async (ch: Channel) => {
-          ch.on('error', (err: Error) => queue?.recover(pubConn, err));
-          ch.on('return', (m: Message) => queue?.onReturned(m));
-          await declareTopology(ch, names);
-        },
-      });
-      publisher.on('error', (err: Error) => log.warn({ err: err.message }, 'work queue publisher channel setup failed'));
+      const makePublisher = () => {
+        const wrapper = pubConn.createChannel({
+          name: 'fnstack publish',
+          confirm: true,
+          setup: async (ch: Channel) => {
+            ch.on('error', (err: Error) => queue?.recover(pubConn, err));
+            ch.on('return', (m: Message) => queue?.onReturned(m));
+            await declareTopology(ch, names);
+          },
+        });
+        wrapper.on('error', (err: Error) => log.warn({ err: err.message }, 'work queue publisher channel setup failed'));
+        return wrapper;
+      };
+      const publisher = makePublisher();
       await firstConnect(publisher, opts.connectTimeoutMs);
-      queue = new RabbitQueue(names, pubConn, subConn, publisher, store, opts);
+      queue = new RabbitQueue(names, pubConn, subConn, publisher, makePublisher, store, opts);
+      const q = queue;
+      pubConn.on('connectFailed', () => q.setPublishDown(true));
+      pubConn.on('connect', () => q.setPublishDown(false));
       return queue;
     } catch (err) {
       await Promise.all([closeWithin(pubConn, opts.closeTimeoutMs), closeWithin(subConn, opts.closeTimeoutMs)]);
@@ -132,11 +156,12 @@ export class RabbitQueue implements WorkQueue {
   }
 
   async publish(message: WorkMessage): Promise<void> {
-    await this.send(this.names.work, Buffer.from(JSON.stringify(message)), {
-      messageId: randomUUID(),
-      type: message.kind,
-      headers: republishHeaders(undefined, 1),
-    });
+    await this.send(
+      this.names.work,
+      Buffer.from(JSON.stringify(message)),
+      { messageId: randomUUID(), type: message.kind, headers: republishHeaders(undefined, 1) },
+      { failFast: true },
+    );
   }
 
   async consume(handler: (delivery: Delivery) => Promise<void>, options: ConsumeOptions): Promise<Consumer> {
@@ -163,6 +188,22 @@ export class RabbitQueue implements WorkQueue {
 
   async ping(): Promise<boolean> {
     return !this.closed && this.pubConn.isConnected() && this.subConn.isConnected();
+  }
+
+  private setPublishDown(down: boolean): void {
+    if (down === this.publishDown || this.closed || !this.opts.refuseWhileUnreachable) return;
+    this.publishDown = down;
+    if (!down) {
+      this.opts.logger.info({}, 'queue reachable again');
+      return;
+    }
+    this.opts.logger.warn({}, 'queue unreachable; publishing answers 503 until it is back');
+    // What the old channel wrapper still buffers would go out on the next connect, after its
+    // publisher heard 503: closing it rejects all of it, and a fresh wrapper takes over.
+    const old = this.publisher;
+    this.publisher = this.makePublisher();
+    this.delayQueues.clear();
+    void old.close().catch(() => undefined);
   }
 
   /**
@@ -252,13 +293,15 @@ export class RabbitQueue implements WorkQueue {
   /**
    * Publishes persistently and resolves on the broker's confirm. A send lost with its
    * channel (connection dropped before the confirm) or nacked is sent again — the broker
-   * may then hold it twice, which at-least-once allows — until the deadline.
+   * may then hold it twice, which at-least-once allows — until the deadline. `failFast`
+   * (publish): while the broker is known to be unreachable, refuse instead of waiting.
    */
-  private async send(queue: string, body: Buffer, props: Options.Publish): Promise<void> {
+  private async send(queue: string, body: Buffer, props: Options.Publish, { failFast = false } = {}): Promise<void> {
     const deadline = Date.now() + this.opts.publishTimeoutMs;
     let last = '';
     for (;;) {
       if (this.closed) throw new Error('the work queue is closed');
+      if (failFast && this.publishDown) throw new QueueUnavailableError('RabbitMQ is unreachable for now; nothing was published, try again shortly');
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         throw new QueueUnavailableError(`RabbitMQ did not confirm the message within ${this.opts.publishTimeoutMs} ms${last ? ` (${last})` : ''}`);

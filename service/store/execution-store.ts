@@ -223,6 +223,15 @@ export class ExecutionLedger {
     return Number(r.numUpdatedRows) === 1;
   }
 
+  /**
+   * Deletes an execution no worker has claimed yet: its work never reached the queue and its
+   * caller heard an error, so it must not run later. False if it was claimed meanwhile.
+   */
+  async discard(id: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('executions').where('id', '=', id).where('status', '=', 'queued').where('worker_id', 'is', null).executeTakeFirst();
+    return Number(r.numDeletedRows) === 1;
+  }
+
   /** Marks a queued execution as touched so the stall sweeper does not republish it again at once. */
   async touch(id: string): Promise<void> {
     await this.db.updateTable('executions').set({ updated_at: Date.now() }).where('id', '=', id).where('status', '=', 'queued').execute();

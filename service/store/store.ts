@@ -4,7 +4,8 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
-import { openStore, type Dialect } from './connect.js';
+import { openStore, type Dialect, type OpenStoreOptions } from './connect.js';
+import type { StoreHealth } from './store-health.js';
 import { FunctionStore } from './function-store.js';
 import { ExecutionLedger, ExecutionStore } from './execution-store.js';
 import { AccountStore, ProjectAccounts } from './account-store.js';
@@ -33,6 +34,8 @@ export class Store {
   private constructor(
     readonly db: Kysely<Database>,
     readonly dialect: Dialect,
+    /** Whether the database answers; while it does not, every store call fails at once with a 503. */
+    readonly health: StoreHealth,
     private readonly closeFn: () => Promise<void>,
   ) {
     this.ledger = new ExecutionLedger(db);
@@ -40,9 +43,9 @@ export class Store {
     this.code = new CodeStore(db);
   }
 
-  static async open(databaseUrl: string, options: { migrate?: boolean; poolSize?: number } = {}): Promise<Store> {
+  static async open(databaseUrl: string, options: OpenStoreOptions = {}): Promise<Store> {
     const opened = await openStore(databaseUrl, options);
-    return new Store(opened.db, opened.dialect, opened.close);
+    return new Store(opened.db, opened.dialect, opened.health, opened.close);
   }
 
   forProject(projectId: string): ProjectStore {
@@ -58,6 +61,7 @@ export class Store {
     };
   }
 
+  /** Whether a query answers now; false at once while the store is known to be unreachable. */
   async ping(): Promise<boolean> {
     try {
       await sql`select 1`.execute(this.db);

@@ -242,7 +242,7 @@ faultTest('publish while the broker is unreachable waits, and succeeds after the
   const proxy = await startProxy();
   try {
     // a publish timeout far beyond the outage, however slowly this machine reconnects
-    const queue = await env.connect({ reconnectSeconds: 0.2, publishTimeoutMs: 120_000 }, proxy.url(env.vhost.url));
+    const queue = await env.connect({ reconnectSeconds: 0.2, publishTimeoutMs: 120_000, refuseWhileUnreachable: false }, proxy.url(env.vhost.url));
     proxy.down();
     await until('ping() to report the loss', async () => !(await queue.ping()));
     let settled = false;
@@ -265,7 +265,7 @@ faultTest('publish while the broker is unreachable waits, and succeeds after the
 faultTest('publish gives up after publishTimeoutMs with a 503 QueueUnavailableError, and the message is not sent later', async (t, env) => {
   const proxy = await startProxy();
   try {
-    const queue = await env.connect({ reconnectSeconds: 0.2, publishTimeoutMs: 800 }, proxy.url(env.vhost.url));
+    const queue = await env.connect({ reconnectSeconds: 0.2, publishTimeoutMs: 800, refuseWhileUnreachable: false }, proxy.url(env.vhost.url));
     proxy.down();
     await until('ping() to report the loss', async () => !(await queue.ping()));
     const started = Date.now();

@@ -1,15 +1,44 @@
-/** Every error leaves as `{ code, message, field? }` with a code from the catalog. */
+/**
+ * Every error leaves as `{ code, message, field? }` with a code from the catalog. Transient
+ * store and queue trouble is 503 `not_ready` with Retry-After on every route (and in every
+ * route's documentation): nothing was done, the client may send the same request again.
+ */
 import fp from 'fastify-plugin';
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { ApiError } from '../../errors.js';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { ApiError, RETRY_AFTER_S, notReady } from '../../errors.js';
+import { isTransientStoreError } from '../../store/store-errors.js';
+import { UnavailableResponse } from '../schemas.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** true: the route answers without the store or the queue, so it never answers 503 `not_ready`. */
+    noBackends?: boolean;
+  }
+}
+
+function sendError(reply: FastifyReply, err: ApiError) {
+  const retryAfter = RETRY_AFTER_S[err.code];
+  if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
+  return reply.code(err.status).send(err.toBody());
+}
+
+/** Whether a documented response is the plain error body (and may be replaced by the shared 503). */
+const isErrorRef = (r: unknown) => typeof r === 'object' && r !== null && (r as { $ref?: unknown }).$ref === 'Error#';
 
 export default fp(async function errors(app: FastifyInstance) {
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { hide?: boolean; response?: Record<string, unknown> } | undefined;
+    if (!schema || schema.hide || route.config?.noBackends) return;
+    const response = (schema.response ??= {});
+    if (response[503] === undefined || isErrorRef(response[503])) response[503] = UnavailableResponse;
+  });
+
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err instanceof ApiError) return reply.code(err.status).send(err.toBody());
+    if (err instanceof ApiError) return sendError(reply, err);
     if (err.validation) {
       const first = err.validation[0];
       const ctx = err.validationContext ?? 'body';
@@ -27,6 +56,11 @@ export default fp(async function errors(app: FastifyInstance) {
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.code(err.statusCode).send({ code: 'invalid_request', message: err.message });
+    }
+    if (isTransientStoreError(err)) {
+      // An outage is logged once, by the store's health; a lone deadlock or lock timeout here, without its stack.
+      if (app.fnstack.store.health.state === 'up') req.log.warn({ code: err.code, reason: err.message }, 'transient store error; answered 503');
+      return sendError(reply, notReady('the store is unreachable or busy for now; nothing was done, try again shortly'));
     }
     req.log.error({ err }, 'unexpected error');
     return reply.code(500).send({ code: 'internal', message: 'internal error; see the service log' });

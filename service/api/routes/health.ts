@@ -8,7 +8,7 @@ export default async function healthRoutes(app: FastifyInstance) {
   const { store, queue } = app.fnstack;
 
   app.get('/health', {
-    config: { access: 'public' },
+    config: { access: 'public', noBackends: true },
     schema: { summary: 'Liveness', tags: ['service'], response: { 200: { type: 'object', properties: { status: { type: 'string' }, version: { type: 'string' } } } } },
     handler: async () => ({ status: 'ok', version: VERSION }),
   });
