@@ -36,7 +36,8 @@ export interface Config {
   /**
    * Where the local provider makes its sandboxes: every user must be able to traverse it
    * (sandbox uids reach their own directory in it). Default: as root
-   * `/var/lib/fnstack/sandboxes/<tag of the data dir>`, else `<dataDir>/sandboxes`.
+   * `/var/lib/fnstack/sandboxes` (shared by every service process on the machine), else
+   * `<dataDir>/sandboxes`.
    */
   sandboxDir: string | null;
   auth: { mode: 'builtin' | 'keystone' };

@@ -1,5 +1,4 @@
 /** Chooses the compute back end from configuration. */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { publicUrlOf, type Config } from '../config.js';
 import type { Provider } from './provider.js';
@@ -34,10 +33,11 @@ export async function createProvider(config: Readonly<Config>): Promise<Provider
 
 /**
  * With per-execution uids (root) the sandboxes must live where those uids can traverse,
- * which a data dir inside a 0700 home is not: one directory per data dir under /var/lib.
+ * which a data dir inside a 0700 home is not: one directory under /var/lib, shared by every
+ * service process on the machine (each sandbox names its owner process; see stale-sweeper).
  */
 export function sandboxRootOf(config: Readonly<Config>): string {
   if (config.sandboxDir) return config.sandboxDir;
   if (process.getuid?.() !== 0) return join(config.dataDir, 'sandboxes');
-  return join('/var/lib/fnstack/sandboxes', createHash('sha256').update(config.dataDir).digest('hex').slice(0, 16));
+  return '/var/lib/fnstack/sandboxes';
 }

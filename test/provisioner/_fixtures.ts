@@ -43,6 +43,8 @@ export interface Sandbox {
 export interface InvokeOptions {
   timeoutS?: number;
   memoryMb?: number;
+  diskGb?: number;
+  vcpus?: number;
   network?: boolean;
   data?: unknown;
   env?: Record<string, string>;
@@ -73,7 +75,7 @@ async function newDataDir(): Promise<string> {
 
 /** As the service does: as root the sandboxes live where their uids can traverse, not in the 0700 data dir. */
 export function sandboxRootFor(dataDir: string): string {
-  return isRoot ? join('/var/lib/fnstack/sandboxes', `test-${basename(dataDir)}`) : join(dataDir, 'sandboxes');
+  return isRoot ? join('/var/lib/fnstack/test-sandboxes', basename(dataDir)) : join(dataDir, 'sandboxes');
 }
 
 export async function sandbox(options: Partial<LocalProviderOptions> = {}, defaults: InvokeOptions = {}): Promise<Sandbox> {
@@ -125,8 +127,8 @@ export function params(opts: InvokeOptions = {}): ProvisioningParams {
     functionVersion: 1,
     runtime: RUNTIME,
     memoryMb: opts.memoryMb ?? 128,
-    vcpus: 1,
-    diskGb: 1,
+    vcpus: opts.vcpus ?? 1,
+    diskGb: opts.diskGb ?? 1,
     timeoutS: opts.timeoutS ?? 10,
     network: opts.network ?? true,
     runtimeOverheadMb: 64,

@@ -124,7 +124,8 @@ test('the only writable places are the execution’s own /tmp and /dev/shm, and 
   t.deepEqual((outcome.result as string[]).filter((d) => d !== '/var/tmp'), ['/tmp', '/dev/shm']);
   t.true(uid > 0);
   // Nothing owned by that uid is left on the host where a later execution with the same uid could read it.
-  const owned = execFileSync('find', ['/tmp', '/var/tmp', '/dev/shm', '/run', '/var/lib/fnstack', '-xdev', '-uid', String(uid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  // (Other service processes on this machine share the uid range: only this provider's root is looked at.)
+  const owned = execFileSync('find', ['/tmp', '/var/tmp', '/dev/shm', '/run', raw.sandboxRoot, '-xdev', '-uid', String(uid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   t.is(owned, '', 'files of the uid outlived the execution');
   t.is(await processesOf(uid), 0);
 });

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { requireRoot } from '../provisioner/_fixtures.js';
 import { processesOf } from '../../service/provisioner/local/uid-reaper.js';
+import { LocalProvider } from '../../service/provisioner/local/local-provider.js';
 
 const HOST = join(dirname(fileURLToPath(import.meta.url)), '_sandbox-host.js');
 
@@ -14,7 +15,7 @@ test('killing the service with SIGKILL kills its sandboxes, grandchildren and se
   if (!requireRoot(t)) return;
   await mkdir('/var/lib/fnstack-test', { recursive: true, mode: 0o700 });
   const work = await mkdtemp('/var/lib/fnstack-test/lifetime-');
-  const sandboxRoot = join('/var/lib/fnstack/sandboxes', `test-${work.split('/').pop()}`);
+  const sandboxRoot = join('/var/lib/fnstack/test-sandboxes', `${work.split('/').pop()}`);
   const code = join(work, 'code');
   await mkdir(code);
   await writeFile(
@@ -39,6 +40,10 @@ test('killing the service with SIGKILL kills its sandboxes, grandchildren and se
     t.true(await waitFor(async () => (await processesOf(uid)) === 0), `processes of uid ${uid} outlived the service: ${await processesOf(uid)}`);
   } finally {
     host.kill('SIGKILL');
+    // What the dead service left (its mounted disk too) is swept by the next provider on that root.
+    const next = new LocalProvider({ sandboxRoot });
+    await next.host().catch(() => undefined);
+    await next.close();
     await rm(work, { recursive: true, force: true });
     await rm(sandboxRoot, { recursive: true, force: true });
     for (const dir of cgroups) await rmdir(dir).catch(() => undefined);

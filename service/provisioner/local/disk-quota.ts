@@ -20,7 +20,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { access, constants, chmod, lstat, mkdir, readdir, readFile, rmdir, stat, statfs, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ProvisioningError } from '../provider.js';
 import { DEFAULT_SCRATCH_TOOLS, dropScratch, makeScratch, type ScratchTools } from './scratch-fs.js';
 import { isAlive } from './uid-pool.js';
@@ -133,6 +133,9 @@ export class DiskQuota {
   private async prepareOnce(): Promise<void> {
     if (process.getuid?.() !== 0) throw new Error('loop-mounted disks need the service to run as root');
     const dir = this.options.imageDir;
+    // Only the image dir itself is closed: its parents (say /var/lib/fnstack, which also
+    // holds the sandbox root that sandbox uids traverse) are made traversable.
+    await mkdir(dirname(dir), { recursive: true, mode: 0o755 });
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const st = await stat(dir);
     if (st.uid !== 0) throw new Error(`${dir} must belong to root`);

@@ -89,7 +89,8 @@ export function bwrapArgs(p: LaunchPlan, fnEnv: Record<string, string>): string[
   for (const [link, target] of Object.entries(p.usrLinks)) a.push('--symlink', target, link);
   for (const f of ETC) a.push('--ro-bind-try', `/etc/${f}`, `/etc/${f}`);
   a.push('--ro-bind', p.workdir.passwd, '/etc/passwd', '--ro-bind', p.workdir.group, '/etc/group');
-  a.push('--proc', '/proc', '--dev', '/dev');
+  // /dev read-only but for its own shared-memory tmpfs (private, charged to the memory cgroup).
+  a.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/dev/shm', '--remount-ro', '/dev');
   a.push('--bind', p.workdir.tmpDir, INSIDE.tmp, '--symlink', INSIDE.tmp, '/var/tmp');
   // No package.json above /var/task: the root is an empty tmpfs, so a `.js` file is CommonJS unless the code says otherwise.
   a.push('--ro-bind', p.workdir.codeDir, INSIDE.code);

@@ -10,6 +10,8 @@ import type { ExecutionCgroup } from './cgroups.js';
 import type { Host } from './host-probe.js';
 import type { ResolvedOptions } from './local-options.js';
 import { bwrapArgs, INSIDE, LAUNCHER_ENV, launchArgv, type LaunchPlan } from './launch-command.js';
+import type { DiskQuota } from './disk-quota.js';
+import { withDiskVerdict } from './disk-verdict.js';
 import { seccompProgram } from './seccomp.js';
 import { killUid } from './uid-reaper.js';
 import { populateCode, removeWorkdir, type Workdir } from './workdir.js';
@@ -29,6 +31,8 @@ export interface SandboxParts {
   workdir: Workdir;
   uid: number | null;
   cgroup: ExecutionCgroup | null;
+  /** Holds the run's disk (mounted at its tmp/), when disk_gb is enforced. */
+  disk: DiskQuota | null;
   network: boolean;
   memoryMb: number;
   memoryLimitBytes: number;
@@ -75,8 +79,8 @@ export class LocalEnvironment implements Environment {
       logLimitBytes: Math.min(assignment.logLimitBytes, this.options.logLimitBytes),
     };
     const plan = this.plan();
-    const { uid } = this.parts;
-    return supervise(
+    const { uid, disk } = this.parts;
+    const outcome = await supervise(
       local,
       {
         argv: launchArgv(plan),
@@ -92,6 +96,8 @@ export class LocalEnvironment implements Environment {
       signal,
       { maxMessageBytes: this.options.maxResultBytes },
     );
+    // A function that filled its disk fails on ENOSPC: the failure says that was the limit.
+    return disk && uid !== null ? withDiskVerdict(outcome, await disk.usage(uid).catch(() => null)) : outcome;
   }
 
   /** Kills everything left and removes the sandbox; true when nothing survived (the uid may be reused). */
@@ -100,6 +106,8 @@ export class LocalEnvironment implements Environment {
       let clean = true;
       if (this.parts.cgroup) await this.parts.cgroup.remove().catch(() => (clean = false));
       if (this.parts.uid !== null && !this.parts.cgroup) clean = await killUid(this.options.tools.setpriv, this.parts.uid);
+      // The disk can be unmounted only once nothing of the run holds it.
+      if (this.parts.disk && this.parts.uid !== null) await this.parts.disk.clear(this.parts.uid).catch(() => (clean = false));
       await removeWorkdir(this.parts.workdir.root);
       return clean;
     })();

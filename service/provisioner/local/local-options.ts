@@ -8,7 +8,7 @@ export interface LocalProviderOptions {
    * Directory holding one fresh working directory per execution, `<sandboxRoot>/<name>`, and
    * the runner copy the sandboxes read (`.runner/`). Required. With per-execution uids every
    * user must be able to traverse it and its ancestors (it is created 0711): the service
-   * passes `/var/lib/fnstack/sandboxes/<tag>` when root, `<dataDir>/sandboxes` otherwise.
+   * passes `/var/lib/fnstack/sandboxes` when root, `<dataDir>/sandboxes` otherwise.
    */
   sandboxRoot: string;
   /** Node binary that runs the executor. Default `process.execPath` (the service's own). */
@@ -37,14 +37,16 @@ export interface LocalProviderOptions {
   /**
    * How `vcpus` is enforced. `cgroup`: a CFS quota of vcpus × period in the cpu cgroup; a
    * host without a usable cpu controller refuses every function (fails closed). `off`: the
-   * operator accepts functions running without a CPU cap (vcpus is only recorded). Default `cgroup`.
+   * operator accepts functions running without a CPU cap (vcpus is only recorded). Default
+   * `cgroup` when the service is root and cgroups are not off, else `off` (development mode).
    */
   cpuLimit?: CpuLimitMode;
   /**
    * How `disk_gb` is enforced. `loop`: each execution's tmp/ is an ext4 filesystem of
    * exactly disk_gb GiB in an image allocated for it (disk-quota.ts); needs root and loop
    * devices, else every function is refused (fails closed). `off`: the operator accepts
-   * functions writing to the host's disk without a limit. Default `loop`.
+   * functions writing to the host's disk without a limit. Default `loop` with per-execution uids
+   * (root), else `off` (development mode).
    */
   diskLimit?: 'loop' | 'off';
   /** Directory of the executions' disk images (root only, 0700). Default `<parent of sandboxRoot>/scratch`. */
@@ -113,8 +115,8 @@ export function resolveOptions(o: LocalProviderOptions, isRoot: boolean): Resolv
     maxResultBytes: o.maxResultBytes ?? 32 * 1024 * 1024,
     cgroup: o.cgroup ?? 'auto',
     cgroupParent: o.cgroupParent ?? 'fnstack',
-    cpuLimit: o.cpuLimit ?? 'cgroup',
-    diskLimit: o.diskLimit ?? 'loop',
+    cpuLimit: o.cpuLimit ?? (isRoot && o.cgroup !== 'off' ? 'cgroup' : 'off'),
+    diskLimit: o.diskLimit ?? (isolateUsers ? 'loop' : 'off'),
     scratchDir: (o.scratchDir ?? join(dirname(o.sandboxRoot.replace(/\/+$/, '')), 'scratch')).replace(/\/+$/, ''),
     diskReserveMb: o.diskReserveMb ?? 2048,
     maxDiskGb: o.maxDiskGb ?? 64,

@@ -16,14 +16,15 @@
  *    that guard cannot be installed
  * 7. the deadline kills the whole cgroup (else the uid's processes, else the process group)
  *
- *   const provider = new LocalProvider({ sandboxRoot: '/var/lib/fnstack/sandboxes/x', pidsMax: config.limits.pidsMax });
+ *   const provider = new LocalProvider({ sandboxRoot: '/var/lib/fnstack/sandboxes', pidsMax: config.limits.pidsMax });
  */
 import { chmod, chown, mkdir } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ProvisioningError, type Environment, type Placement, type ProvisioningParams, type Provider } from '../provider.js';
 import { RUNNER_DIR } from '../../runner/supervisor.js';
-import type { ExecutionCgroup } from './cgroups.js';
+import { cpuLimitProblem, type ExecutionCgroup } from './cgroups.js';
+import { DiskQuota, GiB } from './disk-quota.js';
 import { probeHost, type Host } from './host-probe.js';
 import { guardLoopback, type GuardState } from './loopback-guard.js';
 import { LocalEnvironment } from './local-environment.js';
@@ -39,6 +40,8 @@ export class LocalProvider implements Provider {
   readonly name = 'local';
   readonly options: ResolvedOptions;
   private readonly uids: UidPool | null;
+  /** Each execution's tmp/ is a filesystem of its disk_gb (null: `diskLimit: 'off'`). */
+  private readonly disk: DiskQuota | null;
   private readonly live = new Map<string, LocalEnvironment>();
   private hostProbe: Promise<Host> | null = null;
   private closed = false;
@@ -51,6 +54,7 @@ export class LocalProvider implements Provider {
     this.options = resolveOptions(options, process.getuid?.() === 0);
     const o = this.options;
     this.uids = o.isolateUsers ? new UidPool(o.uidBase, o.uidCount, o.uidLockDir) : null;
+    this.disk = o.diskLimit === 'loop' ? new DiskQuota({ imageDir: o.scratchDir, reserveBytes: o.diskReserveMb * 1024 * 1024 }) : null;
   }
 
   /** The machine's capabilities, probed once (and the sandbox root created). */
@@ -61,6 +65,11 @@ export class LocalProvider implements Provider {
       await mkdir(root, { recursive: true, mode: this.uids ? 0o711 : 0o700 });
       await chmod(root, this.uids ? 0o711 : 0o700);
       const host = await probeHost(this.options);
+      const cpuProblem = cpuLimitProblem(host.cgroups, this.options.cpuLimit);
+      if (cpuProblem) throw new Error(cpuProblem);
+      if (this.disk && !this.uids) throw new Error("the disk limit (diskLimit: 'loop') needs per-execution uids, i.e. a service running as root; or set diskLimit: 'off'");
+      // Before the sweep: a dead sandbox's tmp/ may still be a mounted disk.
+      await this.disk?.prepare();
       if (this.uids) this.runnerDir = await installRunner(RUNNER_DIR, join(root, '.runner'));
       await sweepStale(root, host.cgroups, this.options.tools.setpriv);
       if (this.uids) this.loopback = await guardLoopback(this.options.uidBase, this.options.uidCount, this.options.firewallDirs);
@@ -89,15 +98,24 @@ export class LocalProvider implements Provider {
       await claim(this.options.sandboxRoot, name); // before anything a sweeper could take for stale
       workdir = await createWorkdir(this.options.sandboxRoot, name, uid === null ? null : { uid, gid: uid });
       const memoryLimitBytes = (params.memoryMb + params.runtimeOverheadMb) * 1024 * 1024;
-      cgroup = host.cgroups ? await host.cgroups.create(name, { memoryBytes: memoryLimitBytes, pidsMax: this.options.pidsMax }) : null;
+      const cpuQuota = this.options.cpuLimit === 'cgroup' ? params.vcpus : null;
+      cgroup = host.cgroups ? await host.cgroups.create(name, { memoryBytes: memoryLimitBytes, pidsMax: this.options.pidsMax, cpuQuota }) : null;
+      if (this.disk && uid !== null) await this.disk.limit(uid, params.diskGb * GiB, workdir.tmpDir);
       // The launcher joins its cgroups as the sandbox uid: only the membership files become its.
       if (cgroup && uid !== null) for (const procs of cgroup.procsFiles) await chown(procs, uid, uid);
-      const parts = { name, workdir, uid, cgroup, network: params.network, memoryMb: params.memoryMb, memoryLimitBytes, runtimeOverheadMb: params.runtimeOverheadMb };
+      const parts = { name, workdir, uid, cgroup, disk: this.disk, network: params.network, memoryMb: params.memoryMb, memoryLimitBytes, runtimeOverheadMb: params.runtimeOverheadMb };
       const env = new LocalEnvironment(`local-${name}`, this.placementOf(params, host), parts, this.options, host, this.runnerDir);
       this.live.set(env.id, env);
       return env;
     } catch (err) {
       await cgroup?.remove().catch(() => undefined);
+      if (this.disk && uid !== null) await this.disk.clear(uid).catch(() => undefined);
+      if (err instanceof ProvisioningError) {
+        if (workdir) await removeWorkdir(workdir.root).catch(() => undefined);
+        await unclaim(this.options.sandboxRoot, name);
+        if (uid !== null) await this.uids?.give(uid);
+        throw err; // e.g. no room for the disk: quota_exceeded, retryable
+      }
       if (workdir) await removeWorkdir(workdir.root).catch(() => undefined);
       await unclaim(this.options.sandboxRoot, name);
       if (uid !== null) await this.uids?.give(uid);
@@ -134,6 +152,8 @@ export class LocalProvider implements Provider {
     if (!this.options.runtimes.includes(p.runtime)) throw bad(`runtime ${p.runtime} is not available here (${this.options.runtimes.join(', ')})`, 'runtime');
     if (!(p.memoryMb >= 16 && p.memoryMb <= this.options.maxMemoryMb)) throw bad(`memory must be from 16 to ${this.options.maxMemoryMb} MB here`, 'memory_mb');
     if (!(p.timeoutS > 0)) throw bad('the timeout must be positive', 'timeout_s');
+    if (!(p.vcpus > 0)) throw bad('vcpus must be positive', 'vcpus');
+    if (this.disk && !(p.diskGb >= 1 && p.diskGb <= this.options.maxDiskGb)) throw bad(`disk must be from 1 to ${this.options.maxDiskGb} GB here`, 'disk_gb');
     if (p.network && !this.loopback.installed) {
       throw bad(`network: true is refused here: sandboxes could reach the services listening on this machine (${this.loopback.reason}); use network: false`, 'network');
     }
@@ -143,7 +163,11 @@ export class LocalProvider implements Provider {
   /** Said once at start by the service: what this provider guards, and what it refuses. */
   async describeGuards(): Promise<Record<string, string>> {
     await this.available();
-    return { network: this.loopback.installed ? `guarded (${this.loopback.tool})` : `refused: ${this.loopback.reason}` };
+    return {
+      network: this.loopback.installed ? `guarded (${this.loopback.tool})` : `refused: ${this.loopback.reason}`,
+      disk: this.disk ? 'enforced (an ext4 filesystem of disk_gb per execution)' : 'not enforced (diskLimit: off)',
+      cpu: this.options.cpuLimit === 'cgroup' ? 'enforced (cpu cgroup quota of vcpus)' : 'not enforced (cpuLimit: off)',
+    };
   }
 
   /** What the tenant may know of where it ran: limits and mechanisms, nothing of the host's layout. */
@@ -159,6 +183,8 @@ export class LocalProvider implements Provider {
         pidsMax: this.options.pidsMax,
         pidsLimit: pidsCgroup ? `cgroup ${host.cgroups?.version}` : this.options.isolateUsers ? 'RLIMIT_NPROC' : 'none',
         network: p.network ? 'internet, no host-local services' : 'none',
+        diskLimit: this.disk ? 'own filesystem of disk_gb' : 'none',
+        cpuLimit: this.options.cpuLimit === 'cgroup' ? `cgroup ${host.cgroups?.version} quota of vcpus` : 'none',
         ownUser: this.options.isolateUsers,
         permissionModel: this.options.permissionModel,
         childProcesses: this.options.allowChildProcesses,

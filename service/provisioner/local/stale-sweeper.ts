@@ -6,6 +6,7 @@
  * the working directory are removed.
  */
 import { readdir, readFile, rm, stat, unlink, writeFile, mkdir } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { CgroupDriver } from './cgroups.js';
 import { killUid } from './uid-reaper.js';
@@ -36,11 +37,21 @@ export async function sweepStale(sandboxRoot: string, cgroups: CgroupDriver | nu
     );
     if (cgroups) await cgroups.adopt(name).remove().catch(() => undefined);
     else if (uid !== null && uid !== process.getuid?.()) await killUid(setpriv, uid);
+    // Its tmp/ may still be the dead run's disk (disk-quota.ts removes the image itself).
+    await detach(join(workdir, 'tmp'));
     await rm(workdir, { recursive: true, force: true });
     await unclaim(sandboxRoot, name);
     swept.push(name);
   }
   return swept;
+}
+
+function detach(mountPoint: string): Promise<void> {
+  return new Promise((resolve) => {
+    const p = spawn('umount', ['--lazy', mountPoint], { stdio: 'ignore' });
+    p.once('error', () => resolve());
+    p.once('exit', () => resolve());
+  });
 }
 
 async function list(dir: string): Promise<string[]> {
