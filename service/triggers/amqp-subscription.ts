@@ -2,7 +2,8 @@
  * One resilient AMQP consumer: amqp-connection-manager reconnects after the broker drops the
  * connection and re-runs the declarations; a channel whose declarations fail (queue missing,
  * access refused) is opened again after `retryMs`. Manual acks: the handler settles each
- * message itself; a handler that throws gets the message requeued after `retryMs`.
+ * message itself; a handler that throws gets the message requeued after `retryMs`. With
+ * `resolve`, every (re)connect first asks it where to connect (the tenant-broker address check).
  */
 import { AmqpConnectionManagerClass, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage } from 'amqplib';
@@ -16,10 +17,13 @@ export interface SubscriptionOptions {
   declare(ch: Channel): Promise<string>;
   /** Must ack or nack the message on `ch`. */
   handle(msg: ConsumeMessage, ch: Channel): Promise<void>;
-  onError?(err: Error): void;
+  /** `connect`: no AMQP session came up; `channel`: the declarations failed; `handle`: the handler threw. */
+  onError?(err: Error, phase: 'connect' | 'channel' | 'handle'): void;
   onConnect?(): void;
   /** Pause before reconnecting / reopening a failed channel, ms. Default 2000. */
   retryMs?: number;
+  /** Called before each connection attempt instead of using `url` as is; a throw fails the attempt (onError). */
+  resolve?(): Promise<{ url: string; servername?: string }>;
 }
 
 export class AmqpSubscription {
@@ -36,12 +40,21 @@ export class AmqpSubscription {
   }
 
   start(): void {
-    const conn = new AmqpConnectionManagerClass([this.opts.url], {
+    const connectionOptions = { timeout: 10_000, clientProperties: { connection_name: this.opts.name } };
+    const resolve = this.opts.resolve;
+    const findServers = resolve
+      ? async () => {
+          const target = await resolve();
+          return { url: target.url, connectionOptions: { ...connectionOptions, ...(target.servername ? { servername: target.servername } : {}) } };
+        }
+      : undefined;
+    const conn = new AmqpConnectionManagerClass(findServers ? null : [this.opts.url], {
       heartbeatIntervalInSeconds: 5,
       reconnectTimeInSeconds: this.retryMs / 1000,
-      connectionOptions: { timeout: 10_000, clientProperties: { connection_name: this.opts.name } },
+      connectionOptions,
+      ...(findServers ? { findServers } : {}),
     });
-    conn.on('connectFailed', ({ err }) => this.opts.onError?.(err));
+    conn.on('connectFailed', ({ err }) => this.opts.onError?.(err, 'connect'));
     this.conn = conn;
     conn.connect().catch(() => undefined); // keeps trying by itself; failures reach onError
     this.openChannel();
@@ -59,7 +72,7 @@ export class AmqpSubscription {
       },
     });
     wrapper.on('error', (err: Error) => {
-      this.opts.onError?.(err);
+      this.opts.onError?.(err, 'channel');
       this.scheduleReopen();
     });
     wrapper.on('connect', () => this.opts.onConnect?.());
@@ -68,7 +81,7 @@ export class AmqpSubscription {
 
   private dispatch(msg: ConsumeMessage, ch: Channel): void {
     const p = this.opts.handle(msg, ch).catch(async (err: unknown) => {
-      this.opts.onError?.(err instanceof Error ? err : new Error(String(err)));
+      this.opts.onError?.(err instanceof Error ? err : new Error(String(err)), 'handle');
       await new Promise((r) => setTimeout(r, this.closed ? 0 : this.retryMs));
       try {
         ch.nack(msg, false, true);
