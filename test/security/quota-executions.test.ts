@@ -9,7 +9,11 @@ import { startTestService, createFunction, type TestService } from '../_helpers/
 import { requireService } from '../_helpers/requirements.js';
 import { mariadbAvailable } from '../_helpers/mariadb.js';
 import { Store } from '../../service/store/store.js';
-import { ECHO, echoFunction, executionsOf, sleep } from '../triggers/_helpers.js';
+import { ECHO, callApi, echoFunction, executionsOf, sleep } from '../triggers/_helpers.js';
+import { startService } from '../../service/main.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const quota = (n: number, extra: Record<string, string> = {}) => ({ env: { FNSTACK_QUOTA_EXECUTIONS_PER_MINUTE: String(n), ...extra } });
 
@@ -141,19 +145,25 @@ test('a per-second schedule under a quota of 2 starts 2 executions, and says why
 });
 
 for (const dialect of ['sqlite', 'mariadb'] as const) {
-  test(`${dialect}: 20 invokes at once under a quota of 5 start exactly 5`, async (t) => {
+  test(`${dialect}: 40 invokes at once through two API instances under a quota of 5 start exactly 5`, async (t) => {
     if (dialect === 'mariadb' && !requireService(t, 'MariaDB', await mariadbAvailable())) return;
     const svc = await startTestService({ dialect, ...quota(5) });
+    // A second API instance on the same database, with its own connections (as behind a load balancer).
+    const dir = await mkdtemp(join(tmpdir(), 'fnstack-sec-api-'));
+    const second = await startService({ role: 'api', port: 0, log: false, env: { FNSTACK_DATA_DIR: dir, FNSTACK_DATABASE_URL: svc.databaseUrl, FNSTACK_QUOTA_EXECUTIONS_PER_MINUTE: '5' } });
     try {
       await echoFunction(svc, 'echo');
-      const answers = await Promise.all(Array.from({ length: 20 }, () => svc.api('POST', '/v1/functions/echo/invoke?mode=async', {})));
+      const invoke = (i: number) => callApi(i % 2 ? second.url! : svc.url, svc.apiKey, 'POST', '/v1/functions/echo/invoke?mode=async', {});
+      const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => invoke(i)));
       const statuses = answers.map((a) => a.status).sort();
       t.is(statuses.filter((s) => s === 202).length, 5, statuses.join(','));
-      t.is(statuses.filter((s) => s === 429).length, 15);
+      t.is(statuses.filter((s) => s === 429).length, 35);
       t.true(answers.filter((a) => a.status === 429).every((a) => a.body.field === 'executions_per_minute'));
       t.is((await executionsOf(svc, 'echo')).length, 5);
     } finally {
+      await second.close();
       await svc.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 }
