@@ -87,8 +87,6 @@ export class ExecutionLedger {
    */
   async createWithinQuota(input: NewExecutionInput, perMinute: number, now = Date.now()): Promise<QuotaAdmission> {
     return this.exclusive(input.projectId, async (db) => {
-      const existing = await db.selectFrom('executions').selectAll().where('function_id', '=', input.functionId).where('event_id', '=', input.event.id).executeTakeFirst();
-      if (existing) return { execution: toExecution(existing), created: false };
       const r = await db
         .selectFrom('executions')
         .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -96,8 +94,9 @@ export class ExecutionLedger {
         .where('created_at', '>=', now - 60_000)
         .executeTakeFirstOrThrow();
       const recent = Number(r.n);
-      if (recent >= perMinute) return { overQuota: { recent, limit: perMinute } };
-      return insertOnce(db, input, now);
+      if (recent < perMinute) return insertOnce(db, input, now);
+      const existing = await db.selectFrom('executions').selectAll().where('function_id', '=', input.functionId).where('event_id', '=', input.event.id).executeTakeFirst();
+      return existing ? { execution: toExecution(existing), created: false } : { overQuota: { recent, limit: perMinute } };
     });
   }
 
@@ -248,43 +247,42 @@ export class ExecutionLedger {
   }
 }
 
+/** Inserts the execution (the row is known: not read back); a duplicate (function, event) returns the existing one. */
 async function insertOnce(db: Kysely<Database>, input: NewExecutionInput, now: number): Promise<{ execution: Execution; created: boolean }> {
+  const row: ExecutionRow = {
+    id: input.id,
+    project_id: input.projectId,
+    function_id: input.functionId,
+    function_name: input.functionName,
+    function_version: input.functionVersion,
+    event_id: input.event.id,
+    event_json: JSON.stringify(input.event),
+    status: 'queued',
+    attempts: 0,
+    result_json: null,
+    error_json: null,
+    limits_json: JSON.stringify(input.limits),
+    placement_json: null,
+    peak_memory_bytes: null,
+    logs: null,
+    logs_truncated: 0,
+    worker_id: null,
+    lease_until: null,
+    queued_at: now,
+    provisioning_at: null,
+    running_at: null,
+    finished_at: null,
+    created_at: now,
+    updated_at: now,
+  };
   try {
-    await db
-      .insertInto('executions')
-      .values({
-        id: input.id,
-        project_id: input.projectId,
-        function_id: input.functionId,
-        function_name: input.functionName,
-        function_version: input.functionVersion,
-        event_id: input.event.id,
-        event_json: JSON.stringify(input.event),
-        status: 'queued',
-        attempts: 0,
-        result_json: null,
-        error_json: null,
-        limits_json: JSON.stringify(input.limits),
-        placement_json: null,
-        peak_memory_bytes: null,
-        logs: null,
-        logs_truncated: 0,
-        worker_id: null,
-        lease_until: null,
-        queued_at: now,
-        provisioning_at: null,
-        running_at: null,
-        finished_at: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
-    return { execution: toExecution(await db.selectFrom('executions').selectAll().where('id', '=', input.id).executeTakeFirstOrThrow()), created: true };
+    await db.insertInto('executions').values(row).execute();
+    return { execution: toExecution(row), created: true };
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
-    const row = await db.selectFrom('executions').selectAll().where('function_id', '=', input.functionId).where('event_id', '=', input.event.id).executeTakeFirst();
-    if (!row) throw err;
-    return { execution: toExecution(row), created: false };
+    const existing = await db.selectFrom('executions').selectAll().where('function_id', '=', input.functionId).where('event_id', '=', input.event.id).executeTakeFirst();
+    if (!existing) throw err;
+    return { execution: toExecution(existing), created: false };
   }
 }
 

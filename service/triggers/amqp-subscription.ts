@@ -32,6 +32,7 @@ export class AmqpSubscription {
   private reopen: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly inflight = new Set<Promise<void>>();
+  private consumer: { ch: Channel; consumerTag: string } | null = null;
 
   constructor(private readonly opts: SubscriptionOptions) {}
 
@@ -68,7 +69,8 @@ export class AmqpSubscription {
       setup: async (ch: Channel) => {
         await ch.prefetch(this.opts.prefetch);
         const queue = await this.opts.declare(ch);
-        await ch.consume(queue, (msg) => msg && this.dispatch(msg, ch), { noAck: false });
+        const { consumerTag } = await ch.consume(queue, (msg) => msg && this.dispatch(msg, ch), { noAck: false });
+        this.consumer = { ch, consumerTag };
       },
     });
     wrapper.on('error', (err: Error) => {
@@ -80,6 +82,15 @@ export class AmqpSubscription {
   }
 
   private dispatch(msg: ConsumeMessage, ch: Channel): void {
+    if (this.closed) {
+      // Arrived while closing: not ours to take any more.
+      try {
+        ch.nack(msg, false, true);
+      } catch {
+        /* channel gone: the broker redelivers anyway */
+      }
+      return;
+    }
     const p = this.opts.handle(msg, ch).catch(async (err: unknown) => {
       this.opts.onError?.(err instanceof Error ? err : new Error(String(err)), 'handle');
       await new Promise((r) => setTimeout(r, this.closed ? 0 : this.retryMs));
@@ -105,10 +116,12 @@ export class AmqpSubscription {
     }, this.retryMs);
   }
 
-  /** Stops consuming, lets in-flight messages finish (acks), closes the connection. */
+  /** Stops consuming at once, lets in-flight messages finish (acks), closes the connection. */
   async close(): Promise<void> {
     this.closed = true;
     if (this.reopen) clearTimeout(this.reopen);
+    // No new deliveries while the in-flight ones finish.
+    await this.consumer?.ch.cancel(this.consumer.consumerTag).catch(() => undefined);
     await Promise.allSettled([...this.inflight]);
     await this.wrapper?.close().catch(() => undefined);
     await this.conn?.close().catch(() => undefined);

@@ -129,7 +129,7 @@ export class BrokerPolicy {
 /** Host (lower case, no brackets), port (default by scheme) and vhost exactly as amqplib reads them. */
 function endpointOf(url: string): Endpoint {
   const u = new URL(url);
-  const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const host = u.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
   const port = u.port ? Number(u.port) : u.protocol === 'amqps:' ? 5671 : 5672;
   const path = u.pathname ? u.pathname.slice(1) : '';
   return { host, port, vhost: path ? unescape(path) : '/' };

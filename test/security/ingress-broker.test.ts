@@ -15,6 +15,7 @@ import { createTestVhost, rabbitAvailable, RABBIT, type TestVhost } from '../_he
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startService, type RunningService } from '../../service/main.js';
+import { loadConfig } from '../../service/config.js';
 import { TEST_SECRETS_KEY, echoFunction, executionsOf, sleep, waitForExecutions } from '../triggers/_helpers.js';
 
 const RABBIT_ENDPOINT = `${RABBIT.hostname}:${RABBIT.port || 5672}`;
@@ -78,7 +79,7 @@ test('the operator deny-list refuses addresses, ranges and names', async (t) => 
   const svc = await startTestService({ env: { FNSTACK_TRIGGER_BROKER_DENY: '203.0.113.0/24,mq.internal.example' } });
   try {
     await echoFunction(svc, 'echo');
-    for (const url of ['amqp://u:p@203.0.113.7/v', 'amqp://u:p@mq.internal.example/v']) {
+    for (const url of ['amqp://u:p@203.0.113.7/v', 'amqp://u:p@mq.internal.example/v', 'amqp://u:p@MQ.internal.example./v']) {
       const r = await tenantTrigger(svc, 'denied', url);
       t.is(r.status, 400, url);
       t.is(r.body.field, 'config.broker_url');
@@ -87,6 +88,14 @@ test('the operator deny-list refuses addresses, ranges and names', async (t) => 
   } finally {
     await svc.close();
   }
+});
+
+test('a malformed allow- or deny-list entry stops the start, naming the key', (t) => {
+  const env = { FNSTACK_DATA_DIR: join(tmpdir(), 'fnstack-sec-config-unused'), FNSTACK_SECRETS_KEY: TEST_SECRETS_KEY };
+  t.throws(() => loadConfig({ ...env, FNSTACK_TRIGGER_BROKER_ALLOW: 'localhost:5672' }), { message: /trigger_broker_allow/ });
+  t.throws(() => loadConfig({ ...env, FNSTACK_TRIGGER_BROKER_ALLOW: '127.0.0.1' }), { message: /trigger_broker_allow/ });
+  t.throws(() => loadConfig({ ...env, FNSTACK_TRIGGER_BROKER_DENY: '10.0.0.0/33' }), { message: /trigger_broker_deny/ });
+  t.deepEqual(loadConfig({ ...env, FNSTACK_TRIGGER_BROKER_ALLOW: '127.0.0.1:5672, [::1]:5671' }).triggers.brokerAllow, ['127.0.0.1:5672', '::1:5671']);
 });
 
 test('the service’s own broker is refused, and its vhost stays refused on an allow-listed endpoint', async (t) => {
