@@ -16,6 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startService, type RunningService } from '../../service/main.js';
 import { loadConfig } from '../../service/config.js';
+import { BrokerPolicy, BrokerRefused } from '../../service/triggers/broker-policy.js';
 import { TEST_SECRETS_KEY, echoFunction, executionsOf, sleep, waitForExecutions } from '../triggers/_helpers.js';
 
 const RABBIT_ENDPOINT = `${RABBIT.hostname}:${RABBIT.port || 5672}`;
@@ -88,6 +89,13 @@ test('the operator deny-list refuses addresses, ranges and names', async (t) => 
   } finally {
     await svc.close();
   }
+});
+
+test('the connection goes to the address that was checked, not to the name (no DNS rebinding in between)', async (t) => {
+  const policy = new BrokerPolicy({ allow: ['127.0.0.1:5672'], deny: [], serviceBrokers: [] });
+  t.deepEqual(await policy.target('amqps://u:p@localhost:5672/v?heartbeat=3'), { url: 'amqps://u:p@127.0.0.1:5672/v?heartbeat=3', servername: 'localhost' });
+  t.deepEqual(await policy.target('amqp://u:p@127.0.0.1/v'), { url: 'amqp://u:p@127.0.0.1:5672/v' });
+  await t.throwsAsync(policy.target('amqp://u:p@localhost:5673/v'), { instanceOf: BrokerRefused }, 'only the listed port');
 });
 
 test('a malformed allow- or deny-list entry stops the start, naming the key', (t) => {

@@ -1,7 +1,11 @@
 /** A schedule is an ingress the tenant sets the rate of: the operator's minimum interval holds at create and update. */
 import test from 'ava';
 import { startTestService } from '../_helpers/service.js';
-import { echoFunction } from '../triggers/_helpers.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startService, type RunningService } from '../../service/main.js';
+import { echoFunction, executionsOf, sleep } from '../triggers/_helpers.js';
 
 const schedule = (name: string, cron: string) => ({ name, function: 'echo', kind: 'schedule', config: { cron } });
 
@@ -32,5 +36,29 @@ test('the operator sets the minimum: at 300 s, every 5 minutes passes and every 
     t.is((await svc.api('POST', '/v1/triggers', schedule('every-five', '*/5 * * * *'))).status, 201);
   } finally {
     await svc.close();
+  }
+});
+
+test('a per-second schedule stored under a lower limit does not fire where the limit is 60 s, and says why', async (t) => {
+  const api = await startTestService({ role: 'api', env: { FNSTACK_SCHEDULE_MIN_INTERVAL_S: '1' } });
+  const dir = await mkdtemp(join(tmpdir(), 'fnstack-sec-sched-'));
+  let worker: RunningService | null = null;
+  try {
+    await echoFunction(api, 'echo');
+    t.is((await api.api('POST', '/v1/triggers', schedule('fast', '* * * * * *'))).status, 201);
+    worker = await startService({ role: 'worker', port: 0, log: false, env: { FNSTACK_DATA_DIR: dir, FNSTACK_DATABASE_URL: api.databaseUrl } });
+    let shown: { last_error: string | null; fire_count: number } = { last_error: null, fire_count: 0 };
+    for (let i = 0; i < 300 && !shown.last_error; i++) {
+      shown = (await api.api('GET', '/v1/triggers/fast')).body;
+      await sleep(200);
+    }
+    t.regex(String(shown.last_error), /not firing: the schedule is faster than once every 60 s/);
+    await sleep(2500);
+    t.is((await api.api('GET', '/v1/triggers/fast')).body.fire_count, 0);
+    t.is((await executionsOf(api, 'echo')).length, 0);
+  } finally {
+    await worker?.close();
+    await api.close();
+    await rm(dir, { recursive: true, force: true });
   }
 });
