@@ -6,6 +6,7 @@
 import { readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { resolve, join } from 'node:path';
+import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors.js';
 import { DEFAULT_UNPACK_UID } from './code/unpack-protocol.js';
@@ -89,7 +90,22 @@ export interface Config {
   secretsKey: string;
   /** The cloud's oslo.messaging notification bus (amqp:// URL) for `openstack` triggers; null: none (FNSTACK_OS_NOTIFICATIONS_URL / os_notifications_url). */
   osNotificationsUrl: string | null;
+  triggers: TriggerLimits;
   logLevel: string;
+}
+
+/** What tenants' triggers may reach and how often they may fire (docs/triggers.md, "Operator limits"). */
+export interface TriggerLimits {
+  /**
+   * `address:port` pairs (IPv4, or [IPv6]) a tenant broker may be at even though the address
+   * rules refuse it (loopback, this host, the service's broker). The service's own vhosts stay
+   * refused. Default none (FNSTACK_TRIGGER_BROKER_ALLOW, comma-separated / trigger_broker_allow, a list).
+   */
+  brokerAllow: string[];
+  /** Addresses, CIDR ranges or host names no tenant broker may be at. Default none (FNSTACK_TRIGGER_BROKER_DENY / trigger_broker_deny). */
+  brokerDeny: string[];
+  /** Shortest interval between two ticks of a schedule trigger, s. Default 60 (FNSTACK_SCHEDULE_MIN_INTERVAL_S / schedule_min_interval_s). */
+  scheduleMinIntervalS: number;
 }
 
 export interface QuotaLimits {
@@ -204,6 +220,11 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     openstack: openstackConfig(pick),
     secretsKey: secretsKeyOf(pick('FNSTACK_SECRETS_KEY', 'secrets_key'), dataDir),
     osNotificationsUrl: amqpUrlOrNull('os_notifications_url', pick('FNSTACK_OS_NOTIFICATIONS_URL', 'os_notifications_url')),
+    triggers: {
+      brokerAllow: listOf(env.FNSTACK_TRIGGER_BROKER_ALLOW ?? file.trigger_broker_allow).map((e) => allowEntry('trigger_broker_allow', e)),
+      brokerDeny: listOf(env.FNSTACK_TRIGGER_BROKER_DENY ?? file.trigger_broker_deny).map((e) => denyEntry('trigger_broker_deny', e)),
+      scheduleMinIntervalS: int('schedule_min_interval_s', pick('FNSTACK_SCHEDULE_MIN_INTERVAL_S', 'schedule_min_interval_s'), 60, 1, 86_400),
+    },
     logLevel: pick('FNSTACK_LOG_LEVEL', 'log_level') ?? 'info',
   };
   if (provider === 'openstack' && !config.openstack) throw new ConfigError('os_auth_url', 'the openstack provider needs FNSTACK_OS_AUTH_URL and credentials');
@@ -285,6 +306,35 @@ function amqpUrlOrNull(key: string, raw: string | undefined): string | null {
   if (raw === undefined || raw === '') return null;
   if (!/^amqps?:\/\//.test(raw)) throw new ConfigError(key, 'must be an amqp:// or amqps:// URL');
   return raw;
+}
+
+/** A YAML list, or a comma-separated string (environment). */
+function listOf(raw: unknown): string[] {
+  if (raw === undefined || raw === null || raw === '') return [];
+  const items = Array.isArray(raw) ? raw.map(String) : String(raw).split(',');
+  return items.map((s) => s.trim()).filter(Boolean);
+}
+
+/** `1.2.3.4:5672` or `[::1]:5672`, normalized. */
+function allowEntry(key: string, raw: string): string {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|(\d{1,3}(?:\.\d{1,3}){3})):(\d{1,5})$/.exec(raw);
+  const address = m?.[1] ?? m?.[2];
+  const port = Number(m?.[3]);
+  if (!address || isIP(address) === 0 || port < 1 || port > 65535) throw new ConfigError(key, `'${raw}' must be address:port with an IP address (e.g. 10.0.0.5:5672 or [fd00::5]:5672)`);
+  return `${address.toLowerCase()}:${port}`;
+}
+
+/** An IP address, a CIDR range, or a host name. */
+function denyEntry(key: string, raw: string): string {
+  const [address, bits, extra] = raw.split('/');
+  if (bits !== undefined) {
+    const family = isIP(address ?? '');
+    const max = family === 4 ? 32 : 128;
+    if (family === 0 || extra !== undefined || !/^\d{1,3}$/.test(bits) || Number(bits) > max) throw new ConfigError(key, `'${raw}' is not a CIDR range like 10.0.0.0/8`);
+    return raw.toLowerCase();
+  }
+  if (isIP(raw) === 0 && !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/i.test(raw)) throw new ConfigError(key, `'${raw}' is not an address, a CIDR range or a host name`);
+  return raw.toLowerCase();
 }
 
 function readConfigFile(path: string, required: boolean): Record<string, unknown> {

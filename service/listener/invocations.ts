@@ -9,6 +9,7 @@ import type { WorkQueue } from '../queue/queue.js';
 import type { Execution, FnFunction } from '../model.js';
 import type { CloudEvent } from '../runner/protocol.js';
 import { limitsOf } from '../orchestrator/orchestrator.js';
+import { executionsQuotaExceeded } from '../quota/quota-guard.js';
 
 export interface CloudEventAttributes {
   id?: string;
@@ -30,8 +31,9 @@ export function invocationEvent(fn: FnFunction, data: unknown, attrs: CloudEvent
   };
 }
 
-export async function acceptInvocation(store: Store, queue: WorkQueue, fn: FnFunction, event: CloudEvent): Promise<Execution> {
-  const { execution, created } = await store.ledger.createOnce({
+/** Records and queues the execution, within the project's executions-per-minute quota (429 over it). */
+export async function acceptInvocation(store: Store, queue: WorkQueue, fn: FnFunction, event: CloudEvent, perMinute: number): Promise<Execution> {
+  const admission = await store.ledger.createWithinQuota({
     id: randomUUID(),
     projectId: fn.projectId,
     functionId: fn.id,
@@ -39,7 +41,9 @@ export async function acceptInvocation(store: Store, queue: WorkQueue, fn: FnFun
     functionVersion: fn.currentVersion,
     event,
     limits: limitsOf(fn.spec),
-  });
+  }, perMinute);
+  if (admission.overQuota) throw executionsQuotaExceeded(admission.overQuota.recent, admission.overQuota.limit);
+  const { execution, created } = admission;
   // A replayed event id returns the existing execution and publishes nothing new.
   if (!created) return execution;
   try {

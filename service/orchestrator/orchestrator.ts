@@ -85,7 +85,9 @@ export class Orchestrator {
 
   /**
    * An event becomes one execution per function it is routed to (idempotent on the event id),
-   * each run in turn by this worker.
+   * each run in turn by this worker. Each one counts against the project's executions-per-minute
+   * quota; over it, the execution is not created and the trigger that asked for it records why
+   * (last_error): a flood is dropped, not kept waiting (docs/api.md, "Quotas").
    */
   private async routeEvent(msg: Extract<WorkMessage, { kind: 'event' }>): Promise<void> {
     const router = this.deps.router ?? noBindings;
@@ -93,6 +95,7 @@ export class Orchestrator {
     const targets: RouteTarget[] = msg.functionName ? [{ functionName: msg.functionName }] : await router.route(msg.projectId, msg.event);
     const seen = new Set<string>();
     const toRun: string[] = [];
+    let perMinute: number | null = null;
     for (const target of targets) {
       if (seen.has(target.functionName)) continue;
       seen.add(target.functionName);
@@ -101,15 +104,19 @@ export class Orchestrator {
         await router.fired?.(msg.projectId, target, msg.event, `function ${target.functionName} does not exist`);
         continue;
       }
-      const { execution, created } = await this.deps.store.ledger.createOnce({
-        id: randomUUID(),
-        projectId: msg.projectId,
-        functionId: fn.id,
-        functionName: fn.name,
-        functionVersion: fn.currentVersion,
-        event: msg.event,
-        limits: limitsOf(fn.spec),
-      });
+      perMinute ??= (await scope.quotas.limits(this.deps.config.quotas)).executionsPerMinute;
+      const admission = await this.deps.store.ledger.createWithinQuota(
+        { id: randomUUID(), projectId: msg.projectId, functionId: fn.id, functionName: fn.name, functionVersion: fn.currentVersion, event: msg.event, limits: limitsOf(fn.spec) },
+        perMinute,
+      );
+      if (admission.overQuota) {
+        const { recent, limit } = admission.overQuota;
+        const reason = `event ${msg.event.id} dropped: quota exceeded: executions_per_minute (${recent} executions in the last minute, at most ${limit})`;
+        this.deps.logger.warn({ projectId: msg.projectId, fn: fn.name, eventId: msg.event.id }, 'executions-per-minute quota: event dropped');
+        await router.fired?.(msg.projectId, target, msg.event, reason);
+        continue;
+      }
+      const { execution, created } = admission;
       if (created) await router.fired?.(msg.projectId, target, msg.event);
       if (!isFinal(execution.status)) toRun.push(execution.id);
     }

@@ -5,12 +5,17 @@
  * queue (see concurrency-gate.ts).
  *
  * The checks read the usage and then act, so concurrent requests may overshoot a limit by
- * the number of requests racing; quotas are a fairness tool, not a billing meter.
+ * the number of requests racing; quotas are a fairness tool, not a billing meter. The
+ * executions-per-minute quota is different: it is enforced where executions are created
+ * (ExecutionLedger.createWithinQuota, exact); `beforeExecutions` only refuses early, at the
+ * HTTP doors, a request that would take the project past it (docs/api.md, "Quotas").
  */
 import { ApiError } from '../errors.js';
 import type { QuotaLimits } from '../config.js';
 import type { ProjectStore } from '../store/store.js';
 import type { CodeRef } from '../model.js';
+import type { EventRouter } from '../orchestrator/event-router.js';
+import type { CloudEvent } from '../runner/protocol.js';
 
 export function quotaExceeded(field: string, message: string): ApiError {
   return new ApiError('quota_exceeded', `quota exceeded: ${message}`, field);
@@ -46,16 +51,27 @@ export class QuotaGuard {
     }
   }
 
-  /** One more execution in the rolling minute. */
-  async beforeInvoke(scope: ProjectStore, now = Date.now()): Promise<void> {
+  /** `count` more executions in the rolling minute (a request's events times the functions each one runs). */
+  async beforeExecutions(scope: ProjectStore, count: number, now = Date.now()): Promise<void> {
     const limits = await this.limits(scope);
     const recent = await scope.quotas.executionsSince(now - 60_000);
-    if (recent >= limits.executionsPerMinute) {
-      throw quotaExceeded('executions_per_minute', `the project started ${recent} executions in the last minute, at most ${limits.executionsPerMinute} are allowed; try again shortly`);
-    }
+    if (recent + count > limits.executionsPerMinute) throw executionsQuotaExceeded(recent, limits.executionsPerMinute, count);
+  }
+
+  /** Events about to go on the work queue: as many executions as functions each one is routed to. */
+  async beforeEvents(scope: ProjectStore, router: EventRouter, events: readonly CloudEvent[]): Promise<void> {
+    let wanted = 0;
+    for (const event of events) wanted += new Set((await router.route(scope.projectId, event)).map((t) => t.functionName)).size;
+    if (wanted > 0) await this.beforeExecutions(scope, wanted);
   }
 
   private checkMemory(limits: QuotaLimits, memoryMb: number): void {
     if (memoryMb > limits.memoryMb) throw quotaExceeded('memory_mb', `memory_mb ${memoryMb} is more than the project's ${limits.memoryMb} MiB per function`);
   }
+}
+
+/** The executions-per-minute refusal; `wanted` is how many executions the request would have started. */
+export function executionsQuotaExceeded(recent: number, limit: number, wanted = 1): ApiError {
+  const asked = wanted === 1 ? '' : ` and this request would start ${wanted} more`;
+  return quotaExceeded('executions_per_minute', `the project started ${recent} executions in the last minute${asked}; at most ${limit} are allowed; try again shortly`);
 }

@@ -117,10 +117,6 @@ export class AccountStore {
     return (await this.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
   }
 
-  async accountByName(name: string): Promise<AccountRow | null> {
-    return (await this.db.selectFrom('accounts').selectAll().where('name', '=', name).executeTakeFirst()) ?? null;
-  }
-
   async countAccounts(): Promise<number> {
     const r = await this.db.selectFrom('accounts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     return Number(r.n);
@@ -197,7 +193,7 @@ export class ProjectAccounts {
     return (await this.db.selectFrom('accounts').selectAll().where('project_id', '=', this.projectId).where('id', '=', id).executeTakeFirst()) ?? null;
   }
 
-  /** null when the name is taken (account names are unique service-wide: they name a login). */
+  /** null when the name is taken in this project (names are unique per project: another project's names stay unseen). */
   async create(name: string, role: Role): Promise<AccountRow | null> {
     const row = { id: randomUUID(), project_id: this.projectId, name, role, created_at: Date.now() };
     try {

@@ -2,8 +2,6 @@
  * Opens the store named by a database URL: `sqlite:<path>` (embedded default) or
  * `mariadb://user:pass@host:port/db`. Both run the same migrations and queries.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
 import SqliteDatabase from 'better-sqlite3';
 import mariadb from 'mariadb/callback';
@@ -12,6 +10,7 @@ import type { Database } from './schema.js';
 import { migrateToLatest } from './migrate.js';
 import { StoreHealth, type HealthLogger } from './store-health.js';
 import { guardedDialect } from './guarded-dialect.js';
+import { secureSqliteFile } from './sqlite-file-mode.js';
 
 export type Dialect = 'sqlite' | 'mariadb';
 
@@ -50,7 +49,7 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
 }
 
 function openSqlite(path: string): OpenedStore {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (path !== ':memory:') secureSqliteFile(path);
   const sqlite = new SqliteDatabase(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');

@@ -3,8 +3,10 @@
  * `ExecutionLedger` is the worker's view (by id, any project), used only by the orchestrator,
  * which never takes an id from a tenant.
  */
-import type { Kysely } from 'kysely';
+import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
 import type { Database, ExecutionRow } from './schema.js';
+import type { Dialect } from './connect.js';
 import type { Execution, ExecutionStatus, ExecutionLimits } from '../model.js';
 import type { CloudEvent, FailureInfo, RunOutcome } from '../runner/protocol.js';
 import { isUniqueViolation, type Page } from './function-store.js';
@@ -67,49 +69,65 @@ export class ExecutionStore {
   }
 }
 
+/** createWithinQuota's answer: the execution (new, or the one this event already has), or the quota said no. */
+export type QuotaAdmission = { execution: Execution; created: boolean; overQuota?: undefined } | { overQuota: { recent: number; limit: number } };
+
 export class ExecutionLedger {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect = 'sqlite',
+  ) {}
+
+  /**
+   * createOnce under the executions-per-minute quota: counts the project's executions created
+   * in the last minute and inserts only below `perMinute`, the count and the insert holding a
+   * per-project lock (SQLite: an immediate transaction; MariaDB: a named lock), so that
+   * concurrent creators, in any number of processes, never overshoot. A replayed event gets its
+   * existing execution whatever the quota.
+   */
+  async createWithinQuota(input: NewExecutionInput, perMinute: number, now = Date.now()): Promise<QuotaAdmission> {
+    return this.exclusive(input.projectId, async (db) => {
+      const r = await db
+        .selectFrom('executions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('project_id', '=', input.projectId)
+        .where('created_at', '>=', now - 60_000)
+        .executeTakeFirstOrThrow();
+      const recent = Number(r.n);
+      if (recent < perMinute) return insertOnce(db, input, now);
+      const existing = await db.selectFrom('executions').selectAll().where('function_id', '=', input.functionId).where('event_id', '=', input.event.id).executeTakeFirst();
+      return existing ? { execution: toExecution(existing), created: false } : { overQuota: { recent, limit: perMinute } };
+    });
+  }
+
+  /** Runs `fn` on one connection while holding the project's quota lock. */
+  private exclusive<T>(projectId: string, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.connection().execute(async (conn) => {
+      if (this.dialect === 'sqlite') {
+        await sql`begin immediate`.execute(conn);
+        try {
+          const out = await fn(conn);
+          await sql`commit`.execute(conn);
+          return out;
+        } catch (err) {
+          await sql`rollback`.execute(conn).catch(() => undefined);
+          throw err;
+        }
+      }
+      const name = `fnstack_quota_${createHash('sha1').update(projectId).digest('hex')}`;
+      const got = await sql<{ ok: number | null }>`select get_lock(${name}, 10) as ok`.execute(conn);
+      if (Number(got.rows[0]?.ok) !== 1) throw Object.assign(new Error('the project’s quota lock was not free within 10 s'), { code: 'ER_LOCK_WAIT_TIMEOUT' });
+      try {
+        return await fn(conn);
+      } finally {
+        await sql`select release_lock(${name})`.execute(conn).catch(() => undefined);
+      }
+    });
+  }
 
   /** Inserts a queued execution; if one exists for (function, event) already, returns that one. */
   async createOnce(input: NewExecutionInput): Promise<{ execution: Execution; created: boolean }> {
-    const now = Date.now();
-    try {
-      await this.db
-        .insertInto('executions')
-        .values({
-          id: input.id,
-          project_id: input.projectId,
-          function_id: input.functionId,
-          function_name: input.functionName,
-          function_version: input.functionVersion,
-          event_id: input.event.id,
-          event_json: JSON.stringify(input.event),
-          status: 'queued',
-          attempts: 0,
-          result_json: null,
-          error_json: null,
-          limits_json: JSON.stringify(input.limits),
-          placement_json: null,
-          peak_memory_bytes: null,
-          logs: null,
-          logs_truncated: 0,
-          worker_id: null,
-          lease_until: null,
-          queued_at: now,
-          provisioning_at: null,
-          running_at: null,
-          finished_at: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-      return { execution: (await this.get(input.id))!, created: true };
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      const row = await this.db.selectFrom('executions').selectAll().where('function_id', '=', input.functionId).where('event_id', '=', input.event.id).executeTakeFirst();
-      if (!row) throw err;
-      return { execution: toExecution(row), created: false };
-    }
+    return insertOnce(this.db, input, Date.now());
   }
 
   async get(id: string): Promise<Execution | null> {
@@ -235,6 +253,45 @@ export class ExecutionLedger {
   /** Marks a queued execution as touched so the stall sweeper does not republish it again at once. */
   async touch(id: string): Promise<void> {
     await this.db.updateTable('executions').set({ updated_at: Date.now() }).where('id', '=', id).where('status', '=', 'queued').execute();
+  }
+}
+
+/** Inserts the execution (the row is known: not read back); a duplicate (function, event) returns the existing one. */
+async function insertOnce(db: Kysely<Database>, input: NewExecutionInput, now: number): Promise<{ execution: Execution; created: boolean }> {
+  const row: ExecutionRow = {
+    id: input.id,
+    project_id: input.projectId,
+    function_id: input.functionId,
+    function_name: input.functionName,
+    function_version: input.functionVersion,
+    event_id: input.event.id,
+    event_json: JSON.stringify(input.event),
+    status: 'queued',
+    attempts: 0,
+    result_json: null,
+    error_json: null,
+    limits_json: JSON.stringify(input.limits),
+    placement_json: null,
+    peak_memory_bytes: null,
+    logs: null,
+    logs_truncated: 0,
+    worker_id: null,
+    lease_until: null,
+    queued_at: now,
+    provisioning_at: null,
+    running_at: null,
+    finished_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+  try {
+    await db.insertInto('executions').values(row).execute();
+    return { execution: toExecution(row), created: true };
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    const existing = await db.selectFrom('executions').selectAll().where('function_id', '=', input.functionId).where('event_id', '=', input.event.id).executeTakeFirst();
+    if (!existing) throw err;
+    return { execution: toExecution(existing), created: false };
   }
 }
 

@@ -38,7 +38,7 @@ export class Store {
     readonly health: StoreHealth,
     private readonly closeFn: () => Promise<void>,
   ) {
-    this.ledger = new ExecutionLedger(db);
+    this.ledger = new ExecutionLedger(db, dialect);
     this.accounts = new AccountStore(db);
     this.code = new CodeStore(db);
   }

@@ -6,9 +6,11 @@
  *   posted to /v1/events are matched by their type.
  * - the tenant's own broker: `{ "broker_url": "amqp://user:pass@host/vhost", "queue": "jobs" }`.
  *   The URL (with its credentials) is sealed at rest and never returned; the shown config
- *   keeps only `broker` (scheme, host, port, vhost) and `queue` (tenant-broker.ts).
+ *   keeps only `broker` (scheme, host, port, vhost) and `queue` (tenant-broker.ts). Where the
+ *   broker may be is checked at create/update and again at every connect (broker-policy.ts).
  */
 import { invalid } from '../errors.js';
+import { BrokerRefused, BrokerUnresolved, type BrokerPolicy } from './broker-policy.js';
 import { onlyKeys, type PrepareKind } from './kind.js';
 import { openJson, sealJson } from './secret-box.js';
 import { validateTopicPattern } from './topic-pattern.js';
@@ -33,6 +35,7 @@ export const prepareAmqp: PrepareKind = (raw, ctx) => {
     return {
       config: { broker: publicBroker(brokerUrl), queue: raw.queue, prefetch },
       secrets: { sealedSecret: sealJson(ctx.secretsKey, { broker_url: brokerUrl }, ctx.triggerId), secretHash: null },
+      verify: () => checkBroker(ctx.brokerPolicy, brokerUrl),
     };
   }
   onlyKeys(raw, ['pattern'], 'amqp (service broker)');
@@ -51,6 +54,19 @@ function validateBrokerUrl(raw: unknown): string {
   if (u.protocol !== 'amqp:' && u.protocol !== 'amqps:') throw invalid('config.broker_url', 'config.broker_url must start with amqp:// or amqps://');
   if (!u.hostname) throw invalid('config.broker_url', 'config.broker_url names no host');
   return raw;
+}
+
+/**
+ * Refuses a broker the service must not connect to. A name that does not resolve now is
+ * accepted: it is resolved and checked again before every connection.
+ */
+async function checkBroker(policy: BrokerPolicy, url: string): Promise<void> {
+  try {
+    await policy.target(url);
+  } catch (err) {
+    if (err instanceof BrokerRefused) throw invalid('config.broker_url', `config.broker_url: ${err.message}`);
+    if (!(err instanceof BrokerUnresolved)) throw err;
+  }
 }
 
 /** The broker URL without user and password: what the API may show. */

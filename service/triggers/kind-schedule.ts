@@ -18,7 +18,7 @@ export interface ScheduleConfig {
   data: unknown;
 }
 
-export const prepareSchedule: PrepareKind = (raw) => {
+export const prepareSchedule: PrepareKind = (raw, ctx) => {
   onlyKeys(raw, ['cron', 'timezone', 'catch_up', 'data'], 'schedule');
   if (typeof raw.cron !== 'string' || raw.cron.trim() === '') throw invalid('config.cron', 'config.cron is required, e.g. "*/5 * * * *"');
   const timezone = raw.timezone === undefined ? 'UTC' : raw.timezone;
@@ -33,6 +33,10 @@ export const prepareSchedule: PrepareKind = (raw) => {
     throw invalid('config.cron', `config.cron '${cron}' is not a cron expression: ${(err as Error).message}`);
   }
   if (c.nextRun() === null) throw invalid('config.cron', `config.cron '${cron}' never fires`);
+  const gap = shortestGapS(c);
+  if (gap < ctx.scheduleMinIntervalS) {
+    throw invalid('config.cron', `config.cron '${cron}' fires ${gap} s apart; this service allows schedules at most once every ${ctx.scheduleMinIntervalS} s`);
+  }
   if (raw.data !== undefined && JSON.stringify(raw.data).length > 64 * 1024) throw invalid('config.data', 'config.data is larger than 64 KiB');
   return { config: { cron, timezone, catch_up: catchUp, data: raw.data ?? {} } };
 };
@@ -40,6 +44,18 @@ export const prepareSchedule: PrepareKind = (raw) => {
 /** A paused Cron (used only to compute ticks; the scheduler drives the firing itself). */
 export function cronOf(config: { cron: string; timezone: string }): Cron {
   return new Cron(config.cron, { timezone: config.timezone, paused: true });
+}
+
+/**
+ * The shortest time between two consecutive ticks among the next 200. Consecutive values of
+ * the finest field come first in that list, so a seconds field with two values, or a minutes
+ * field with neighbours, shows its gap there.
+ */
+export function shortestGapS(c: Cron): number {
+  const runs = c.nextRuns(200);
+  let gap = Number.POSITIVE_INFINITY;
+  for (let i = 1; i < runs.length; i++) gap = Math.min(gap, (runs[i]!.getTime() - runs[i - 1]!.getTime()) / 1000);
+  return gap;
 }
 
 function validTimeZone(tz: string): boolean {

@@ -5,6 +5,7 @@
 import { invalid } from '../errors.js';
 import type { Principal } from '../store/account-store.js';
 import type { TriggerSecrets } from '../store/trigger-store.js';
+import type { BrokerPolicy } from './broker-policy.js';
 
 export interface KindContext {
   triggerId: string;
@@ -13,6 +14,10 @@ export interface KindContext {
   principal: Principal;
   /** The cloud's notification bus, when the service has one (openstack kind). */
   osNotificationsUrl: string | null;
+  /** Where a tenant broker may be (amqp kind). */
+  brokerPolicy: BrokerPolicy;
+  /** The operator's shortest schedule interval, s (schedule kind). */
+  scheduleMinIntervalS: number;
   /** On update: the stored config and secrets (an update may keep secrets it does not restate). */
   existing?: { config: Record<string, unknown>; secrets: TriggerSecrets };
 }
@@ -23,6 +28,8 @@ export interface PreparedConfig {
   secrets?: Partial<TriggerSecrets>;
   /** Shown once in the create answer (the webhook secret). */
   reveal?: { secret: string };
+  /** A check that needs I/O (name resolution), run before anything is stored; throws like the rest. */
+  verify?: () => Promise<void>;
 }
 
 export type PrepareKind = (raw: Record<string, unknown>, ctx: KindContext) => PreparedConfig;

@@ -12,6 +12,7 @@ import type { Store } from '../store/store.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
 import { AmqpIngress } from './amqp-ingress.js';
 import { TenantBrokers } from './tenant-broker.js';
+import { brokerPolicyOf } from './broker-policy.js';
 import { NotificationListener } from './os-notifications.js';
 
 export interface TriggerListenerDeps {
@@ -38,7 +39,7 @@ export function startTriggerListeners(deps: TriggerListenerDeps, options: Trigge
   const log = logger.child({ part: 'triggers' });
   const parts: Array<{ close(): Promise<void> }> = [];
 
-  const scheduler = new Scheduler(store, queue, log, deps.workerId, options.scheduler);
+  const scheduler = new Scheduler(store, queue, log, deps.workerId, { minIntervalS: config.triggers.scheduleMinIntervalS, ...options.scheduler });
   scheduler.start();
   parts.push(scheduler);
 
@@ -49,7 +50,7 @@ export function startTriggerListeners(deps: TriggerListenerDeps, options: Trigge
     parts.push(ingress);
   }
 
-  const brokers = new TenantBrokers(store, queue, config.secretsKey, log);
+  const brokers = new TenantBrokers(store, queue, config.secretsKey, brokerPolicyOf(config), log);
   brokers.start();
   parts.push(brokers);
 

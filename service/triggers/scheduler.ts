@@ -15,7 +15,7 @@ import type { Store } from '../store/store.js';
 import { TriggerCatalog, type Trigger } from '../store/trigger-store.js';
 import type { CloudEvent } from '../runner/protocol.js';
 import { TRIGGER_ATTR } from './event-attrs.js';
-import { cronOf, type ScheduleConfig } from './kind-schedule.js';
+import { cronOf, shortestGapS, type ScheduleConfig } from './kind-schedule.js';
 
 export interface SchedulerOptions {
   /** How often due ticks are looked for, ms. Default 250. */
@@ -26,6 +26,8 @@ export interface SchedulerOptions {
   lateToleranceMs?: number;
   /** Tick rows older than this are pruned, ms. Default 1 h. */
   keepTicksMs?: number;
+  /** A schedule firing more often than this (s) does not fire at all (made before the operator's limit). Default 60. */
+  minIntervalS?: number;
 }
 
 interface State {
@@ -52,7 +54,7 @@ export class Scheduler {
     options: SchedulerOptions = {},
   ) {
     this.catalog = new TriggerCatalog(store.db);
-    this.opts = { intervalMs: 250, refreshMs: 2000, lateToleranceMs: 5000, keepTicksMs: 3_600_000, ...options };
+    this.opts = { intervalMs: 250, refreshMs: 2000, lateToleranceMs: 5000, keepTicksMs: 3_600_000, minIntervalS: 60, ...options };
   }
 
   start(): void {
@@ -99,6 +101,12 @@ export class Scheduler {
       }
       try {
         const cron = cronOf(trigger.config as unknown as ScheduleConfig);
+        if (shortestGapS(cron) < this.opts.minIntervalS) {
+          this.states.delete(trigger.id);
+          const error = `not firing: the schedule is faster than once every ${this.opts.minIntervalS} s, which this service allows`;
+          if (trigger.lastError !== error) await this.store.forProject(trigger.projectId).triggers.recordError(trigger.id, error);
+          continue;
+        }
         const anchor = Math.max((await this.catalog.lastTick(trigger.id)) ?? 0, trigger.enabledAt, trigger.updatedAt);
         this.states.set(trigger.id, { trigger, version, cron, next: cron.nextRun(new Date(anchor))?.getTime() ?? null });
       } catch (err) {

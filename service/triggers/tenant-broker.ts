@@ -4,6 +4,12 @@
  * (amqp-connection-manager); each message becomes an event addressed to the trigger and is
  * acked only once that event is durable on the service's work queue. Broker trouble is shown
  * as the trigger's last_error. The set of consumers follows the store (re-read every `refreshMs`).
+ *
+ * The broker is the tenant's choice, so: every connection goes to an address the broker
+ * policy checked just before (broker-policy.ts); what last_error says about a failed
+ * connection never tells what answered on the port (one neutral message; only a refused login
+ * is named); and a message that arrives after its trigger was deleted, disabled or changed is
+ * handed back to the tenant's queue and the consumer stops there and then.
  */
 import type { Logger } from 'pino';
 import type { WorkQueue } from '../queue/queue.js';
@@ -14,6 +20,7 @@ import { eventFromMessage, UnreadableMessage } from './amqp-message.js';
 import { TRIGGER_ATTR } from './event-attrs.js';
 import { isTenantBroker } from './kind-amqp.js';
 import { openJson } from './secret-box.js';
+import { BrokerRefused, type BrokerPolicy } from './broker-policy.js';
 
 export interface TenantBrokerOptions {
   refreshMs?: number;
@@ -36,6 +43,7 @@ export class TenantBrokers {
     private readonly store: Store,
     private readonly work: WorkQueue,
     private readonly secretsKey: string,
+    private readonly policy: BrokerPolicy,
     private readonly logger: Logger,
     private readonly opts: TenantBrokerOptions = {},
   ) {
@@ -86,6 +94,12 @@ export class TenantBrokers {
     }
   }
 
+  /** Stops a trigger's consumer now (its trigger is gone or changed); the next reconcile starts what is wanted. */
+  private async stop(triggerId: string, sub: AmqpSubscription): Promise<void> {
+    if (this.running.get(triggerId)?.sub === sub) this.running.delete(triggerId);
+    await sub.close();
+  }
+
   private subscribe(trigger: Trigger, secrets: TriggerSecrets): AmqpSubscription | null {
     const triggers = this.store.forProject(trigger.projectId).triggers;
     const note = (error: string | null) => triggers.recordError(trigger.id, error).catch(() => undefined);
@@ -98,8 +112,9 @@ export class TenantBrokers {
     }
     const queue = String(trigger.config.queue);
     let lastError: string | null = null;
-    return new AmqpSubscription({
+    const sub: AmqpSubscription = new AmqpSubscription({
       url,
+      resolve: () => this.policy.target(url),
       name: `fnstack trigger ${trigger.id}`,
       prefetch: Number(trigger.config.prefetch ?? 10),
       retryMs: this.opts.retryMs ?? 2000,
@@ -108,6 +123,12 @@ export class TenantBrokers {
         return queue;
       },
       handle: async (msg, ch) => {
+        const current = await triggers.getById(trigger.id);
+        if (!current || !current.enabled || current.updatedAt !== trigger.updatedAt) {
+          ch.nack(msg, false, true); // still the tenant's message
+          void this.stop(trigger.id, sub);
+          return;
+        }
         let event;
         try {
           event = eventFromMessage(msg, { source: `fnstack:/triggers/${trigger.name}`, type: 'fnstack.amqp.message' });
@@ -121,8 +142,8 @@ export class TenantBrokers {
         await this.work.publish({ kind: 'event', projectId: trigger.projectId, event });
         ch.ack(msg);
       },
-      onError: (err) => {
-        const text = `tenant broker: ${err.message}`;
+      onError: (err, phase) => {
+        const text = `tenant broker: ${tenantVisibleError(err, phase)}`;
         if (text !== lastError) void note(text);
         lastError = text;
       },
@@ -131,5 +152,21 @@ export class TenantBrokers {
         lastError = null;
       },
     });
+    return sub;
   }
+}
+
+/**
+ * What a tenant may read about a broker error. Before an AMQP session is up, anything but a
+ * refused login or a refused address reads the same (refused, timed out, not AMQP, TLS…), so
+ * that last_error cannot scan ports. Later errors come from the tenant's own broker (a
+ * missing queue, no permission) and are shown.
+ */
+export function tenantVisibleError(err: Error, phase: 'connect' | 'channel' | 'handle'): string {
+  if (phase === 'handle') return 'a message could not be handed to the service; it is retried';
+  if (phase === 'channel') return err.message;
+  if (err instanceof BrokerRefused) return err.message;
+  if (/\b403 \(ACCESS[-_]REFUSED\)/.test(err.message)) return 'the broker refused the login (ACCESS_REFUSED): check the user and password';
+  if (/\b530 \(NOT[-_]ALLOWED\)/.test(err.message)) return 'the broker refused access to the virtual host (NOT_ALLOWED)';
+  return 'cannot connect to the broker';
 }

@@ -11,6 +11,9 @@ import {
   createRabbitUser, createVhost, echoFunction, executionsOf, rabbitAvailable, rabbitmqctl, serviceOn, sleep, waitForExecutions, type DialectName,
 } from './_helpers.js';
 
+/** The tenant brokers here are vhosts on the local RabbitMQ: the operator's allow-list lets the service reach it. */
+const ALLOW_LOCAL_BROKER = { FNSTACK_TRIGGER_BROKER_ALLOW: '127.0.0.1:5672' };
+
 const VARIANTS: Array<[DialectName, 'store' | 'rabbitmq']> = [
   ['sqlite', 'store'],
   ['mariadb', 'store'],
@@ -64,7 +67,7 @@ for (const [dialect, queue] of VARIANTS) {
     let ts: Awaited<ReturnType<typeof serviceOn>> = null;
     try {
       workVhost = queue === 'rabbitmq' ? await createVhost() : null;
-      ts = await serviceOn(t, dialect, { env: workVhost ? { FNSTACK_QUEUE_URL: workVhost.url } : {} });
+      ts = await serviceOn(t, dialect, { env: { ...ALLOW_LOCAL_BROKER, ...(workVhost ? { FNSTACK_QUEUE_URL: workVhost.url } : {}) } });
       if (!ts) return;
       await echoFunction(ts, 'jobs');
       const r = await ts.api('POST', '/v1/triggers', { name: 'jobs', function: 'jobs', kind: 'amqp', config: { broker_url: tenant.user.url, queue: 'jobs' } });
@@ -108,7 +111,7 @@ test('broker trouble shows as last_error, without the credentials', async (t) =>
   const tenant = await tenantBroker();
   let ts: Awaited<ReturnType<typeof serviceOn>> = null;
   try {
-    ts = await serviceOn(t, 'sqlite');
+    ts = await serviceOn(t, 'sqlite', { env: ALLOW_LOCAL_BROKER });
     if (!ts) return;
     await echoFunction(ts, 'jobs');
     const wrong = new URL(tenant.user.url);

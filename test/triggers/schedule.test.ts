@@ -15,10 +15,12 @@ import { join } from 'node:path';
 /** The event a run received ({} for a run that failed: its status is asserted separately). */
 const eventOf = (e: ExecutionJson) => (e.result?.event ?? {}) as Record<string, unknown>;
 const statuses = (all: ExecutionJson[]) => JSON.stringify(all.map((e) => e.status));
+/** Per-second schedules need the operator's minimum interval lowered (default 60 s). */
+const PER_SECOND = { FNSTACK_SCHEDULE_MIN_INTERVAL_S: '1' };
 
 for (const dialect of DIALECTS) {
   test(`${dialect}: a per-second schedule runs its function once per tick`, async (t) => {
-    const ts = await serviceOn(t, dialect);
+    const ts = await serviceOn(t, dialect, { env: PER_SECOND });
     if (!ts) return;
     try {
       await echoFunction(ts, 'tick');
@@ -50,7 +52,7 @@ for (const dialect of DIALECTS) {
 test('mariadb: two worker processes on one database fire each tick exactly once', async (t) => {
   const db = await databaseOn(t, 'mariadb');
   if (!db) return;
-  const env = { FNSTACK_DATABASE_URL: db.url, FNSTACK_SECRETS_KEY: TEST_SECRETS_KEY };
+  const env = { FNSTACK_DATABASE_URL: db.url, FNSTACK_SECRETS_KEY: TEST_SECRETS_KEY, ...PER_SECOND };
   const api = await startTestService({ role: 'api', env });
   const dirs: string[] = [];
   const workers: RunningService[] = [];

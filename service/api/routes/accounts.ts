@@ -1,7 +1,7 @@
 /**
  * /v1/accounts: built-in accounts (Keystone mode has users in Keystone instead; there only
  * GET /v1/accounts/me is served). Managed by the project's admins, and by service admins for
- * any built-in project. Account names are unique across the service.
+ * any built-in project. Account names are unique within their project.
  */
 import type { FastifyInstance } from 'fastify';
 import { ApiError, notFound } from '../../errors.js';
@@ -89,7 +89,7 @@ export default async function accountRoutes(app: FastifyInstance) {
         additionalProperties: false,
         required: ['name'],
         properties: {
-          name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$', description: 'unique across the service' },
+          name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$', description: 'unique within the project' },
           role: { type: 'string', enum: [...ROLES], default: 'member' },
           project_id: { type: 'string', maxLength: 64, description: 'default: your project; another one only for service admins' },
           issue_key: { type: 'boolean', default: true },

@@ -4,6 +4,8 @@ import { ApiError, notFound } from '../../errors.js';
 import { errorResponses } from '../schemas.js';
 import type { DeadLetter } from '../../store/dead-letter-store.js';
 import { isWorkMessage, type WorkMessage } from '../../queue/queue.js';
+import { QuotaGuard } from '../../quota/quota-guard.js';
+import { TriggerRouter } from '../../triggers/trigger-router.js';
 
 const DeadLetterBody = {
   type: 'object',
@@ -21,7 +23,9 @@ const json = (d: DeadLetter) => ({ id: d.id, queue: d.queue, reason: d.reason, a
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } } as const;
 
 export default async function deadLetterRoutes(app: FastifyInstance) {
-  const { queue, store } = app.fnstack;
+  const { queue, store, config } = app.fnstack;
+  const quota = new QuotaGuard(config.quotas);
+  const router = new TriggerRouter(store);
 
   app.get('/v1/dead-letters', {
     config: { access: 'read' },
@@ -53,7 +57,7 @@ export default async function deadLetterRoutes(app: FastifyInstance) {
       summary: 'Put a dead letter back on the work queue (its execution, if any, is queued again)',
       tags: ['events'],
       params: idParam,
-      response: { 202: { type: 'object', properties: { retried: { type: 'string' } } }, ...errorResponses(401, 403, 404) },
+      response: { 202: { type: 'object', properties: { retried: { type: 'string' } } }, ...errorResponses(401, 403, 404, 422, 429) },
     },
     handler: async (req, reply) => {
       const { id } = req.params as { id: string };
@@ -62,6 +66,9 @@ export default async function deadLetterRoutes(app: FastifyInstance) {
       if (!d) throw notFound('dead letter', id);
       const msg = d.payload as WorkMessage;
       if (!isWorkMessage({ ...(msg as object), projectId: scope.projectId })) throw new ApiError('unprocessable', 'this dead letter is not a work message (poison); it can only be discarded');
+      // A retried run runs its execution again; a retried event starts what it is routed to.
+      if (msg.kind === 'event') await quota.beforeEvents(scope, router, [msg.event]);
+      else await quota.beforeExecutions(scope, 1);
       if (msg && typeof msg === 'object' && msg.kind === 'run' && (await scope.executions.get(msg.executionId))) await store.ledger.reopen(msg.executionId);
       await queue.publish({ ...msg, projectId: scope.projectId });
       await scope.deadLetters.remove(id);

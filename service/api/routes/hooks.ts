@@ -11,12 +11,14 @@ import { TriggerCatalog } from '../../store/trigger-store.js';
 import { verifyWebhook, SECRET_HEADER, SIGNATURE_HEADER } from '../../triggers/kind-http.js';
 import { TRIGGER_ATTR } from '../../triggers/event-attrs.js';
 import type { CloudEvent } from '../../runner/protocol.js';
+import { QuotaGuard } from '../../quota/quota-guard.js';
 
 const MAX_BODY = 1024 * 1024;
 
 export default async function hookRoutes(app: FastifyInstance) {
   const { store, queue, config } = app.fnstack;
   const catalog = new TriggerCatalog(store.db);
+  const quota = new QuotaGuard(config.quotas);
   // The signature covers the raw bytes, so this plugin (encapsulated) keeps bodies unparsed.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY }, (_req, body, done) => done(null, body));
@@ -29,7 +31,7 @@ export default async function hookRoutes(app: FastifyInstance) {
       tags: ['triggers'],
       security: [],
       params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } },
-      response: { 202: { type: 'object', properties: { accepted: { type: 'string' } } }, ...errorResponses(400, 401, 404, 409, 503) },
+      response: { 202: { type: 'object', properties: { accepted: { type: 'string' } } }, ...errorResponses(400, 401, 404, 409, 429, 503) },
     },
     handler: async (req, reply) => {
       const { id } = req.params as { id: string };
@@ -55,6 +57,8 @@ export default async function hookRoutes(app: FastifyInstance) {
         ...bodyAsData(raw, contentType),
         [TRIGGER_ATTR]: id,
       };
+      // One execution, if the trigger's filter holds; the orchestrator enforces the quota exactly.
+      await quota.beforeExecutions(store.forProject(found.trigger.projectId), 1);
       await queue.publish({ kind: 'event', projectId: found.trigger.projectId, event });
       return reply.code(202).send({ accepted: event.id });
     },

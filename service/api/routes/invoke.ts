@@ -37,10 +37,9 @@ export default async function invokeRoutes(app: FastifyInstance) {
       const scope = req.project();
       const fn = await scope.functions.get(name);
       if (!fn) throw notFound('function', name);
-      await quota.beforeInvoke(scope);
       const h = req.headers as Record<string, string | undefined>;
       const event = invocationEvent(fn, req.body ?? {}, { id: h['ce-id'], type: h['ce-type'], source: h['ce-source'], subject: h['ce-subject'] });
-      const accepted = await acceptInvocation(store, queue, fn, event);
+      const accepted = await acceptInvocation(store, queue, fn, event, (await quota.limits(scope)).executionsPerMinute);
       if (mode === 'async') return reply.code(202).header('location', `/v1/executions/${accepted.id}`).send({ execution_id: accepted.id, status: accepted.status });
 
       const waitMs = fn.spec.timeoutS * 1000 + SYNC_GRACE_MS;

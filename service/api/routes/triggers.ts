@@ -10,6 +10,7 @@ import { validateFilter } from '../../triggers/filter.js';
 import { PREPARE } from '../../triggers/kinds.js';
 import type { KindContext, PreparedConfig } from '../../triggers/kind.js';
 import { TriggerBodySchema, triggerJson } from '../../triggers/trigger-json.js';
+import { brokerPolicyOf } from '../../triggers/broker-policy.js';
 
 const NAME = '^[a-z0-9][a-z0-9-]{0,62}$';
 const { $id: _id, ...TriggerBody } = TriggerBodySchema;
@@ -44,12 +45,15 @@ interface UpdateBody {
 
 export default async function triggerRoutes(app: FastifyInstance) {
   const { config } = app.fnstack;
+  const brokerPolicy = brokerPolicyOf(config);
   const baseUrl = (req: FastifyRequest) => (config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '');
   const context = (req: FastifyRequest, triggerId: string, existing?: KindContext['existing']): KindContext => ({
     triggerId,
     secretsKey: config.secretsKey,
     principal: req.principal!,
     osNotificationsUrl: config.osNotificationsUrl,
+    brokerPolicy,
+    scheduleMinIntervalS: config.triggers.scheduleMinIntervalS,
     ...(existing ? { existing } : {}),
   });
 
@@ -79,6 +83,7 @@ export default async function triggerRoutes(app: FastifyInstance) {
       const filter = validateFilter(body.filter);
       const id = newTriggerId();
       const prepared: PreparedConfig = PREPARE[body.kind](body.config ?? {}, context(req, id));
+      await prepared.verify?.();
       if (!(await scope.functions.get(body.function))) throw invalid('function', `function '${body.function}' does not exist in this project`);
       const created = await scope.triggers.create({
         id,
@@ -147,6 +152,7 @@ export default async function triggerRoutes(app: FastifyInstance) {
       if (body.config !== undefined) {
         const secrets = (await scope.triggers.secretsOf(current.id)) ?? { secretHash: null, sealedSecret: null };
         prepared = PREPARE[current.kind](body.config, context(req, current.id, { config: current.config, secrets }));
+        await prepared.verify?.();
       }
       if (body.function !== undefined && !(await scope.functions.get(body.function))) throw invalid('function', `function '${body.function}' does not exist in this project`);
       const updated = await scope.triggers.update(current.name, {
