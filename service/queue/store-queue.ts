@@ -52,27 +52,36 @@ export class StoreQueue implements WorkQueue {
     let stopping = false;
     const inFlight = new Set<Promise<void>>();
     let timer: NodeJS.Timeout | null = null;
-    let pumping = false;
+    let pumping: Promise<void> | null = null;
     const renewals = new Set<NodeJS.Timeout>();
 
-    const pump = async (): Promise<void> => {
-      if (pumping || stopping) return;
-      pumping = true;
-      try {
-        while (!stopping && inFlight.size < options.prefetch) {
-          const row = await this.claimNext(consumerId);
-          if (!row) break;
-          const p = this.handle(row, consumerId, handler, renewals).finally(() => {
-            inFlight.delete(p);
-            void pump();
-          });
-          inFlight.add(p);
+    const pump = (): Promise<void> => {
+      if (pumping || stopping) return pumping ?? Promise.resolve();
+      pumping = (async () => {
+        try {
+          while (!stopping && inFlight.size < options.prefetch) {
+            const row = await this.claimNext(consumerId);
+            if (!row) break;
+            if (stopping) {
+              // Claimed while stopping: hand it back at once rather than run it after the stop.
+              await this.release(row.id, consumerId);
+              break;
+            }
+            const p: Promise<void> = this.handle(row, consumerId, handler, renewals)
+              .catch(() => undefined) // a handler's failure is its own to report; an unsettled message comes back after its lock
+              .finally(() => {
+                inFlight.delete(p);
+                void pump();
+              });
+            inFlight.add(p);
+          }
+        } catch {
+          // The store is unreachable for now: the poll timer tries again.
+        } finally {
+          pumping = null;
         }
-      } catch {
-        // The store is unreachable for now: the poll timer tries again.
-      } finally {
-        pumping = false;
-      }
+      })();
+      return pumping;
     };
     const onWake = () => void pump();
     const halt = () => {
@@ -95,6 +104,7 @@ export class StoreQueue implements WorkQueue {
       stop: async () => {
         halt();
         this.consumers.delete(halt);
+        await pumping; // a claim under way is handed back, not run after the stop
         await Promise.allSettled([...inFlight]);
       },
     };
@@ -180,6 +190,17 @@ export class StoreQueue implements WorkQueue {
       clearInterval(renew);
       renewals.delete(renew);
     }
+  }
+
+  /** Unlocks a message this consumer claimed but will not handle (its attempt is not counted). */
+  private async release(id: number, consumerId: string): Promise<void> {
+    await this.db
+      .updateTable('queue_messages')
+      .set((eb) => ({ locked_by: null, locked_until: null, attempts: eb('attempts', '-', 1) }))
+      .where('id', '=', id)
+      .where('locked_by', '=', consumerId)
+      .execute()
+      .catch(() => undefined); // the lock expires by itself
   }
 
   async ping(): Promise<boolean> {

@@ -64,6 +64,17 @@ async function publisher(url: string) {
       return undefined; // (a failed check closes the channel)
     }
   }, { everyMs: 100 });
+  // The exchange exists a moment before the ingress binds its queue to it: until then a
+  // message is unroutable. A mandatory probe comes back until the binding is there (the
+  // ingress drops the probe itself: no project has that name).
+  let returned = 0;
+  ch.on('return', () => returned++);
+  await pollUntil('the ingress to bind its queue', async () => {
+    const before = returned;
+    await new Promise<void>((resolve, reject) => ch.publish(EXCHANGE, 'no-such-project.probe', Buffer.from('{}'), { mandatory: true }, (err) => (err ? reject(err) : resolve())));
+    await new Promise((r) => setTimeout(r, 50)); // a return arrives before the confirm settles, but give it a moment
+    return returned === before ? true : undefined;
+  }, { everyMs: 100 });
   return {
     publish: (key: string, body: unknown, options: amqplib.Options.Publish = {}) =>
       new Promise<void>((resolve, reject) => ch.publish(EXCHANGE, key, Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body)), { persistent: true, contentType: 'application/json', ...options }, (err) => (err ? reject(err) : resolve()))),
