@@ -10,6 +10,7 @@ import { findRuntime, RUNTIMES } from '../runtimes.js';
 import type { Config } from '../config.js';
 import type { FunctionSpec, Isolation } from '../model.js';
 import { parseHandler } from '../code/handler-ref.js';
+import { checkEnv } from './function-env.js';
 
 const ajv = new Ajv2020.default({ allErrors: false, strict: false });
 const validateCreate = ajv.compile(strip(FunctionCreateMetadata));
@@ -42,6 +43,7 @@ export function parseMetadataText(text: string | undefined): unknown {
 }
 
 export function checkCreate(raw: unknown, config: Readonly<Config>): { name: string; spec: FunctionSpec } {
+  checkEnv(envOf(raw));
   if (!validateCreate(raw)) throw schemaError(validateCreate.errors);
   const m = raw as CreateMetadata;
   const spec = specFrom({ ...DEFAULTS, ...m }, config);
@@ -49,6 +51,7 @@ export function checkCreate(raw: unknown, config: Readonly<Config>): { name: str
 }
 
 export function checkUpdate(raw: unknown, current: FunctionSpec, config: Readonly<Config>): FunctionSpec {
+  checkEnv(envOf(raw));
   if (raw !== undefined && !validateUpdate(raw)) throw schemaError(validateUpdate.errors);
   const m = (raw ?? {}) as UpdateMetadata;
   return specFrom(
@@ -84,6 +87,8 @@ function specFrom(m: Required<Omit<CreateMetadata, 'name'>>, config: Readonly<Co
     env: m.env,
   };
 }
+
+const envOf = (raw: unknown) => (raw !== null && typeof raw === 'object' ? (raw as { env?: unknown }).env : undefined);
 
 function schemaError(errors: ErrorObject[] | null | undefined) {
   const e = errors?.[0];

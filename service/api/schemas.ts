@@ -1,4 +1,6 @@
 /** JSON schemas shared by routes: the single source for validation, serialization and /docs. */
+import { ENV_MAX_COUNT, ENV_NAME_MAX_CHARS, ENV_NAME_PATTERN, ENV_TOTAL_MAX_BYTES, REFUSED_ENV_NAMES, REFUSED_ENV_PREFIXES } from './function-env.js';
+
 export const ErrorBody = {
   $id: 'Error',
   type: 'object',
@@ -19,10 +21,13 @@ export const FunctionMetadataProps = {
   isolation: { type: 'string', enum: ['per-event', 'reuse'], description: 'per-event (default): a fresh environment for every event' },
   env: {
     type: 'object',
-    description: 'Environment variables of the function',
-    propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 128 },
-    additionalProperties: { type: 'string', maxLength: 32768 },
-    maxProperties: 200,
+    description:
+      `Environment variables of the function: names of letters, digits and _ (not starting with a digit, at most ${ENV_NAME_MAX_CHARS} characters), ` +
+      `values without NUL, at most ${ENV_TOTAL_MAX_BYTES} bytes for all names and values together (UTF-8). ` +
+      `Refused (400 naming env.NAME), whatever the case: ${REFUSED_ENV_NAMES.join(', ')} and any name starting with ${REFUSED_ENV_PREFIXES.join(', ')}.`,
+    propertyNames: { pattern: ENV_NAME_PATTERN, maxLength: ENV_NAME_MAX_CHARS },
+    additionalProperties: { type: 'string', maxLength: ENV_TOTAL_MAX_BYTES, pattern: '^[^\\u0000]*$' },
+    maxProperties: ENV_MAX_COUNT,
   },
 } as const;
 
