@@ -7,12 +7,14 @@ import * as initial from './migrations/2026-11-26-0001-initial.js';
 import * as runnerSessions from './migrations/2026-11-26-0100-runner-sessions.js';
 import * as accountsAudit from './migrations/2026-11-26-0200-accounts-audit.js';
 import * as triggers from './migrations/2026-11-26-0300-triggers.js';
+import * as executionResults from './migrations/2026-12-04-0100-execution-results.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0001-initial': initial,
   '2026-11-26-0100-runner-sessions': runnerSessions,
   '2026-11-26-0200-accounts-audit': accountsAudit,
   '2026-11-26-0300-triggers': triggers,
+  '2026-12-04-0100-execution-results': executionResults,
 };
 
 class StaticProvider implements MigrationProvider {

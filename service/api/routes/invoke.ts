@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../errors.js';
 import { errorResponses } from '../schemas.js';
-import { executionJson } from '../serialize.js';
+import { executionDetailJson } from '../execution-detail.js';
 import { acceptInvocation, invocationEvent } from '../../listener/invocations.js';
 import { QuotaGuard } from '../../quota/quota-guard.js';
 
@@ -49,7 +49,7 @@ export default async function invokeRoutes(app: FastifyInstance) {
         // Still running after the wait: answer like async, the client can poll.
         return reply.code(202).header('location', `/v1/executions/${accepted.id}`).send({ execution_id: accepted.id, status: final?.status ?? 'queued' });
       }
-      return executionJson(final);
+      return executionDetailJson(scope.executions, final);
     },
   });
 }
