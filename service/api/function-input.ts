@@ -11,6 +11,7 @@ import type { Config } from '../config.js';
 import type { FunctionSpec, Isolation } from '../model.js';
 import { parseHandler } from '../code/handler-ref.js';
 import { checkEnv } from './function-env.js';
+import { parseJsonText } from './json-body.js';
 
 const ajv = new Ajv2020.default({ allErrors: false, strict: false });
 const validateCreate = ajv.compile(strip(FunctionCreateMetadata));
@@ -35,11 +36,7 @@ export const DEFAULTS = { memory_mb: 128, vcpus: 1, disk_gb: 1, timeout_s: 30, n
 /** Parses the multipart `metadata` field (JSON text). */
 export function parseMetadataText(text: string | undefined): unknown {
   if (text === undefined) throw invalid('metadata', 'metadata is required: a JSON object with name, runtime and handler');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw invalid('metadata', `metadata is not valid JSON: ${(err as Error).message}`);
-  }
+  return parseJsonText(text, 'metadata');
 }
 
 export function checkCreate(raw: unknown, config: Readonly<Config>): { name: string; spec: FunctionSpec } {

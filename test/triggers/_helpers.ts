@@ -107,7 +107,7 @@ export async function waitForExecutions(svc: TestService, fn: string, count: num
     const r = await svc.api('GET', `/v1/executions?function=${fn}&limit=500`);
     const items = (r.body?.items ?? []) as ExecutionJson[];
     const final = items.filter((e) => ['succeeded', 'failed', 'timed_out'].includes(e.status));
-    if (final.length >= count) return final;
+    if (final.length >= count) return withResults(svc, final);
     if (Date.now() > deadline) throw new Error(`only ${final.length}/${count} executions of ${fn} final after ${timeoutMs} ms: ${JSON.stringify(items.map((e) => e.status))}`);
     await sleep(200);
   }
@@ -115,7 +115,12 @@ export async function waitForExecutions(svc: TestService, fn: string, count: num
 
 export async function executionsOf(svc: TestService, fn: string): Promise<ExecutionJson[]> {
   const r = await svc.api('GET', `/v1/executions?function=${fn}&limit=500`);
-  return (r.body?.items ?? []) as ExecutionJson[];
+  return withResults(svc, (r.body?.items ?? []) as ExecutionJson[]);
+}
+
+/** Lists carry no results: each execution as GET /v1/executions/{id} shows it, result included. */
+async function withResults(svc: TestService, items: ExecutionJson[]): Promise<ExecutionJson[]> {
+  return Promise.all(items.map(async (e) => (await svc.api('GET', `/v1/executions/${e.id}`)).body as ExecutionJson));
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
