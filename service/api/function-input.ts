@@ -5,7 +5,7 @@
 import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
 import { FunctionCreateMetadata, FunctionUpdateMetadata } from './schemas.js';
-import { invalid } from '../errors.js';
+import { ApiError, invalid } from '../errors.js';
 import { findRuntime, RUNTIMES } from '../runtimes.js';
 import type { Config } from '../config.js';
 import type { FunctionSpec, Isolation } from '../model.js';
@@ -51,6 +51,7 @@ export function checkUpdate(raw: unknown, current: FunctionSpec, config: Readonl
   checkEnv(envOf(raw));
   if (raw !== undefined && !validateUpdate(raw)) throw schemaError(validateUpdate.errors);
   const m = (raw ?? {}) as UpdateMetadata;
+  if (m.env === undefined) checkStoredEnv(current.env);
   return specFrom(
     {
       runtime: m.runtime ?? current.runtime,
@@ -83,6 +84,16 @@ function specFrom(m: Required<Omit<CreateMetadata, 'name'>>, config: Readonly<Co
     isolation: m.isolation,
     env: m.env,
   };
+}
+
+/** Variables stored before the check (checkEnv) are not carried into a new version. */
+function checkStoredEnv(env: Record<string, string>): void {
+  try {
+    checkEnv(env);
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    throw invalid(err.field ?? 'env', `${err.message} (stored before this check: send env without it)`);
+  }
 }
 
 const envOf = (raw: unknown) => (raw !== null && typeof raw === 'object' ? (raw as { env?: unknown }).env : undefined);

@@ -6,6 +6,7 @@
 import net from 'node:net';
 import test from 'ava';
 import { startTestService, createFunction, functionForm, RUNTIME, type TestService } from '../_helpers/service.js';
+import { Store } from '../../service/store/store.js';
 
 let svc: TestService;
 test.before(async () => {
@@ -46,6 +47,27 @@ for (const name of REFUSED) {
     t.deepEqual(fn.body.env, { GREETING: 'hi' });
   });
 }
+
+test('a variable stored before the check is not carried into a new version', async (t) => {
+  await createFunction(svc, 'legacy', 'exports.handler = async () => 1;', { env: { KEEP: '1' } });
+  const store = await Store.open(svc.databaseUrl, { migrate: false });
+  try {
+    await store.db
+      .updateTable('function_versions')
+      .set({ env_json: JSON.stringify({ KEEP: '1', LD_PRELOAD: './x.so' }) })
+      .where('function_id', 'in', store.db.selectFrom('functions').select('id').where('name', '=', 'legacy'))
+      .execute();
+  } finally {
+    await store.close();
+  }
+  const r = await svc.api('PATCH', '/v1/functions/legacy', { timeout_s: 5 });
+  t.is(r.status, 400, JSON.stringify(r.body));
+  t.is(r.body.field, 'env.LD_PRELOAD');
+  t.regex(r.body.message, /stored before this check/);
+  const cleaned = await svc.api('PATCH', '/v1/functions/legacy', { timeout_s: 5, env: { KEEP: '1' } });
+  t.is(cleaned.status, 200);
+  t.deepEqual(cleaned.body.env, { KEEP: '1' });
+});
 
 test('env bounds: name syntax and length, NUL in a value, the total size', async (t) => {
   const cases: Array<[Record<string, string> | string, string, RegExp]> = [
