@@ -6,6 +6,7 @@ import type {
   AsyncInvokeAccepted,
   ExecutionInfo,
   ExecutionLogs,
+  ExecutionSummaryInfo,
   FunctionInfo,
   FunctionMetadata,
   FunctionVersionInfo,
@@ -47,6 +48,18 @@ export class ApiClient {
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const { response, url } = await this.send(method, path, options);
+    const text = await response.text().catch((err: unknown) => {
+      throw this.transportError(err);
+    });
+    if (response.status === 204 || text === '') return undefined as T;
+    const parsed = parseJson(text);
+    if (!parsed.ok) throw new CliError(`unexpected answer from ${url}: HTTP ${response.status} but not JSON`);
+    return parsed.value as T;
+  }
+
+  /** A successful answer, body unread; an error answer is thrown as ApiRequestError. */
+  private async send(method: string, path: string, options: RequestOptions = {}): Promise<{ response: Response; url: string }> {
     const url = this.url(path, options.query);
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (this.apiKey === null) {
@@ -70,14 +83,11 @@ export class ApiClient {
     } catch (err) {
       throw this.transportError(err);
     }
-    const text = await response.text().catch((err: unknown) => {
-      throw this.transportError(err);
-    });
-    const parsed = parseJson(text);
-    if (!response.ok) throw this.withHint(ApiRequestError.fromBody(response.status, parsed.ok ? parsed.value : undefined, response.statusText));
-    if (response.status === 204 || text === '') return undefined as T;
-    if (!parsed.ok) throw new CliError(`unexpected answer from ${url}: HTTP ${response.status} but not JSON`);
-    return parsed.value as T;
+    if (!response.ok) {
+      const parsed = parseJson(await response.text().catch(() => ''));
+      throw this.withHint(ApiRequestError.fromBody(response.status, parsed.ok ? parsed.value : undefined, response.statusText));
+    }
+    return { response, url };
   }
 
   url(path: string, query?: Record<string, string | number | undefined>): string {
@@ -139,8 +149,22 @@ export class ApiClient {
     return this.request('POST', `/v1/functions/${enc(name)}/invoke`, { query: { mode }, json: data ?? {}, headers, ...(signal ? { signal } : {}) });
   }
 
-  listExecutions(filter: { function?: string; status?: string; limit: number }): Promise<ExecutionInfo[]> {
+  listExecutions(filter: { function?: string; status?: string; limit: number }): Promise<ExecutionSummaryInfo[]> {
     return this.listAll('/v1/executions', { function: filter.function, status: filter.status }, filter.limit);
+  }
+
+  /** The execution with its whole result, fetched from result_url when too large to come inline. */
+  async withWholeResult(execution: ExecutionInfo): Promise<ExecutionInfo> {
+    if (!execution.result_truncated || !execution.result_url) return execution;
+    const result = await this.request<unknown>('GET', execution.result_url);
+    return { ...execution, result, result_truncated: false };
+  }
+
+  /** The result's JSON text as the service streams it (bytes, unparsed). */
+  async resultStream(id: string): Promise<ReadableStream<Uint8Array>> {
+    const { response } = await this.send('GET', `/v1/executions/${enc(id)}/result`);
+    if (!response.body) throw new CliError(`the service sent no result for execution ${id}`);
+    return response.body;
   }
 
   getExecution(id: string): Promise<ExecutionInfo> {

@@ -89,14 +89,16 @@ export interface ExecutionTimings {
   total_ms: number | null;
 }
 
-export interface ExecutionInfo {
+/** An execution in a list: the result's size and a preview of at most 1 KiB, never the result. */
+export interface ExecutionSummaryInfo {
   id: string;
   function: string;
   function_version: number;
   event_id: string;
   status: ExecutionStatus;
   attempts: number;
-  result: unknown;
+  result_bytes?: number | null;
+  result_preview?: string | null;
   error: { kind: string; message: string; stack?: string } | null;
   limits: { memory_mb: number; vcpus: number; disk_gb: number; timeout_s: number; network: boolean };
   placement: { provider: string; details: Record<string, unknown> } | null;
@@ -105,6 +107,13 @@ export interface ExecutionInfo {
   logs_truncated: boolean;
   created_at: string;
   updated_at: string;
+}
+
+/** One execution: the result inline when small, else result_truncated and result_url. */
+export interface ExecutionInfo extends ExecutionSummaryInfo {
+  result: unknown;
+  result_truncated?: boolean;
+  result_url?: string | null;
 }
 
 export interface ExecutionLogs {

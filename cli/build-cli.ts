@@ -13,6 +13,7 @@ import { AccountDeleteCommand } from './commands/account/delete.js';
 import { AccountListCommand } from './commands/account/list.js';
 import { ExecutionListCommand } from './commands/execution/list.js';
 import { ExecutionLogsCommand } from './commands/execution/logs.js';
+import { ExecutionResultCommand } from './commands/execution/result.js';
 import { ExecutionShowCommand } from './commands/execution/show.js';
 import { FunctionCreateCommand } from './commands/function/create.js';
 import { FunctionDeleteCommand } from './commands/function/delete.js';
@@ -54,6 +55,7 @@ export function buildCli(): Cli {
     FunctionInvokeCommand,
     ExecutionListCommand,
     ExecutionShowCommand,
+    ExecutionResultCommand,
     ExecutionLogsCommand,
     RuntimeListCommand,
     TriggerCreateCommand,

@@ -4,7 +4,7 @@
  * after 300 s, while a function may run for longer) and by `execution logs --follow`.
  */
 import type { ApiClient } from './api-client.js';
-import { isFinalStatus, type ExecutionInfo, type ExecutionStatus } from './api-types.js';
+import { isFinalStatus, type ExecutionInfo, type ExecutionStatus, type ExecutionSummaryInfo } from './api-types.js';
 import { CliError } from './errors.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -28,7 +28,7 @@ export async function waitForExecution(
 }
 
 /** The execution the service made for our event id (the CLI sets ce-id itself, so it can find it). */
-export async function findExecutionByEvent(client: ApiClient, functionName: string, eventId: string): Promise<ExecutionInfo> {
+export async function findExecutionByEvent(client: ApiClient, functionName: string, eventId: string): Promise<ExecutionSummaryInfo> {
   for (let attempt = 0; attempt < 10; attempt++) {
     const recent = await client.listExecutions({ function: functionName, limit: 50 });
     const match = recent.find((e) => e.event_id === eventId);

@@ -54,16 +54,23 @@ export interface ExecutionLimits {
   network: boolean;
 }
 
-export interface Execution {
+/**
+ * An execution without its event and its result, as lists and the API read it: a result
+ * may be tens of MiB, so it is read on its own (ExecutionStore.resultChunks).
+ */
+export interface ExecutionSummary {
   id: string;
   projectId: string;
   functionId: string;
   functionName: string;
   functionVersion: number;
-  event: CloudEvent;
+  eventId: string;
   status: ExecutionStatus;
   attempts: number;
-  result: unknown;
+  /** Size of the result's JSON text (UTF-8 bytes); null when there is no result. */
+  resultBytes: number | null;
+  /** The result's JSON text cut to at most 1 KiB; null when there is no result. */
+  resultPreview: string | null;
   error: FailureInfo | null;
   limits: ExecutionLimits;
   placement: { provider: string; details: Record<string, unknown> } | null;
@@ -75,4 +82,9 @@ export interface Execution {
   finishedAt: number | null;
   createdAt: number;
   updatedAt: number;
+}
+
+/** An execution with its event, as the orchestrator reads it. */
+export interface Execution extends ExecutionSummary {
+  event: CloudEvent;
 }

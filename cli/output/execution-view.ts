@@ -1,9 +1,9 @@
 /** How executions read in a terminal. */
-import type { ExecutionInfo } from '../api-types.js';
+import type { ExecutionInfo, ExecutionSummaryInfo } from '../api-types.js';
 import { formatFields, formatTable } from './table.js';
 import { humanAge, humanDuration, humanSize, humanTime } from './units.js';
 
-export function executionTable(executions: readonly ExecutionInfo[], now = Date.now()): string {
+export function executionTable(executions: readonly ExecutionSummaryInfo[], now = Date.now()): string {
   return formatTable(
     ['ID', 'FUNCTION', 'VERSION', 'STATUS', 'DURATION', 'CREATED'],
     executions.map((e) => [e.id, e.function, String(e.function_version), e.status, humanDuration(e.timings?.total_ms), humanAge(e.created_at, now)]),
@@ -31,7 +31,8 @@ export function executionDetails(e: ExecutionInfo): string {
     ['logs', e.logs_truncated ? 'truncated' : 'complete'],
   );
   let out = formatFields(fields);
-  if (e.result !== null && e.result !== undefined) out += `result:\n${indent(JSON.stringify(e.result, null, 2))}\n`;
+  if (e.result_truncated) out += `result: ${humanSize(e.result_bytes ?? null)}, too large to come inline (\`fnstack execution result ${e.id}\` prints it)\n`;
+  else if (e.result !== null && e.result !== undefined) out += `result:\n${indent(JSON.stringify(e.result, null, 2))}\n`;
   return out;
 }
 

@@ -9,6 +9,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import type { ApiDeps } from './deps.js';
 import errors from './plugins/errors.js';
+import requestGuards from './plugins/request-guards.js';
+import { BODY_LIMITS } from './body-limits.js';
+import { clientErrorHandler } from './client-error.js';
+import { jsonBodyParser } from './json-body.js';
 import auth from './plugins/auth.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import healthRoutes from './routes/health.js';
@@ -29,19 +33,19 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
     loggerInstance: logger === false ? undefined : logger,
     logger: logger === false ? false : undefined,
     // Invoke bodies are event data; code uploads go through multipart with their own cap.
-    bodyLimit: 6 * 1024 * 1024,
+    bodyLimit: BODY_LIMITS.json,
+    clientErrorHandler,
     ajv: { customOptions: { removeAdditional: false } },
   } as never) as unknown as FastifyInstance;
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonBodyParser);
   app.decorate('fnstack', deps);
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
 
   await app.register(errors);
+  await app.register(requestGuards);
   // Before any route, so that its route table sees every route (the /docs ones too).
   await app.register(auth);
-  await app.register(multipart, {
-    attachFieldsToBody: true,
-    limits: { fileSize: deps.config.code.maxBytes, files: 1, fields: 4, fieldSize: 1024 * 1024 },
-  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -59,7 +63,12 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes);
-  await app.register(functionRoutes);
+  // Only the function routes take multipart (their own reader sets the limits); anywhere
+  // else a multipart body is 415, never silently dropped.
+  await app.register(async (scope) => {
+    await scope.register(multipart);
+    await scope.register(functionRoutes);
+  });
   await app.register(invokeRoutes);
   await app.register(executionRoutes);
   await app.register(import('./routes/runner.js'));

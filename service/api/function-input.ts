@@ -5,11 +5,13 @@
 import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
 import { FunctionCreateMetadata, FunctionUpdateMetadata } from './schemas.js';
-import { invalid } from '../errors.js';
+import { ApiError, invalid } from '../errors.js';
 import { findRuntime, RUNTIMES } from '../runtimes.js';
 import type { Config } from '../config.js';
 import type { FunctionSpec, Isolation } from '../model.js';
 import { parseHandler } from '../code/handler-ref.js';
+import { checkEnv } from './function-env.js';
+import { parseJsonText } from './json-body.js';
 
 const ajv = new Ajv2020.default({ allErrors: false, strict: false });
 const validateCreate = ajv.compile(strip(FunctionCreateMetadata));
@@ -34,14 +36,11 @@ export const DEFAULTS = { memory_mb: 128, vcpus: 1, disk_gb: 1, timeout_s: 30, n
 /** Parses the multipart `metadata` field (JSON text). */
 export function parseMetadataText(text: string | undefined): unknown {
   if (text === undefined) throw invalid('metadata', 'metadata is required: a JSON object with name, runtime and handler');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw invalid('metadata', `metadata is not valid JSON: ${(err as Error).message}`);
-  }
+  return parseJsonText(text, 'metadata');
 }
 
 export function checkCreate(raw: unknown, config: Readonly<Config>): { name: string; spec: FunctionSpec } {
+  checkEnv(envOf(raw));
   if (!validateCreate(raw)) throw schemaError(validateCreate.errors);
   const m = raw as CreateMetadata;
   const spec = specFrom({ ...DEFAULTS, ...m }, config);
@@ -49,8 +48,10 @@ export function checkCreate(raw: unknown, config: Readonly<Config>): { name: str
 }
 
 export function checkUpdate(raw: unknown, current: FunctionSpec, config: Readonly<Config>): FunctionSpec {
+  checkEnv(envOf(raw));
   if (raw !== undefined && !validateUpdate(raw)) throw schemaError(validateUpdate.errors);
   const m = (raw ?? {}) as UpdateMetadata;
+  if (m.env === undefined) checkStoredEnv(current.env);
   return specFrom(
     {
       runtime: m.runtime ?? current.runtime,
@@ -84,6 +85,18 @@ function specFrom(m: Required<Omit<CreateMetadata, 'name'>>, config: Readonly<Co
     env: m.env,
   };
 }
+
+/** Variables stored before the check (checkEnv) are not carried into a new version. */
+function checkStoredEnv(env: Record<string, string>): void {
+  try {
+    checkEnv(env);
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    throw invalid(err.field ?? 'env', `${err.message} (stored before this check: send env without it)`);
+  }
+}
+
+const envOf = (raw: unknown) => (raw !== null && typeof raw === 'object' ? (raw as { env?: unknown }).env : undefined);
 
 function schemaError(errors: ErrorObject[] | null | undefined) {
   const e = errors?.[0];

@@ -1,4 +1,7 @@
 /** JSON schemas shared by routes: the single source for validation, serialization and /docs. */
+import { RESULT_INLINE_MAX_BYTES } from './execution-detail.js';
+import { ENV_MAX_COUNT, ENV_NAME_MAX_CHARS, ENV_NAME_PATTERN, ENV_TOTAL_MAX_BYTES, REFUSED_ENV_NAMES, REFUSED_ENV_PREFIXES } from './function-env.js';
+
 export const ErrorBody = {
   $id: 'Error',
   type: 'object',
@@ -19,10 +22,13 @@ export const FunctionMetadataProps = {
   isolation: { type: 'string', enum: ['per-event', 'reuse'], description: 'per-event (default): a fresh environment for every event' },
   env: {
     type: 'object',
-    description: 'Environment variables of the function',
-    propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 128 },
-    additionalProperties: { type: 'string', maxLength: 32768 },
-    maxProperties: 200,
+    description:
+      `Environment variables of the function: names of letters, digits and _ (not starting with a digit, at most ${ENV_NAME_MAX_CHARS} characters), ` +
+      `values without NUL, at most ${ENV_TOTAL_MAX_BYTES} bytes for all names and values together (UTF-8). ` +
+      `Refused (400 naming env.NAME), whatever the case: ${REFUSED_ENV_NAMES.join(', ')} and any name starting with ${REFUSED_ENV_PREFIXES.join(', ')}.`,
+    propertyNames: { pattern: ENV_NAME_PATTERN, maxLength: ENV_NAME_MAX_CHARS },
+    additionalProperties: { type: 'string', maxLength: ENV_TOTAL_MAX_BYTES, pattern: '^[^\\u0000]*$' },
+    maxProperties: ENV_MAX_COUNT,
   },
 } as const;
 
@@ -75,47 +81,62 @@ export const FunctionVersionBody = {
   properties: { ...VersionProps, created_at: { type: 'string' } },
 } as const;
 
+const ExecutionSummaryProps = {
+  id: { type: 'string' },
+  function: { type: 'string' },
+  function_version: { type: 'integer' },
+  event_id: { type: 'string' },
+  status: { type: 'string', enum: ['queued', 'provisioning', 'running', 'succeeded', 'failed', 'timed_out'] },
+  attempts: { type: 'integer' },
+  result_bytes: { ...nullableInt, description: "Size of the result's JSON text in bytes (UTF-8); null when there is no result" },
+  result_preview: { type: ['string', 'null'], description: "The result's JSON text cut to at most 1 KiB (not JSON itself when cut)" },
+  error: {
+    type: ['object', 'null'],
+    properties: { kind: { type: 'string' }, message: { type: 'string' }, stack: { type: 'string' } },
+  },
+  limits: {
+    type: 'object',
+    properties: { memory_mb: { type: 'integer' }, vcpus: { type: 'integer' }, disk_gb: { type: 'integer' }, timeout_s: { type: 'integer' }, network: { type: 'boolean' } },
+  },
+  placement: { type: ['object', 'null'], properties: { provider: { type: 'string' }, details: { type: 'object', additionalProperties: true } } },
+  peak_memory_bytes: nullableInt,
+  timings: {
+    type: 'object',
+    properties: {
+      queued_at: { type: 'string' },
+      provisioning_at: { type: ['string', 'null'] },
+      running_at: { type: ['string', 'null'] },
+      finished_at: { type: ['string', 'null'] },
+      queue_ms: nullableInt,
+      provision_ms: nullableInt,
+      run_ms: nullableInt,
+      total_ms: nullableInt,
+    },
+  },
+  logs_truncated: { type: 'boolean' },
+  created_at: { type: 'string' },
+  updated_at: { type: 'string' },
+} as const;
+
+/** An execution in a list: never its result, only its size and a preview. */
+export const ExecutionSummaryBody = {
+  $id: 'ExecutionSummary',
+  type: 'object',
+  properties: ExecutionSummaryProps,
+} as const;
+
 export const ExecutionBody = {
   $id: 'Execution',
   type: 'object',
   properties: {
-    id: { type: 'string' },
-    function: { type: 'string' },
-    function_version: { type: 'integer' },
-    event_id: { type: 'string' },
-    status: { type: 'string', enum: ['queued', 'provisioning', 'running', 'succeeded', 'failed', 'timed_out'] },
-    attempts: { type: 'integer' },
-    result: {},
-    error: {
-      type: ['object', 'null'],
-      properties: { kind: { type: 'string' }, message: { type: 'string' }, stack: { type: 'string' } },
-    },
-    limits: {
-      type: 'object',
-      properties: { memory_mb: { type: 'integer' }, vcpus: { type: 'integer' }, disk_gb: { type: 'integer' }, timeout_s: { type: 'integer' }, network: { type: 'boolean' } },
-    },
-    placement: { type: ['object', 'null'], properties: { provider: { type: 'string' }, details: { type: 'object', additionalProperties: true } } },
-    peak_memory_bytes: nullableInt,
-    timings: {
-      type: 'object',
-      properties: {
-        queued_at: { type: 'string' },
-        provisioning_at: { type: ['string', 'null'] },
-        running_at: { type: ['string', 'null'] },
-        finished_at: { type: ['string', 'null'] },
-        queue_ms: nullableInt,
-        provision_ms: nullableInt,
-        run_ms: nullableInt,
-        total_ms: nullableInt,
-      },
-    },
-    logs_truncated: { type: 'boolean' },
-    created_at: { type: 'string' },
-    updated_at: { type: 'string' },
+    ...ExecutionSummaryProps,
+    result: { description: `The result (any JSON) when its JSON text is at most ${RESULT_INLINE_MAX_BYTES} bytes; else null and result_truncated` },
+    result_truncated: { type: 'boolean', description: 'true: the result is too large to come inline; GET result_url streams it' },
+    result_url: { type: ['string', 'null'], description: 'GET it for the whole result (application/json), when there is one' },
   },
 } as const;
 
-export const SHARED_SCHEMAS = [ErrorBody, FunctionCreateMetadata, FunctionUpdateMetadata, FunctionBody, FunctionVersionBody, ExecutionBody];
+export const SHARED_SCHEMAS = [ErrorBody, FunctionCreateMetadata, FunctionUpdateMetadata, FunctionBody, FunctionVersionBody, ExecutionSummaryBody, ExecutionBody];
 
 /**
  * The 503 every route that reaches the store, the queue or Keystone may answer (the error

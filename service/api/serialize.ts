@@ -1,5 +1,5 @@
 /** Domain objects → API JSON (snake_case, ISO times). */
-import type { Execution, FnFunction, FunctionVersion } from '../model.js';
+import type { ExecutionSummary, FnFunction, FunctionVersion } from '../model.js';
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 const span = (a: number | null, b: number | null) => (a === null || b === null ? null : Math.max(0, b - a));
@@ -25,15 +25,17 @@ export function functionJson(f: FnFunction) {
   return { name: f.name, ...versionJson(f.spec), created_at: iso(f.createdAt), updated_at: iso(f.updatedAt) };
 }
 
-export function executionJson(e: Execution) {
+/** An execution as lists show it: the result's size and preview, never the result. */
+export function executionSummaryJson(e: ExecutionSummary) {
   return {
     id: e.id,
     function: e.functionName,
     function_version: e.functionVersion,
-    event_id: e.event.id,
+    event_id: e.eventId,
     status: e.status,
     attempts: e.attempts,
-    result: e.result,
+    result_bytes: e.resultBytes,
+    result_preview: e.resultPreview,
     error: e.error,
     limits: e.limits,
     placement: e.placement,

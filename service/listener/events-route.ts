@@ -1,6 +1,7 @@
 /** POST /v1/events: the listener's HTTP ingress. 202 only once the event is durable on the work queue. */
 import type { FastifyInstance } from 'fastify';
 import { errorResponses } from '../api/schemas.js';
+import { jsonBodyParser } from '../api/json-body.js';
 import { fromBinary, validateEnvelope } from './cloudevents.js';
 import { invalid } from '../errors.js';
 import { QuotaGuard } from '../quota/quota-guard.js';
@@ -13,7 +14,7 @@ export default async function eventRoutes(app: FastifyInstance) {
   const quota = new QuotaGuard(config.quotas);
   const router = new TriggerRouter(store);
   for (const type of ['application/cloudevents+json', 'application/cloudevents-batch+json']) {
-    app.addContentTypeParser(type, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'ignore'));
+    app.addContentTypeParser(type, { parseAs: 'buffer' }, jsonBodyParser);
   }
 
   app.post('/v1/events', {

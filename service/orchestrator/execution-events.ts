@@ -20,7 +20,7 @@ export class ExecutionEvents {
    * Resolves with the execution once final, or with its latest state when `timeoutMs` passes.
    * `load` reads it from the store (scoped to the caller's project).
    */
-  async waitFinal(executionId: string, timeoutMs: number, load: () => Promise<Execution | null>, pollMs = 250): Promise<Execution | null> {
+  async waitFinal<E extends Pick<Execution, 'status'>>(executionId: string, timeoutMs: number, load: () => Promise<E | null>, pollMs = 250): Promise<E | null> {
     const deadline = Date.now() + timeoutMs;
     let wake: () => void = () => undefined;
     const onFinish = () => wake();

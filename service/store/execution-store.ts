@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database, ExecutionRow } from './schema.js';
 import type { Dialect } from './connect.js';
-import type { Execution, ExecutionStatus, ExecutionLimits } from '../model.js';
+import type { Execution, ExecutionSummary, ExecutionStatus, ExecutionLimits } from '../model.js';
 import type { CloudEvent, FailureInfo, RunOutcome } from '../runner/protocol.js';
 import { isUniqueViolation, type Page } from './function-store.js';
 import { invalid } from '../errors.js';
@@ -22,6 +22,19 @@ export interface NewExecutionInput {
   limits: ExecutionLimits;
 }
 
+/** Results are stored in chunks of this many bytes (a row each), and read back one at a time. */
+const RESULT_CHUNK_BYTES = 1024 * 1024;
+/** The preview kept in the executions row. */
+export const RESULT_PREVIEW_MAX_BYTES = 1024;
+
+/** Every column but the event, the logs and the (emptied) result: what lists and the API read. */
+const SUMMARY_COLUMNS = [
+  'id', 'project_id', 'function_id', 'function_name', 'function_version', 'event_id', 'status', 'attempts',
+  'result_bytes', 'result_preview', 'error_json', 'limits_json', 'placement_json', 'peak_memory_bytes', 'logs_truncated',
+  'queued_at', 'provisioning_at', 'running_at', 'finished_at', 'created_at', 'updated_at',
+] as const;
+type SummaryRow = Pick<ExecutionRow, (typeof SUMMARY_COLUMNS)[number]>;
+
 export interface ExecutionFilter {
   functionName?: string;
   status?: ExecutionStatus;
@@ -33,9 +46,31 @@ export class ExecutionStore {
     private readonly projectId: string,
   ) {}
 
-  async get(id: string): Promise<Execution | null> {
-    const row = await this.db.selectFrom('executions').selectAll().where('project_id', '=', this.projectId).where('id', '=', id).executeTakeFirst();
-    return row ? toExecution(row) : null;
+  async get(id: string): Promise<ExecutionSummary | null> {
+    const row = await this.db.selectFrom('executions').select(SUMMARY_COLUMNS).where('project_id', '=', this.projectId).where('id', '=', id).executeTakeFirst();
+    return row ? toSummary(row) : null;
+  }
+
+  /**
+   * The result's JSON text as UTF-8 bytes, one stored chunk (≤ 1 MiB) per read, so that a
+   * large result never sits whole in memory nor holds the store for long; nothing when the
+   * execution is not this project's or has no result.
+   */
+  async *resultChunks(id: string): AsyncGenerator<Buffer> {
+    const own = await this.db.selectFrom('executions').select('id').where('project_id', '=', this.projectId).where('id', '=', id).executeTakeFirst();
+    if (!own) return;
+    for (let seq = 0; ; seq++) {
+      const chunk = await this.db.selectFrom('execution_result_chunks').select('data').where('execution_id', '=', id).where('seq', '=', seq).executeTakeFirst();
+      if (!chunk) return;
+      yield Buffer.from(chunk.data);
+    }
+  }
+
+  /** The whole result's JSON text; for small results only (the caller checks resultBytes). */
+  async resultText(id: string): Promise<string | null> {
+    const chunks: Buffer[] = [];
+    for await (const c of this.resultChunks(id)) chunks.push(c);
+    return chunks.length === 0 ? null : Buffer.concat(chunks).toString('utf8');
   }
 
   async logs(id: string): Promise<{ status: ExecutionStatus; logs: string; truncated: boolean } | null> {
@@ -43,8 +78,8 @@ export class ExecutionStore {
     return row ? { status: row.status as ExecutionStatus, logs: row.logs ?? '', truncated: Boolean(row.logs_truncated) } : null;
   }
 
-  async list(filter: ExecutionFilter, limit: number, cursor: string | null): Promise<Page<Execution>> {
-    let q = this.db.selectFrom('executions').selectAll().where('project_id', '=', this.projectId);
+  async list(filter: ExecutionFilter, limit: number, cursor: string | null): Promise<Page<ExecutionSummary>> {
+    let q = this.db.selectFrom('executions').select(SUMMARY_COLUMNS).where('project_id', '=', this.projectId);
     if (filter.functionName) q = q.where('function_name', '=', filter.functionName);
     if (filter.status) q = q.where('status', '=', filter.status);
     if (cursor) {
@@ -52,7 +87,7 @@ export class ExecutionStore {
       q = q.where((eb) => eb.or([eb('created_at', '<', c.t), eb.and([eb('created_at', '=', c.t), eb('id', '<', c.id)])]));
     }
     const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
-    const items = rows.slice(0, limit).map(toExecution);
+    const items = rows.slice(0, limit).map(toSummary);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null };
   }
@@ -125,6 +160,7 @@ export class ExecutionLedger {
     });
   }
 
+
   /** Inserts a queued execution; if one exists for (function, event) already, returns that one. */
   async createOnce(input: NewExecutionInput): Promise<{ execution: Execution; created: boolean }> {
     return insertOnce(this.db, input, Date.now());
@@ -188,24 +224,34 @@ export class ExecutionLedger {
   /** Records the final outcome once; a worker that lost its lease records nothing. */
   async finish(id: string, workerId: string | null, outcome: RunOutcome): Promise<boolean> {
     const now = Date.now();
-    let q = this.db
-      .updateTable('executions')
-      .set({
-        status: outcome.status,
-        result_json: outcome.status === 'succeeded' ? JSON.stringify(outcome.result ?? null) : null,
-        error_json: outcome.failure ? JSON.stringify(outcome.failure) : null,
-        logs: outcome.logs,
-        logs_truncated: outcome.logsTruncated ? 1 : 0,
-        peak_memory_bytes: outcome.peakMemoryBytes ?? null,
-        finished_at: now,
-        updated_at: now,
-        lease_until: null,
-      })
-      .where('id', '=', id)
-      .where('status', 'not in', ['succeeded', 'failed', 'timed_out']);
-    if (workerId) q = q.where('worker_id', '=', workerId);
-    const r = await q.executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    const result = outcome.status === 'succeeded' ? Buffer.from(JSON.stringify(outcome.result ?? null)) : null;
+    return this.db.transaction().execute(async (trx) => {
+      let q = trx
+        .updateTable('executions')
+        .set({
+          status: outcome.status,
+          result_json: null,
+          result_bytes: result?.length ?? null,
+          result_preview: result ? previewOf(result) : null,
+          error_json: outcome.failure ? JSON.stringify(outcome.failure) : null,
+          logs: outcome.logs,
+          logs_truncated: outcome.logsTruncated ? 1 : 0,
+          peak_memory_bytes: outcome.peakMemoryBytes ?? null,
+          finished_at: now,
+          updated_at: now,
+          lease_until: null,
+        })
+        .where('id', '=', id)
+        .where('status', 'not in', ['succeeded', 'failed', 'timed_out']);
+      if (workerId) q = q.where('worker_id', '=', workerId);
+      const r = await q.executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) return false;
+      await trx.deleteFrom('execution_result_chunks').where('execution_id', '=', id).execute();
+      for (let seq = 0, off = 0; result && off < result.length; seq++, off += RESULT_CHUNK_BYTES) {
+        await trx.insertInto('execution_result_chunks').values({ execution_id: id, seq, data: result.subarray(off, off + RESULT_CHUNK_BYTES) }).execute();
+      }
+      return true;
+    });
   }
 
   /** Fails an execution that never ran (provisioning failed, function gone, …). */
@@ -234,7 +280,7 @@ export class ExecutionLedger {
     const now = Date.now();
     const r = await this.db
       .updateTable('executions')
-      .set({ status: 'queued', error_json: null, result_json: null, finished_at: null, provisioning_at: null, running_at: null, worker_id: null, lease_until: null, queued_at: now, updated_at: now })
+      .set({ status: 'queued', error_json: null, result_json: null, result_bytes: null, result_preview: null, finished_at: null, provisioning_at: null, running_at: null, worker_id: null, lease_until: null, queued_at: now, updated_at: now })
       .where('id', '=', id)
       .where('status', '=', 'failed')
       .executeTakeFirst();
@@ -269,6 +315,8 @@ async function insertOnce(db: Kysely<Database>, input: NewExecutionInput, now: n
     status: 'queued',
     attempts: 0,
     result_json: null,
+    result_bytes: null,
+    result_preview: null,
     error_json: null,
     limits_json: JSON.stringify(input.limits),
     placement_json: null,
@@ -296,16 +344,21 @@ async function insertOnce(db: Kysely<Database>, input: NewExecutionInput, now: n
 }
 
 export function toExecution(r: ExecutionRow): Execution {
+  return { ...toSummary(r), event: JSON.parse(r.event_json) as CloudEvent };
+}
+
+function toSummary(r: SummaryRow): ExecutionSummary {
   return {
     id: r.id,
     projectId: r.project_id,
     functionId: r.function_id,
     functionName: r.function_name,
     functionVersion: r.function_version,
-    event: JSON.parse(r.event_json) as CloudEvent,
+    eventId: r.event_id,
     status: r.status as ExecutionStatus,
     attempts: r.attempts,
-    result: r.result_json === null ? null : (JSON.parse(r.result_json) as unknown),
+    resultBytes: r.result_bytes === null ? null : Number(r.result_bytes),
+    resultPreview: r.result_preview,
     error: r.error_json === null ? null : (JSON.parse(r.error_json) as FailureInfo),
     limits: JSON.parse(r.limits_json) as ExecutionLimits,
     placement: r.placement_json === null ? null : (JSON.parse(r.placement_json) as Execution['placement']),
@@ -318,6 +371,14 @@ export function toExecution(r: ExecutionRow): Execution {
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
+}
+
+/** The JSON text's first RESULT_PREVIEW_MAX_BYTES bytes, cut back to a whole character. */
+function previewOf(json: Buffer): string {
+  if (json.length <= RESULT_PREVIEW_MAX_BYTES) return json.toString('utf8');
+  let end = RESULT_PREVIEW_MAX_BYTES;
+  while (end > 0 && (json[end]! & 0xc0) === 0x80) end--; // json[end] continues a character: cut before it
+  return json.subarray(0, end).toString('utf8');
 }
 
 function encodeCursor(t: number, id: string): string {

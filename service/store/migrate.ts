@@ -8,6 +8,7 @@ import * as runnerSessions from './migrations/2026-11-26-0100-runner-sessions.js
 import * as accountsAudit from './migrations/2026-11-26-0200-accounts-audit.js';
 import * as triggers from './migrations/2026-11-26-0300-triggers.js';
 import * as accountNamesPerProject from './migrations/2026-12-04-0100-account-names-per-project.js';
+import * as executionResults from './migrations/2026-12-04-0200-execution-results.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0001-initial': initial,
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0200-accounts-audit': accountsAudit,
   '2026-11-26-0300-triggers': triggers,
   '2026-12-04-0100-account-names-per-project': accountNamesPerProject,
+  '2026-12-04-0200-execution-results': executionResults,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -87,7 +87,12 @@ export interface ExecutionsTable {
   event_json: string;
   status: string;
   attempts: number;
+  /** Emptied by migration 2026-12-04-0100: results live in execution_result_chunks. */
   result_json: string | null;
+  /** Size of the result's JSON text in bytes (UTF-8); null when there is none. */
+  result_bytes: number | null;
+  /** The result's JSON text cut to at most 1 KiB, at a character boundary. */
+  result_preview: string | null;
   error_json: string | null;
   limits_json: string;
   placement_json: string | null;
@@ -102,6 +107,13 @@ export interface ExecutionsTable {
   finished_at: number | null;
   created_at: number;
   updated_at: number;
+}
+
+/** A succeeded execution's result: its JSON text as UTF-8 bytes, in chunks of at most 1 MiB. */
+export interface ExecutionResultChunksTable {
+  execution_id: string;
+  seq: number;
+  data: Buffer;
 }
 
 /** The embedded default's durable work queue. */
@@ -136,6 +148,7 @@ export interface Database {
   functions: FunctionsTable;
   function_versions: FunctionVersionsTable;
   executions: ExecutionsTable;
+  execution_result_chunks: ExecutionResultChunksTable;
   queue_messages: QueueMessagesTable;
   dead_letters: DeadLettersTable;
 }

@@ -103,7 +103,7 @@ const badCreates: Array<[string, unknown, { name: string; content: string | Buff
   ['memory over the limit', { name: 'x4', runtime: RUNTIME, handler: 'index.handler', memory_mb: 999999 }, { name: 'index.js', content: hello }, 400, 'memory_mb', /limit/],
   ['memory not a number', { name: 'x5', runtime: RUNTIME, handler: 'index.handler', memory_mb: 'lots' }, { name: 'index.js', content: hello }, 400, 'memory_mb'],
   ['timeout over the limit', { name: 'x6', runtime: RUNTIME, handler: 'index.handler', timeout_s: 100000 }, { name: 'index.js', content: hello }, 400, 'timeout_s'],
-  ['bad env name', { name: 'x7', runtime: RUNTIME, handler: 'index.handler', env: { 'no-dash': 'x' } }, { name: 'index.js', content: hello }, 400, 'env'],
+  ['bad env name', { name: 'x7', runtime: RUNTIME, handler: 'index.handler', env: { 'no-dash': 'x' } }, { name: 'index.js', content: hello }, 400, 'env.no-dash'],
   ['unknown field', { name: 'x8', runtime: RUNTIME, handler: 'index.handler', colour: 'red' }, { name: 'index.js', content: hello }, 400, 'colour', /unknown field/],
   ['missing code', { name: 'x9', runtime: RUNTIME, handler: 'index.handler' }, undefined, 400, 'code'],
   ['empty code', { name: 'x10', runtime: RUNTIME, handler: 'index.handler' }, { name: 'index.js', content: '' }, 422, 'code', /empty/],

@@ -95,7 +95,9 @@ for (const d of DIALECTS) {
     const e = await store.forProject('p1').executions.get(id);
     t.is(e?.status, 'succeeded');
     t.is(e?.attempts, 2);
-    t.deepEqual(e?.result, { ok: true });
+    t.deepEqual(JSON.parse((await store.forProject('p1').executions.resultText(id))!), { ok: true });
+    t.is(e?.resultBytes, 11);
+    t.is(e?.resultPreview, '{"ok":true}');
     t.is(e?.peakMemoryBytes, 1234);
     t.is(await store.forProject('p2').executions.get(id), null, 'another project cannot see it');
     t.deepEqual(await store.forProject('p1').executions.logs(id), { status: 'succeeded', logs: 'hi\n', truncated: false });

@@ -107,9 +107,9 @@ const isFinal = (e: ExecutionJson) => ['succeeded', 'failed', 'timed_out'].inclu
 export async function waitForExecutions(svc: TestService, fn: string, count: number, timeoutMs = WAIT_CAP_MS): Promise<ExecutionJson[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const items = await executionsOf(svc, fn);
+    const items = await listOf(svc, fn);
     const final = items.filter(isFinal);
-    if (final.length >= count) return final;
+    if (final.length >= count) return withResults(svc, final);
     if (Date.now() > deadline) throw new Error(`only ${final.length}/${count} executions of ${fn} final after ${timeoutMs} ms: ${JSON.stringify(items.map((e) => e.status))}`);
     await sleep(200);
   }
@@ -124,18 +124,28 @@ export async function settledExecutions(svc: TestService, fn: string, min: numbe
   let seen = '';
   let changedAt = Date.now();
   for (;;) {
-    const items = await executionsOf(svc, fn);
+    const items = await listOf(svc, fn);
     const now = items.map((e) => `${e.id}:${e.status}`).sort().join(',');
     if (now !== seen) [seen, changedAt] = [now, Date.now()];
-    if (items.length >= min && items.every(isFinal) && Date.now() - changedAt >= quietMs) return items;
+    if (items.length >= min && items.every(isFinal) && Date.now() - changedAt >= quietMs) return withResults(svc, items);
     if (Date.now() > deadline) throw new Error(`executions of ${fn} not settled after ${timeoutMs} ms: ${JSON.stringify(items.map((e) => e.status))}`);
     await sleep(200);
   }
 }
 
 export async function executionsOf(svc: TestService, fn: string): Promise<ExecutionJson[]> {
+  return withResults(svc, await listOf(svc, fn));
+}
+
+/** The list page: statuses, no results. */
+async function listOf(svc: TestService, fn: string): Promise<ExecutionJson[]> {
   const r = await svc.api('GET', `/v1/executions?function=${fn}&limit=500`);
   return (r.body?.items ?? []) as ExecutionJson[];
+}
+
+/** Lists carry no results: each execution as GET /v1/executions/{id} shows it, result included. */
+async function withResults(svc: TestService, items: ExecutionJson[]): Promise<ExecutionJson[]> {
+  return Promise.all(items.map(async (e) => (await svc.api('GET', `/v1/executions/${e.id}`)).body as ExecutionJson));
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

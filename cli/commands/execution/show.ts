@@ -11,13 +11,16 @@ export class ExecutionShowCommand extends ReadCommand {
     examples: [
       ['Show an execution', '$0 execution show 01JD5Z8Q3W4E5R6T7Y8U9I0OPA'],
       ['Only its result, with jq', '$0 execution show 01JD5Z8Q3W4E5R6T7Y8U9I0OPA --json | jq .result'],
+      ['Only its result, as stored (any size)', '$0 execution result 01JD5Z8Q3W4E5R6T7Y8U9I0OPA > result.json'],
     ],
   });
 
   id = Option.String({ name: 'id' });
 
   async run(): Promise<number> {
-    const execution = await this.client().getExecution(this.id);
+    const client = this.client();
+    // A result too large to come inline is fetched whole: `show` shows the result.
+    const execution = await client.withWholeResult(await client.getExecution(this.id));
     if (this.json) this.outJson(execution);
     else this.out(executionDetails(execution));
     return 0;

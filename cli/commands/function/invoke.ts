@@ -55,7 +55,7 @@ export class FunctionInvokeCommand extends ApiCommand {
       return 0;
     }
 
-    const execution = await this.invokeAndWait(client, data, headers, eventId);
+    const execution = await client.withWholeResult(await this.invokeAndWait(client, data, headers, eventId));
     if (this.json) this.outJson(execution);
     if (execution.status === 'succeeded') {
       if (!this.json) this.out(JSON.stringify(execution.result ?? null, null, 2));

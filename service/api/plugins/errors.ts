@@ -8,6 +8,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { ApiError, RETRY_AFTER_S, notReady } from '../../errors.js';
 import { isTransientStoreError } from '../../store/store-errors.js';
 import { UnavailableResponse } from '../schemas.js';
+import { BODY_LIMITS, describeBytes } from '../body-limits.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -47,10 +48,14 @@ export default fp(async function errors(app: FastifyInstance) {
       const field = [...path, ...(missing ? [missing] : [])].filter(Boolean).join('.') || ctx;
       return reply.code(400).send({ code: 'invalid_request', message: `${field}: ${first?.message ?? err.message}`, field });
     }
-    if (err.code === 'FST_REQ_FILE_TOO_LARGE' || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) {
-      return reply.code(413).send({ code: 'payload_too_large', message: `upload exceeds the limit of ${app.fnstack.config.code.maxBytes} bytes`, field: 'code' });
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const limit = req.routeOptions.bodyLimit ?? BODY_LIMITS.json;
+      return reply.code(413).send({ code: 'payload_too_large', message: `the body is over this route's limit of ${describeBytes(limit)}`, field: 'body' });
     }
-    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.code(415).send({ code: 'unsupported_media_type', message: err.message });
+    if (err.statusCode === 413) return reply.code(413).send({ code: 'payload_too_large', message: err.message, field: 'body' });
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return reply.code(415).send({ code: 'unsupported_media_type', message: `${err.message}: this route takes application/json`, field: 'headers.content-type' });
+    }
     if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err instanceof SyntaxError && err.statusCode === 400)) {
       return reply.code(400).send({ code: 'invalid_request', message: `body is not valid JSON: ${err.message}`, field: 'body' });
     }

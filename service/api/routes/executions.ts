@@ -1,8 +1,10 @@
-/** /v1/executions: list (filters, pages), show, logs. */
+/** /v1/executions: list (filters, pages), show, result, logs. */
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { notFound } from '../../errors.js';
+import { ApiError, notFound } from '../../errors.js';
 import { errorResponses, pageOf } from '../schemas.js';
-import { executionJson } from '../serialize.js';
+import { executionSummaryJson } from '../serialize.js';
+import { executionDetailJson, RESULT_INLINE_MAX_BYTES } from '../execution-detail.js';
 import type { ExecutionStatus } from '../../model.js';
 
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } } as const;
@@ -12,6 +14,7 @@ export default async function executionRoutes(app: FastifyInstance) {
     config: { access: 'read' },
     schema: {
       summary: 'List executions, newest first',
+      description: 'Items carry result_bytes and a result_preview of at most 1 KiB, never the result: GET /v1/executions/{id}/result has it.',
       tags: ['executions'],
       querystring: {
         type: 'object',
@@ -22,23 +25,50 @@ export default async function executionRoutes(app: FastifyInstance) {
           cursor: { type: 'string', maxLength: 512 },
         },
       },
-      response: { 200: pageOf('Execution'), ...errorResponses(400, 401) },
+      response: { 200: pageOf('ExecutionSummary'), ...errorResponses(400, 401) },
     },
     handler: async (req) => {
       const q = req.query as { function?: string; status?: ExecutionStatus; limit: number; cursor?: string };
       const page = await req.project().executions.list({ functionName: q.function, status: q.status }, q.limit, q.cursor ?? null);
-      return { items: page.items.map(executionJson), next_cursor: page.nextCursor };
+      return { items: page.items.map(executionSummaryJson), next_cursor: page.nextCursor };
     },
   });
 
   app.get('/v1/executions/:id', {
     config: { access: 'read' },
-    schema: { summary: 'Show an execution', tags: ['executions'], params: idParam, response: { 200: { $ref: 'Execution#' }, ...errorResponses(401, 404) } },
+    schema: {
+      summary: 'Show an execution',
+      description: `The result comes inline when its JSON text is at most ${RESULT_INLINE_MAX_BYTES} bytes; a larger one has result: null, result_truncated: true, and comes whole from result_url.`,
+      tags: ['executions'],
+      params: idParam,
+      response: { 200: { $ref: 'Execution#' }, ...errorResponses(401, 404) },
+    },
     handler: async (req) => {
       const { id } = req.params as { id: string };
-      const e = await req.project().executions.get(id);
+      const executions = req.project().executions;
+      const e = await executions.get(id);
       if (!e) throw notFound('execution', id);
-      return executionJson(e);
+      return executionDetailJson(executions, e);
+    },
+  });
+
+  app.get('/v1/executions/:id/result', {
+    config: { access: 'read' },
+    schema: {
+      summary: "An execution's whole result, streamed",
+      description: 'The JSON text of the result exactly as stored (application/json), whatever its size. 409 while the execution has no result (not succeeded).',
+      tags: ['executions'],
+      params: idParam,
+      response: { 200: { description: 'The result (any JSON)', content: { 'application/json': { schema: {} } } }, ...errorResponses(401, 404, 409) },
+    },
+    handler: async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const executions = req.project().executions;
+      const e = await executions.get(id);
+      if (!e) throw notFound('execution', id);
+      if (e.resultBytes === null) throw new ApiError('conflict', `execution '${id}' has no result: it is ${e.status}${e.status === 'failed' ? ' (see its error)' : ''}`);
+      // Streamed a stored chunk at a time: the result is never whole in this process.
+      return reply.type('application/json; charset=utf-8').header('content-length', e.resultBytes).send(Readable.from(executions.resultChunks(id)));
     },
   });
 

@@ -1,6 +1,5 @@
 /** /v1/functions: create (multipart), list, show, update (new version), delete, versions. */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { MultipartFile, MultipartValue } from '@fastify/multipart';
+import type { FastifyInstance } from 'fastify';
 import { ApiError, invalid, notFound } from '../../errors.js';
 import { errorResponses, pageOf, FunctionCreateMetadata, FunctionUpdateMetadata } from '../schemas.js';
 import { functionJson, versionJson } from '../serialize.js';
@@ -10,6 +9,7 @@ import type { CodeRef, FunctionSpec } from '../../model.js';
 import { findRuntime } from '../../runtimes.js';
 import { ProvisioningError } from '../../provisioner/provider.js';
 import { docsOnlyBody } from '../docs-only-body.js';
+import { readFunctionForm, type FunctionForm } from '../function-form.js';
 import { QuotaGuard } from '../../quota/quota-guard.js';
 import type { ProjectStore } from '../../store/store.js';
 
@@ -25,19 +25,15 @@ const multipartBody = (metadataRef: object, codeRequired: boolean) => ({
   },
 });
 
-interface MultipartBody {
-  metadata?: MultipartValue<string>;
-  code?: MultipartFile & { _buf?: Buffer };
-}
 
 export default async function functionRoutes(app: FastifyInstance) {
   const { config, store, codeCache, provider } = app.fnstack;
   const limits = { maxUnpackedBytes: config.code.maxUnpackedBytes, maxEntries: config.code.maxEntries };
   const quota = new QuotaGuard(config.quotas);
 
-  async function acceptCode(file: MultipartBody['code'], handler: string, scope: ProjectStore): Promise<CodeRef> {
-    if (!file || typeof file.toBuffer !== 'function') throw invalid('code', 'code is required: a file field named "code"');
-    const blob = await file.toBuffer();
+  async function acceptCode(file: FunctionForm['code'], handler: string, scope: ProjectStore): Promise<CodeRef> {
+    if (!file) throw invalid('code', 'code is required: a file field named "code"');
+    const blob = file.data;
     if (blob.length === 0) throw new ApiError('invalid_code_package', 'the code file is empty', 'code');
     const ref = await inspectPackage(blob, file.filename || 'code', handler, limits, codeCache);
     await quota.beforeCode(scope, ref);
@@ -70,11 +66,6 @@ export default async function functionRoutes(app: FastifyInstance) {
     }
   }
 
-  function multipartOf(req: FastifyRequest): MultipartBody {
-    if (!req.isMultipart()) throw new ApiError('unsupported_media_type', 'send multipart/form-data with a "metadata" field and a "code" file');
-    return (req.body ?? {}) as MultipartBody;
-  }
-
   app.post('/v1/functions', {
     schema: {
       summary: 'Create a function (version 1)',
@@ -85,8 +76,8 @@ export default async function functionRoutes(app: FastifyInstance) {
     },
     validatorCompiler: docsOnlyBody,
     handler: async (req, reply) => {
-      const body = multipartOf(req);
-      const { name, spec } = checkCreate(parseMetadataText(body.metadata?.value), config);
+      const body = await readFunctionForm(req, config.code.maxBytes);
+      const { name, spec } = checkCreate(parseMetadataText(body.metadata), config);
       const scope = req.project();
       if (await scope.functions.get(name)) throw new ApiError('conflict', `function '${name}' already exists`, 'name');
       await quota.beforeCreate(scope, spec.memoryMb);
@@ -140,10 +131,10 @@ export default async function functionRoutes(app: FastifyInstance) {
       const current = await scope.functions.get(name);
       if (!current) throw notFound('function', name);
       let raw: unknown;
-      let file: MultipartBody['code'];
+      let file: FunctionForm['code'];
       if (req.isMultipart()) {
-        const body = (req.body ?? {}) as MultipartBody;
-        raw = body.metadata ? parseMetadataText(body.metadata.value) : undefined;
+        const body = await readFunctionForm(req, config.code.maxBytes);
+        raw = body.metadata !== undefined ? parseMetadataText(body.metadata) : undefined;
         file = body.code;
       } else {
         raw = req.body ?? {};

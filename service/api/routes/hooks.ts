@@ -5,15 +5,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { ApiError, invalid, notFound } from '../../errors.js';
+import { ApiError, notFound } from '../../errors.js';
 import { errorResponses } from '../schemas.js';
+import { BODY_LIMITS } from '../body-limits.js';
+import { parseJsonBytes } from '../json-body.js';
 import { TriggerCatalog } from '../../store/trigger-store.js';
 import { verifyWebhook, SECRET_HEADER, SIGNATURE_HEADER } from '../../triggers/kind-http.js';
 import { TRIGGER_ATTR } from '../../triggers/event-attrs.js';
 import type { CloudEvent } from '../../runner/protocol.js';
 import { QuotaGuard } from '../../quota/quota-guard.js';
 
-const MAX_BODY = 1024 * 1024;
+const MAX_BODY = BODY_LIMITS.webhook;
 
 export default async function hookRoutes(app: FastifyInstance) {
   const { store, queue, config } = app.fnstack;
@@ -25,6 +27,7 @@ export default async function hookRoutes(app: FastifyInstance) {
 
   app.post('/v1/hooks/:id', {
     config: { access: 'public' },
+    bodyLimit: MAX_BODY,
     schema: {
       summary: 'Deliver to an http trigger’s webhook',
       description: `Authenticated by the trigger's secret: header ${SECRET_HEADER}: <secret>, or ${SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of the raw body with the secret>. A JSON body becomes the event data as parsed; other text as a string; anything else as data_base64. Optional ce-id (or X-Fnstack-Delivery), ce-type, ce-subject headers fill the CloudEvent; a repeated id runs nothing twice.`,
@@ -68,11 +71,7 @@ export default async function hookRoutes(app: FastifyInstance) {
 function bodyAsData(raw: Buffer, contentType: string): Partial<CloudEvent> {
   if (raw.length === 0) return { datacontenttype: 'application/json', data: {} };
   if (contentType === '' || contentType === 'application/json' || contentType.endsWith('+json')) {
-    try {
-      return { datacontenttype: 'application/json', data: JSON.parse(raw.toString('utf8')) as unknown };
-    } catch (err) {
-      throw invalid('body', `body is not valid JSON: ${(err as Error).message}`);
-    }
+    return { datacontenttype: 'application/json', data: parseJsonBytes(raw, 'body') };
   }
   if (contentType.startsWith('text/') || contentType === 'application/x-www-form-urlencoded' || contentType === 'application/xml') {
     return { datacontenttype: contentType, data: raw.toString('utf8') };

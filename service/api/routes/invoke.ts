@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../errors.js';
 import { errorResponses } from '../schemas.js';
-import { executionJson } from '../serialize.js';
+import { executionDetailJson } from '../execution-detail.js';
 import { acceptInvocation, invocationEvent } from '../../listener/invocations.js';
 import { QuotaGuard } from '../../quota/quota-guard.js';
 
@@ -17,7 +17,7 @@ export default async function invokeRoutes(app: FastifyInstance) {
     schema: {
       summary: 'Invoke a function with a JSON event',
       description:
-        'The body is the event data (any JSON). Headers ce-id, ce-type, ce-source and ce-subject fill the CloudEvent; a repeated ce-id returns the existing execution. mode=sync (default) waits for the final status; mode=async answers 202 at once.',
+        'The body is the event data (any JSON, at most 6 MiB, nested at most 100 levels, each key once per object, no __proto__ key). Headers ce-id, ce-type, ce-source and ce-subject fill the CloudEvent; a repeated ce-id returns the existing execution. mode=sync (default) waits for the final status; mode=async answers 202 at once.',
       tags: ['executions'],
       params: { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 128 } } },
       querystring: { type: 'object', properties: { mode: { type: 'string', enum: ['sync', 'async'], default: 'sync' } } },
@@ -28,7 +28,7 @@ export default async function invokeRoutes(app: FastifyInstance) {
       response: {
         200: { $ref: 'Execution#' },
         202: { type: 'object', properties: { execution_id: { type: 'string' }, status: { type: 'string' } } },
-        ...errorResponses(400, 401, 403, 404, 429),
+        ...errorResponses(400, 401, 403, 404, 413, 415, 429),
       },
     },
     handler: async (req, reply) => {
@@ -48,7 +48,7 @@ export default async function invokeRoutes(app: FastifyInstance) {
         // Still running after the wait: answer like async, the client can poll.
         return reply.code(202).header('location', `/v1/executions/${accepted.id}`).send({ execution_id: accepted.id, status: final?.status ?? 'queued' });
       }
-      return executionJson(final);
+      return executionDetailJson(scope.executions, final);
     },
   });
 }

@@ -20,6 +20,7 @@ import { RunnerSessionStore, type RunnerSession } from '../../store/runner-sessi
 import { RUNNER_DIR } from '../../runner/supervisor.js';
 import { tarGzDirectory } from '../../provisioner/openstack/code-tar.js';
 import type { RunOutcome } from '../../runner/protocol.js';
+import { BODY_LIMITS } from '../body-limits.js';
 
 const MAX_WAIT_S = 25;
 const POLL_MS = 100;
@@ -154,8 +155,9 @@ export default async function runnerRoutes(app: FastifyInstance) {
   });
 
   app.post('/v1/runner/outcome', {
-    config: { access: 'public' },
-    bodyLimit: 64 * 1024 * 1024,
+    // A result nests as deep as the function made it (the runner could serialize it).
+    config: { access: 'public', jsonMaxDepth: Infinity },
+    bodyLimit: BODY_LIMITS.runnerOutcome,
     schema: {
       summary: "The run's final outcome",
       description: runnerAuth.description,

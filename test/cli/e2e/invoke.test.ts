@@ -107,3 +107,23 @@ test.serial('plain execution logs print the captured output', async (t) => {
   t.regex(r.stdout, /about to fail/);
   t.regex(r.stdout, /stderr before the throw/);
 });
+
+test.serial('a result over the inline bound: invoke and execution show print it whole, execution result streams it as stored', async (t) => {
+  const svc = t.context.svc;
+  const code = `${writeTree(tempDir(), { 'big.js': 'exports.handler = async () => ({ rows: "é".repeat(200000) });' })}/big.js`;
+  t.is((await svc.cli(['function', 'create', 'big', '--runtime', 'nodejs20', '--handler', 'big.handler', '--code', code])).code, 0);
+  const expected = { rows: 'é'.repeat(200_000) };
+  const invoked = await svc.cli(['function', 'invoke', 'big']);
+  t.is(invoked.code, 0, invoked.stderr);
+  t.deepEqual(JSON.parse(invoked.stdout), expected);
+  const [listed] = parseJsonOutput<ExecutionInfo[]>(t, await svc.cli(['execution', 'list', '--function', 'big', '--json']));
+  t.false('result' in listed!, 'lists carry no result');
+  t.is(listed!.result_bytes, Buffer.byteLength(JSON.stringify(expected)));
+  const shown = parseJsonOutput<ExecutionInfo>(t, await svc.cli(['execution', 'show', listed!.id, '--json']));
+  t.deepEqual(shown.result, expected);
+  const plain = await svc.cli(['execution', 'show', listed!.id]);
+  t.true(plain.stdout.includes('"rows": "éééé'), 'the plain view shows the whole result too');
+  const raw = await svc.cli(['execution', 'result', listed!.id]);
+  t.is(raw.code, 0, raw.stderr);
+  t.is(raw.stdout, JSON.stringify(expected));
+});

@@ -21,6 +21,11 @@ class OverviewTab(tabs.Tab):
         return {
             'execution': ex,
             'result_json': common.pretty_json(ex.get('result')) if ex.get('result') is not None else None,
+            # Over the service's inline bound the result is not in the execution: show its
+            # size and beginning, and where the whole of it comes from.
+            'result_truncated': bool(ex.get('result_truncated')),
+            'result_size': common.format_bytes(ex.get('result_bytes')),
+            'result_preview': ex.get('result_preview') or '',
             'error': ex.get('error'),
             'limits': ex.get('limits') or {},
             'placement': placement,
