@@ -267,3 +267,11 @@ test('URLs and headers: an overlong URL or query is 431 naming the limit; repeat
   t.is(gzip.status, 415);
   t.is(gzip.body.field, 'headers.content-encoding');
 });
+
+test('NODE_ENV, which libraries read and Node does not, is a variable like any other', async (t) => {
+  const name = `node-env-${Date.now()}`;
+  const create = await svc.api('POST', '/v1/functions', functionForm({ name, runtime: RUNTIME, handler: 'index.handler', env: { NODE_ENV: 'production' } }, { name: 'index.js', content: 'exports.handler = () => process.env.NODE_ENV;' }));
+  t.is(create.status, 201, JSON.stringify(create.body));
+  const run = await svc.api('POST', `/v1/functions/${name}/invoke`, {});
+  t.is(run.body?.result, 'production', JSON.stringify(run.body));
+});

@@ -18,6 +18,7 @@
  *
  * The setup exits with SETUP_FAILED (before the executor starts, hence a runner error).
  */
+import { ENV_NAME_PATTERN, refusalOf } from '../../env-policy.js';
 import type { Workdir } from './workdir.js';
 import type { Tools } from './local-options.js';
 
@@ -129,15 +130,16 @@ export function nodeFlags(p: LaunchPlan): string[] {
 export const LAUNCHER_ENV: Readonly<Record<string, string>> = { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' };
 
 /**
- * Variables the sandbox never takes from the function's environment, even if one got past
- * the API: the sandbox sets them itself, or they steer the loader, libc or Node from outside.
+ * Variables the sandbox never takes from the function's environment, should one get past the
+ * API (env-policy.ts): the sandbox sets PATH/HOME/TMPDIR itself, and the rest steer the loader,
+ * libc or Node from outside. FNSTACK_* are the service's own context variables.
  */
-const RESERVED = new Set(['NODE_OPTIONS', 'PATH', 'HOME', 'TMPDIR', 'GCONV_PATH', 'GETCONF_DIR', 'GLIBC_TUNABLES', 'HOSTALIASES', 'LOCALDOMAIN', 'LOCPATH', 'NIS_PATH', 'NLSPATH', 'RESOLV_HOST_CONF', 'RES_OPTIONS', 'TZDIR']);
-const RESERVED_PREFIXES = ['LD_', 'MALLOC_'];
-
 export function droppedVariable(name: string): boolean {
-  return RESERVED.has(name) || RESERVED_PREFIXES.some((p) => name.startsWith(p)) || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+  if (!ENV_NAME.test(name)) return true;
+  return name.startsWith('FNSTACK_') ? false : refusalOf(name) !== null;
 }
+
+const ENV_NAME = new RegExp(ENV_NAME_PATTERN);
 
 /**
  * Exactly the function's variables (with the FNSTACK_* context) plus PATH/HOME/TMPDIR/LANG
