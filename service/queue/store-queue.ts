@@ -55,33 +55,45 @@ export class StoreQueue implements WorkQueue {
     let pumping: Promise<void> | null = null;
     const renewals = new Set<NodeJS.Timeout>();
 
-    const pump = (): Promise<void> => {
-      if (pumping || stopping) return pumping ?? Promise.resolve();
-      pumping = (async () => {
-        try {
-          while (!stopping && inFlight.size < options.prefetch) {
-            const row = await this.claimNext(consumerId);
-            if (!row) break;
-            if (stopping) {
-              // Claimed while stopping: hand it back at once rather than run it after the stop.
-              await this.release(row.id, consumerId);
-              break;
-            }
-            const p: Promise<void> = this.handle(row, consumerId, handler, renewals)
-              .catch(() => undefined) // a handler's failure is its own to report; an unsettled message comes back after its lock
-              .finally(() => {
-                inFlight.delete(p);
-                void pump();
-              });
-            inFlight.add(p);
+    const drain = async (): Promise<void> => {
+      try {
+        while (!stopping && inFlight.size < options.prefetch) {
+          const row = await this.claimNext(consumerId);
+          if (!row) break;
+          if (stopping) {
+            // Claimed while stopping: hand it back at once rather than run it after the stop.
+            await this.release(row.id, consumerId);
+            break;
           }
-        } catch {
-          // The store is unreachable for now: the poll timer tries again.
-        } finally {
-          pumping = null;
+          const p: Promise<void> = this.handle(row, consumerId, handler, renewals)
+            .catch(() => undefined) // a handler's failure is its own to report; an unsettled message comes back after its lock
+            .finally(() => {
+              inFlight.delete(p);
+              void pump();
+            });
+          inFlight.add(p);
         }
-      })();
-      return pumping;
+      } catch {
+        // The store is unreachable for now: the poll timer tries again.
+      }
+    };
+    /** One drain at a time; `pumping` is cleared only after it is set (a drain may finish at once). */
+    let again = false;
+    const pump = (): Promise<void> => {
+      if (stopping) return Promise.resolve();
+      if (pumping) {
+        again = true; // a slot or a message came while draining: drain once more after it
+        return pumping;
+      }
+      const run: Promise<void> = drain().finally(() => {
+        if (pumping === run) pumping = null;
+        if (again) {
+          again = false;
+          void pump();
+        }
+      });
+      pumping = run;
+      return run;
     };
     const onWake = () => void pump();
     const halt = () => {
