@@ -4,6 +4,7 @@
  * ran out (the worker died) are put back on the work queue. Safe with many processes: the
  * claim in the store decides who runs it.
  */
+import { isTransientStoreError } from '../store/store-errors.js';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import type { WorkQueue } from '../queue/queue.js';
@@ -21,7 +22,11 @@ export class StallSweeper {
   start(): void {
     const tick = () => {
       this.sweep()
-        .catch((err: unknown) => this.logger.warn({ err }, 'stall sweep failed'))
+        .catch((err: unknown) => {
+          // An outage is logged once by the store's health: here only a line, no stack every tick.
+          if (isTransientStoreError(err)) this.logger.debug({ reason: (err as Error).message }, 'stall sweep skipped: store unreachable');
+          else this.logger.warn({ err }, 'stall sweep failed');
+        })
         .finally(() => {
           if (this.timer) this.timer = setTimeout(tick, this.options.intervalMs);
         });

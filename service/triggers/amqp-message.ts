@@ -6,18 +6,19 @@ import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
 import type { CloudEvent } from '../runner/protocol.js';
 import { validateEnvelope, wrapPlain } from '../listener/cloudevents.js';
+import { parseJsonBytes } from '../api/json-body.js';
 
 export class UnreadableMessage extends Error {
   override readonly name = 'UnreadableMessage';
 }
 
 export function eventFromMessage(msg: ConsumeMessage, defaults: { source: string; type: string }): CloudEvent {
-  const text = msg.content.toString('utf8');
   let body: unknown;
   try {
-    body = text.length === 0 ? {} : JSON.parse(text);
-  } catch {
-    throw new UnreadableMessage('the message body is not JSON');
+    // The same rules as HTTP bodies: valid UTF-8, at most 100 levels deep, no duplicate or prototype keys.
+    body = msg.content.length === 0 ? {} : parseJsonBytes(msg.content, 'the message body');
+  } catch (err) {
+    throw new UnreadableMessage(err instanceof Error ? err.message : 'the message body is not JSON');
   }
   if (body && typeof body === 'object' && !Array.isArray(body) && 'specversion' in body) {
     try {

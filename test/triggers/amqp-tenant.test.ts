@@ -96,7 +96,7 @@ for (const [dialect, queue] of VARIANTS) {
       t.is(left.messageCount, 0);
       const shown = (await ts.api('GET', '/v1/triggers/jobs')).body;
       t.is(shown.fire_count, 3);
-      t.regex(String(shown.last_error), /not JSON/);
+      t.regex(String(shown.last_error), /not valid JSON/);
       t.false(JSON.stringify(shown).includes(tenant.user.password));
     } finally {
       await ts?.close();
