@@ -112,12 +112,13 @@ class Run {
         detached: true,
         ...(uid !== undefined ? { uid, gid: gid ?? uid } : {}),
       });
-      const feeds: Array<[Buffer, Writable | null | undefined]> = [[stdin ?? Buffer.alloc(0), stdin ? child.stdin : null], ...inputs.map((b, i) => [b, child.stdio[4 + i] as Writable] as [Buffer, Writable])];
-      for (const [data, stream] of feeds) {
-        if (!stream) continue;
-        stream.on('error', () => undefined); // EPIPE when the launcher dies first
-        stream.end(data);
-      }
+      // stdin (when given) and fds 4, 5, …: written whole, then closed
+      const feeds = [...(stdin ? [stdin] : []), ...inputs];
+      const streams = [...(stdin ? [child.stdin] : []), ...inputs.map((_, i) => child.stdio[4 + i])] as Array<Writable | null>;
+      feeds.forEach((data, i) => {
+        streams[i]?.on('error', () => undefined); // EPIPE when the launcher dies first
+        streams[i]?.end(data);
+      });
     } catch (err) {
       this.spawnError = (err as Error).message;
       return this.classify({ code: null, signal: null }, { outOfMemory: false });

@@ -5,11 +5,11 @@
  * by an unprivileged uid. What cannot be guarded is refused here with the reason, never run
  * unguarded.
  */
-import { spawn } from 'node:child_process';
 import { lstat, readlink, stat } from 'node:fs/promises';
 import { dirname, sep } from 'node:path';
 import { detectCgroups, type CgroupDriver } from './cgroups.js';
 import type { ResolvedOptions } from './local-options.js';
+import { run } from './scratch-fs.js';
 
 export interface Host {
   isRoot: boolean;
@@ -38,7 +38,10 @@ export async function probeHost(o: ResolvedOptions): Promise<Host> {
     else if (st?.isDirectory()) throw new Error(`${dir} is a directory of its own: the sandbox expects a merged /usr (Debian 12 and later)`);
   }
   const links = Object.entries(usrLinks).flatMap(([link, target]) => ['--symlink', target, link]);
-  const probe = await run(o.tools.bwrap, ['--unshare-user', '--unshare-pid', '--unshare-net', '--ro-bind', '/usr', '/usr', ...links, '--', '/usr/bin/true']);
+  const probe = await run(o.tools.bwrap, ['--unshare-user', '--unshare-pid', '--unshare-net', '--ro-bind', '/usr', '/usr', ...links, '--', '/usr/bin/true']).then(
+    () => null,
+    (err: Error) => err.message,
+  );
   if (probe !== null) throw new Error(`bubblewrap (${o.tools.bwrap}) cannot make a sandbox here: ${probe}; install it (Debian: apt-get install bubblewrap) and allow unprivileged user namespaces`);
   const cgroups = await detectCgroups(o.cgroup, o.cgroupParent);
   if ((o.cgroup === 'v1' || o.cgroup === 'v2') && !cgroups) throw new Error(`cgroup ${o.cgroup} was asked for but is not usable here`);
@@ -57,15 +60,4 @@ async function othersCannotReach(path: string, bits: number): Promise<string | n
   const st = await stat(path).catch(() => null);
   if (!st) return 'it does not exist';
   return (st.mode & bits) === bits ? null : 'it is not readable by others';
-}
-
-/** Runs a command; null when it succeeded, else what went wrong. */
-function run(cmd: string, args: string[]): Promise<string | null> {
-  return new Promise((resolve) => {
-    let err = '';
-    const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    p.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    p.once('error', (e) => resolve(e.message));
-    p.once('exit', (code) => resolve(code === 0 ? null : err.trim() || `exit code ${code}`));
-  });
 }

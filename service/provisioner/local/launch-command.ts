@@ -48,8 +48,6 @@ export interface LaunchPlan {
   addressSpaceKb: number | null;
   /** RLIMIT_NPROC, when no pids cgroup limits the run (only meaningful with an own uid). */
   nproc: number | null;
-  /** RLIMIT_FSIZE in KiB: no single file larger than the disk allowance. */
-  fileSizeKb: number | null;
   maxOldSpaceMb: number | null;
   permissionModel: boolean;
   allowChildProcesses: boolean;
@@ -74,7 +72,6 @@ export function setupScript(p: LaunchPlan): string {
   lines.push('ulimit -c 0');
   if (p.addressSpaceKb !== null) lines.push(`ulimit -v ${p.addressSpaceKb}${fail}`);
   if (p.nproc !== null) lines.push(`ulimit -p ${p.nproc}${fail}`); // dash: -p is RLIMIT_NPROC
-  if (p.fileSizeKb !== null) lines.push(`ulimit -f ${p.fileSizeKb}${fail}`);
   lines.push('cd /', 'exec "$@"');
   return lines.join('\n');
 }

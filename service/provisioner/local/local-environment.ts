@@ -128,7 +128,6 @@ export class LocalEnvironment implements Environment {
       user: uid === null ? null : { uid, gid: uid },
       network,
       cgroupProcs: cgroup?.procsFiles ?? [],
-      fileSizeKb: null,
       seccompFd: SECCOMP ? 4 : null,
       usrLinks: this.host.usrLinks,
       addressSpaceKb: memoryCgroup ? null : (memoryMb + runtimeOverheadMb + o.addressSpaceHeadroomMb) * 1024,

@@ -80,13 +80,13 @@ export class LocalProvider implements Provider {
 
   async check(params: Omit<ProvisioningParams, 'executionId'>): Promise<Placement> {
     const host = await this.available();
-    this.validate(params, host);
+    this.validate(params);
     return this.placementOf(params, host);
   }
 
   async acquire(params: ProvisioningParams, signal?: AbortSignal): Promise<Environment> {
     const host = await this.available();
-    this.validate(params, host);
+    this.validate(params);
     signal?.throwIfAborted();
     const uid = this.uids ? await this.uids.take() : null;
     if (this.uids && uid === null) throw new ProvisioningError('quota_exceeded', `all ${this.options.uidCount} sandbox uids are in use`, true);
@@ -110,15 +110,10 @@ export class LocalProvider implements Provider {
     } catch (err) {
       await cgroup?.remove().catch(() => undefined);
       if (this.disk && uid !== null) await this.disk.clear(uid).catch(() => undefined);
-      if (err instanceof ProvisioningError) {
-        if (workdir) await removeWorkdir(workdir.root).catch(() => undefined);
-        await unclaim(this.options.sandboxRoot, name);
-        if (uid !== null) await this.uids?.give(uid);
-        throw err; // e.g. no room for the disk: quota_exceeded, retryable
-      }
       if (workdir) await removeWorkdir(workdir.root).catch(() => undefined);
       await unclaim(this.options.sandboxRoot, name);
       if (uid !== null) await this.uids?.give(uid);
+      if (err instanceof ProvisioningError) throw err; // e.g. no room for the disk: quota_exceeded, retryable
       const exists = (err as NodeJS.ErrnoException).code === 'EEXIST';
       throw new ProvisioningError(exists ? 'invalid_params' : 'boot_failed', `cannot prepare the sandbox: ${(err as Error).message}`, !exists);
     }
@@ -147,7 +142,7 @@ export class LocalProvider implements Provider {
     }
   }
 
-  private validate(p: Omit<ProvisioningParams, 'executionId'>, host: Host): void {
+  private validate(p: Omit<ProvisioningParams, 'executionId'>): void {
     const bad = (m: string, field: string) => new ProvisioningError('invalid_params', m, false, field);
     if (!this.options.runtimes.includes(p.runtime)) throw bad(`runtime ${p.runtime} is not available here (${this.options.runtimes.join(', ')})`, 'runtime');
     if (!(p.memoryMb >= 16 && p.memoryMb <= this.options.maxMemoryMb)) throw bad(`memory must be from 16 to ${this.options.maxMemoryMb} MB here`, 'memory_mb');
@@ -157,7 +152,6 @@ export class LocalProvider implements Provider {
     if (p.network && !this.loopback.installed) {
       throw bad(`network: true is refused here: sandboxes could reach the services listening on this machine (${this.loopback.reason}); use network: false`, 'network');
     }
-    void host;
   }
 
   /** Said once at start by the service: what this provider guards, and what it refuses. */

@@ -6,9 +6,9 @@
  * the working directory are removed.
  */
 import { readdir, readFile, rm, stat, unlink, writeFile, mkdir } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { CgroupDriver } from './cgroups.js';
+import { run } from './scratch-fs.js';
 import { killUid } from './uid-reaper.js';
 
 const OWNERS = '.owners';
@@ -47,11 +47,7 @@ export async function sweepStale(sandboxRoot: string, cgroups: CgroupDriver | nu
 }
 
 function detach(mountPoint: string): Promise<void> {
-  return new Promise((resolve) => {
-    const p = spawn('umount', ['--lazy', mountPoint], { stdio: 'ignore' });
-    p.once('error', () => resolve());
-    p.once('exit', () => resolve());
-  });
+  return run('umount', ['--lazy', mountPoint]).catch(() => undefined); // not mounted: nothing to do
 }
 
 async function list(dir: string): Promise<string[]> {
