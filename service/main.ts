@@ -6,7 +6,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, publicUrlOf, type Role } from './config.js';
+import { loadConfig, persistSecretsKey, publicUrlOf, type Role } from './config.js';
 import { Store } from './store/store.js';
 import { createQueue } from './queue/registry.js';
 import { createProvider } from './provisioner/registry.js';
@@ -43,7 +43,7 @@ export interface RunningService {
 }
 
 export async function startService(options: StartOptions = {}): Promise<RunningService> {
-  const config = loadConfig(options.env ?? process.env, { port: options.port, host: options.host, dataDir: options.dataDir, role: options.role });
+  const config = persistSecretsKey(loadConfig(options.env ?? process.env, { port: options.port, host: options.host, dataDir: options.dataDir, role: options.role }));
   const logger = pino({ level: options.log === false ? 'silent' : config.logLevel, base: { role: config.role } });
 
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });

@@ -1,12 +1,11 @@
 /**
  * `openstack` triggers: consumes the cloud's oslo.messaging notifications (config
- * `os_notifications_url`). One durable queue per deployment (named after a hash of the
- * database URL, so every process of one deployment shares it and each notification is handled
+ * `os_notifications_url`). One durable queue per deployment (named after its deployment id, so every process of one deployment shares it and each notification is handled
  * once), bound to Nova's and Glance's exchanges; never oslo's own `notifications.info` queues.
  * A notification runs a trigger only if its event type matches and its payload's project is the
  * trigger's project_id. Acked once every resulting event is durable on the work queue.
  */
-import { createHash } from 'node:crypto';
+import { deploymentIdOf } from '../deployment-id.js';
 import type { Logger } from 'pino';
 import type { WorkQueue } from '../queue/queue.js';
 import type { Store } from '../store/store.js';
@@ -37,7 +36,7 @@ export interface NotificationListenerOptions {
 
 /** The queue every process of one deployment shares. */
 export function notificationQueueName(databaseUrl: string): string {
-  return `fnstack.notifications.${createHash('sha256').update(databaseUrl).digest('hex').slice(0, 12)}`;
+  return `fnstack.notifications.${deploymentIdOf(databaseUrl)}`;
 }
 
 export class NotificationListener {

@@ -5,7 +5,8 @@
  * provisioning deadline. Used for per-event servers and warm-pool servers alike. On any
  * failure the server is deleted (verified in the background) and the row removed.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { deploymentIdOf } from '../../deployment-id.js';
 import type { ComputeClient, CreateServerRequest } from '../../openstack/index.js';
 import type { RunnerSessionStore } from '../../store/runner-session-store.js';
 import { ProvisioningError } from '../provider.js';
@@ -126,19 +127,8 @@ export class ServerFactory {
   }
 }
 
-/**
- * The `fnstack:service` value of a deployment: derived from its store, which all its
- * processes share — without the credentials, so that rotating the database password does
- * not orphan the servers.
- */
-export function serviceTagOf(databaseUrl: string): string {
-  let key = databaseUrl;
-  if (/^(mariadb|mysql):\/\//.test(databaseUrl)) {
-    const u = new URL(databaseUrl);
-    key = `mariadb://${u.hostname}:${u.port || '3306'}${u.pathname}`;
-  }
-  return createHash('sha256').update(`fnstack:${key}`).digest('hex').slice(0, 16);
-}
+/** The `fnstack:service` value of a deployment's servers: its deployment id. */
+export const serviceTagOf = deploymentIdOf;
 
 export function networksOf(network: string): CreateServerRequest['networks'] {
   if (network === 'none' || network === 'auto') return network;
