@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite. Installs dependencies if needed, starts the servers the tests
-# use (test/services/ensure.sh), builds, and runs every test with ava; then runs the API and
-# trigger suites once more on the production back ends (MariaDB + RabbitMQ) — the store,
-# queue and fault suites already loop over every back end themselves.
+# use (test/services/ensure.sh), builds, lints, runs the Horizon plugin's unit tests and every
+# test with ava; then runs the API and trigger suites once more on the production back ends
+# (MariaDB + RabbitMQ) — the store, queue and fault suites already loop over every back end
+# themselves.
 # Arguments go to ava and replace both passes, e.g. `npm test -- dist/test/api`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,14 @@ npm run build --silent
 
 if [ "$#" -gt 0 ]; then
   exec npx ava "$@"
+fi
+
+echo "== checks: lint (eslint + tsc) and the Horizon plugin's own unit tests"
+npm run lint --silent
+if /usr/bin/python3 -c 'import django, horizon' 2>/dev/null || [ "${CI:-}" = true ]; then
+  npm run test:horizon --silent
+else
+  echo "(Horizon is not installed here — test/cloud/setup.sh --with-horizon installs it: its plugin's unit tests are skipped)"
 fi
 
 echo "== pass 1: every test (the API ones on the embedded default: SQLite + store queue)"
