@@ -20,7 +20,7 @@
  */
 import { chmod, chown, mkdir } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ProvisioningError, type Environment, type Placement, type ProvisioningParams, type Provider } from '../provider.js';
 import { RUNNER_DIR } from '../../runner/supervisor.js';
 import { cpuLimitProblem, type ExecutionCgroup } from './cgroups.js';
@@ -62,6 +62,9 @@ export class LocalProvider implements Provider {
     this.hostProbe ??= (async () => {
       const root = this.options.sandboxRoot;
       // Traversable (not listable) by the sandbox uids, which reach their own directory in it.
+      // Only the root itself is closed: parents we create (say /var/lib/fnstack) stay traversable,
+      // or a later provider with sandbox uids sharing them could not reach its own root.
+      await mkdir(dirname(root), { recursive: true, mode: 0o755 });
       await mkdir(root, { recursive: true, mode: this.uids ? 0o711 : 0o700 });
       await chmod(root, this.uids ? 0o711 : 0o700);
       const host = await probeHost(this.options);
