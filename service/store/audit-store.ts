@@ -4,25 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from './schema.js';
-import type { Page } from './function-store.js';
-import { invalid } from '../errors.js';
+import type { AuditEventsTable, Database } from './schema.js';
+import { decodeTimeCursor, encodeTimeCursor, pageOf, type Page } from './paging.js';
 
-export interface AuditEventsTable {
-  id: string;
-  project_id: string;
-  at: number;
-  actor_kind: string;
-  actor_id: string | null;
-  actor_name: string | null;
-  actor_project_id: string | null;
-  key_id: string | null;
-  action: string;
-  resource_type: string;
-  resource_id: string | null;
-  request_id: string | null;
-  details_json: string | null;
-}
 
 export interface AuditActor {
   kind: 'account' | 'keystone_user' | 'system';
@@ -53,17 +37,16 @@ export interface AuditFilter {
   action?: string;
 }
 
-type AuditDb = Kysely<Database & { audit_events: AuditEventsTable }>;
 
 /** One project's audit trail: every query carries the project id. */
 export class AuditStore {
-  private readonly db: AuditDb;
+  private readonly db: Kysely<Database>;
 
   constructor(
     db: Kysely<Database>,
     private readonly projectId: string,
   ) {
-    this.db = db.withTables<{ audit_events: AuditEventsTable }>();
+    this.db = db;
   }
 
   async record(entry: AuditEntry, at = Date.now()): Promise<string> {
@@ -96,13 +79,11 @@ export class AuditStore {
     if (filter.resourceId) q = q.where('resource_id', '=', filter.resourceId);
     if (filter.action) q = q.where('action', '=', filter.action);
     if (cursor) {
-      const c = decodeCursor(cursor);
+      const c = decodeTimeCursor(cursor);
       q = q.where((eb) => eb.or([eb('at', '<', c.t), eb.and([eb('at', '=', c.t), eb('id', '<', c.id)])]));
     }
     const rows = await q.orderBy('at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
-    const items = rows.slice(0, limit).map(toEvent);
-    const last = items.at(-1);
-    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.at, last.id) : null };
+    return pageOf(rows, limit, toEvent, (e) => encodeTimeCursor(e.at, e.id));
   }
 }
 
@@ -129,15 +110,4 @@ function toEvent(r: AuditEventsTable): AuditEvent {
     actor: { kind: r.actor_kind as AuditActor['kind'], id: r.actor_id, name: r.actor_name, projectId: r.actor_project_id, keyId: r.key_id },
     details: r.details_json ? (JSON.parse(r.details_json) as Record<string, unknown>) : null,
   };
-}
-
-function encodeCursor(t: number, id: string): string {
-  return Buffer.from(`${t}:${id}`).toString('base64url');
-}
-
-function decodeCursor(c: string): { t: number; id: string } {
-  const [t, id] = Buffer.from(c, 'base64url').toString().split(':');
-  const n = Number(t);
-  if (!Number.isFinite(n) || !id) throw invalid('cursor', 'cursor is not one this API returned');
-  return { t: n, id };
 }

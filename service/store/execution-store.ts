@@ -9,8 +9,8 @@ import type { Database, ExecutionRow } from './schema.js';
 import type { Dialect } from './connect.js';
 import type { Execution, ExecutionSummary, ExecutionStatus, ExecutionLimits } from '../model.js';
 import type { CloudEvent, FailureInfo, RunOutcome } from '../runner/protocol.js';
-import { isUniqueViolation, type Page } from './function-store.js';
-import { invalid } from '../errors.js';
+import { isUniqueViolation } from './function-store.js';
+import { decodeTimeCursor, encodeTimeCursor, pageOf, type Page } from './paging.js';
 
 export interface NewExecutionInput {
   id: string;
@@ -83,13 +83,11 @@ export class ExecutionStore {
     if (filter.functionName) q = q.where('function_name', '=', filter.functionName);
     if (filter.status) q = q.where('status', '=', filter.status);
     if (cursor) {
-      const c = decodeCursor(cursor);
+      const c = decodeTimeCursor(cursor);
       q = q.where((eb) => eb.or([eb('created_at', '<', c.t), eb.and([eb('created_at', '=', c.t), eb('id', '<', c.id)])]));
     }
     const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
-    const items = rows.slice(0, limit).map(toSummary);
-    const last = items.at(-1);
-    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null };
+    return pageOf(rows, limit, toSummary, (e) => encodeTimeCursor(e.createdAt, e.id));
   }
 
   /** Executions of this project not yet final (quota on concurrency). */
@@ -379,15 +377,4 @@ function previewOf(json: Buffer): string {
   let end = RESULT_PREVIEW_MAX_BYTES;
   while (end > 0 && (json[end]! & 0xc0) === 0x80) end--; // json[end] continues a character: cut before it
   return json.subarray(0, end).toString('utf8');
-}
-
-function encodeCursor(t: number, id: string): string {
-  return Buffer.from(`${t}:${id}`).toString('base64url');
-}
-
-function decodeCursor(c: string): { t: number; id: string } {
-  const [t, id] = Buffer.from(c, 'base64url').toString().split(':');
-  const n = Number(t);
-  if (!Number.isFinite(n) || !id) throw invalid('cursor', 'cursor is not one this API returned');
-  return { t: n, id };
 }

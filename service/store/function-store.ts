@@ -3,11 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, FunctionVersionRow } from './schema.js';
 import type { CodeRef, FnFunction, FunctionSpec, FunctionVersion, CodeFormat, Isolation } from '../model.js';
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+import { pageOf, type Page } from './paging.js';
 
 export class FunctionStore {
   constructor(
@@ -56,8 +52,7 @@ export class FunctionStore {
       .limit(limit + 1);
     if (cursor) q = q.where('functions.name', '>', cursor);
     const rows = await q.execute();
-    const items = rows.slice(0, limit).map(toFunction);
-    return { items, nextCursor: rows.length > limit ? (items.at(-1)?.name ?? null) : null };
+    return pageOf(rows, limit, toFunction, (f) => f.name);
   }
 
   /** Makes a new version from the current one with the given changes (optimistic: retried on a concurrent update). */

@@ -7,15 +7,6 @@ import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { QuotaLimits } from '../config.js';
 
-export interface ProjectQuotasTable {
-  project_id: string;
-  functions: number | null;
-  code_bytes: number | null;
-  concurrent_executions: number | null;
-  executions_per_minute: number | null;
-  memory_mb: number | null;
-  updated_at: number;
-}
 
 export type QuotaName = keyof QuotaLimits;
 export const QUOTA_NAMES: readonly QuotaName[] = ['functions', 'codeBytes', 'concurrentExecutions', 'executionsPerMinute', 'memoryMb'];
@@ -40,17 +31,16 @@ export interface QuotaUsage {
   memoryMb: number;
 }
 
-type QuotaDb = Kysely<Database & { project_quotas: ProjectQuotasTable }>;
 
 /** One project's quotas: every query carries the project id. */
 export class QuotaStore {
-  private readonly db: QuotaDb;
+  private readonly db: Kysely<Database>;
 
   constructor(
     db: Kysely<Database>,
     private readonly projectId: string,
   ) {
-    this.db = db.withTables<{ project_quotas: ProjectQuotasTable }>();
+    this.db = db;
   }
 
   async overrides(): Promise<QuotaOverrides> {

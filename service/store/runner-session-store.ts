@@ -13,33 +13,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from './schema.js';
+import type { Database, RunnerSessionsTable } from './schema.js';
 import type { Assignment, RunOutcome } from '../runner/protocol.js';
 import type { CodeRef } from '../model.js';
 
 export type SessionState = 'booting' | 'ready' | 'assigned' | 'picked' | 'started' | 'done' | 'released';
 
-export interface RunnerSessionsTable {
-  id: string;
-  token_hash: string;
-  server_name: string;
-  server_id: string | null;
-  execution_id: string | null;
-  pool_key: string | null;
-  owner: string;
-  state: string;
-  assignment_json: string | null;
-  outcome_json: string | null;
-  hello_at: number | null;
-  picked_at: number | null;
-  started_at: number | null;
-  finished_at: number | null;
-  lease_until: number;
-  created_at: number;
-  updated_at: number;
-}
-
-type Db = Database & { runner_sessions: RunnerSessionsTable };
 
 export interface RunnerSession {
   id: string;
@@ -64,11 +43,7 @@ export function hashToken(token: string): string {
 }
 
 export class RunnerSessionStore {
-  private readonly db: Kysely<Db>;
-
-  constructor(db: Kysely<Database>) {
-    this.db = db as unknown as Kysely<Db>;
-  }
+  constructor(private readonly db: Kysely<Database>) {}
 
   async create(s: { id: string; token: string; serverName: string; executionId: string | null; poolKey: string | null; owner: string; leaseMs: number }): Promise<void> {
     const now = Date.now();

@@ -139,6 +139,78 @@ export interface DeadLettersTable {
   created_at: number;
 }
 
+export interface RunnerSessionsTable {
+  id: string;
+  token_hash: string;
+  server_name: string;
+  server_id: string | null;
+  execution_id: string | null;
+  pool_key: string | null;
+  owner: string;
+  state: string;
+  assignment_json: string | null;
+  outcome_json: string | null;
+  hello_at: number | null;
+  picked_at: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+  lease_until: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TriggersTable {
+  id: string;
+  project_id: string;
+  name: string;
+  function_name: string;
+  kind: string;
+  config_json: string;
+  filter_json: string;
+  secret_hash: string | null;
+  sealed_secret: string | null;
+  enabled: number;
+  enabled_at: number;
+  last_fired_at: number | null;
+  fire_count: number;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TriggerTicksTable {
+  trigger_id: string;
+  tick_at: number;
+  claimed_by: string;
+  created_at: number;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  project_id: string;
+  at: number;
+  actor_kind: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  actor_project_id: string | null;
+  key_id: string | null;
+  action: string;
+  resource_type: string;
+  resource_id: string | null;
+  request_id: string | null;
+  details_json: string | null;
+}
+
+export interface ProjectQuotasTable {
+  project_id: string;
+  functions: number | null;
+  code_bytes: number | null;
+  concurrent_executions: number | null;
+  executions_per_minute: number | null;
+  memory_mb: number | null;
+  updated_at: number;
+}
+
 export interface Database {
   projects: ProjectsTable;
   accounts: AccountsTable;
@@ -151,6 +223,11 @@ export interface Database {
   execution_result_chunks: ExecutionResultChunksTable;
   queue_messages: QueueMessagesTable;
   dead_letters: DeadLettersTable;
+  runner_sessions: RunnerSessionsTable;
+  triggers: TriggersTable;
+  trigger_ticks: TriggerTicksTable;
+  audit_events: AuditEventsTable;
+  project_quotas: ProjectQuotasTable;
 }
 
 export type ProjectRow = Selectable<ProjectsTable>;
@@ -161,3 +238,25 @@ export type ExecutionRow = Selectable<ExecutionsTable>;
 export type NewExecution = Insertable<ExecutionsTable>;
 export type ExecutionUpdate = Updateable<ExecutionsTable>;
 export type QueueMessageRow = Selectable<QueueMessagesTable>;
+
+const TABLES = {
+  projects: true,
+  accounts: true,
+  api_keys: true,
+  code_packages: true,
+  code_chunks: true,
+  functions: true,
+  function_versions: true,
+  executions: true,
+  execution_result_chunks: true,
+  queue_messages: true,
+  dead_letters: true,
+  runner_sessions: true,
+  triggers: true,
+  trigger_ticks: true,
+  audit_events: true,
+  project_quotas: true,
+} satisfies Record<keyof Database, true>;
+
+/** Every table the Database type declares (a test holds this to what the migrations create). */
+export const TABLE_NAMES = Object.keys(TABLES) as (keyof Database)[];

@@ -8,8 +8,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import type { Database } from './schema.js';
-import { isUniqueViolation, type Page } from './function-store.js';
+import type { Database, TriggersTable } from './schema.js';
+import { isUniqueViolation } from './function-store.js';
+import { pageOf, type Page } from './paging.js';
 
 export type TriggerKind = 'event' | 'http' | 'amqp' | 'schedule' | 'openstack';
 export const TRIGGER_KINDS: readonly TriggerKind[] = ['event', 'http', 'amqp', 'schedule', 'openstack'];
@@ -71,49 +72,20 @@ export interface TriggerChanges {
   secrets?: Partial<TriggerSecrets>;
 }
 
-interface TriggersTable {
-  id: string;
-  project_id: string;
-  name: string;
-  function_name: string;
-  kind: string;
-  config_json: string;
-  filter_json: string;
-  secret_hash: string | null;
-  sealed_secret: string | null;
-  enabled: number;
-  enabled_at: number;
-  last_fired_at: number | null;
-  fire_count: number;
-  last_error: string | null;
-  created_at: number;
-  updated_at: number;
-}
 
-interface TriggerTicksTable {
-  trigger_id: string;
-  tick_at: number;
-  claimed_by: string;
-  created_at: number;
-}
 
-/** The tables of this module, added to the shared Database type locally. */
-export interface TriggerDatabase extends Database {
-  triggers: TriggersTable;
-  trigger_ticks: TriggerTicksTable;
-}
 
 type Row = Selectable<TriggersTable>;
 const MAX_ERROR_CHARS = 2000;
 
 export class TriggerStore {
-  private readonly db: Kysely<TriggerDatabase>;
+  private readonly db: Kysely<Database>;
 
   constructor(
     db: Kysely<Database>,
     readonly projectId: string,
   ) {
-    this.db = db as unknown as Kysely<TriggerDatabase>;
+    this.db = db;
   }
 
   /** Returns null if the name is taken in this project. */
@@ -164,8 +136,7 @@ export class TriggerStore {
     if (filter.kind) q = q.where('kind', '=', filter.kind);
     if (cursor) q = q.where('name', '>', cursor);
     const rows = await q.execute();
-    const items = rows.slice(0, limit).map(toTrigger);
-    return { items, nextCursor: rows.length > limit ? (items.at(-1)?.name ?? null) : null };
+    return pageOf(rows, limit, toTrigger, (t) => t.name);
   }
 
   /** The project's enabled triggers of the given kinds (the router's candidates). */
@@ -238,10 +209,10 @@ export class TriggerStore {
 
 /** The service-wide view for listeners; never reached from a tenant request except by trigger id (webhooks). */
 export class TriggerCatalog {
-  private readonly db: Kysely<TriggerDatabase>;
+  private readonly db: Kysely<Database>;
 
   constructor(db: Kysely<Database>) {
-    this.db = db as unknown as Kysely<TriggerDatabase>;
+    this.db = db;
   }
 
   async byIdWithSecrets(id: string): Promise<{ trigger: Trigger; secrets: TriggerSecrets } | null> {
