@@ -59,11 +59,11 @@ trap cleanup EXIT
 
 # 3. fresh package lists (a second or two; stale lists give 404s on a mirror that moved on)
 log "packages: apt-get update"
-apt-get update -qq >>"$FNC_LOG/apt.log" 2>&1 || log "WARNING: apt-get update reported errors (continuing)"
+apt-get -o DPkg::Lock::Timeout=600 update -qq >>"$FNC_LOG/apt.log" 2>&1 || log "WARNING: apt-get update reported errors (continuing)"
 
 export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true
 aptlog="$FNC_LOG/apt.log"
-if ! apt-get install -y -q --no-install-recommends \
+if ! apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
   -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
   "${missing[@]}" >>"$aptlog" 2>&1; then
   die "apt-get install failed" "$aptlog"
