@@ -10,6 +10,7 @@ import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors.js';
 import { DEFAULT_UNPACK_UID } from './code/unpack-protocol.js';
+import { LIMIT_BOUNDS } from './function-limits.js';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -217,8 +218,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       leaseMs: int('lease_ms', pick('FNSTACK_LEASE_MS', 'lease_ms'), 15_000, 1000),
     },
     limits: {
-      maxMemoryMb: int('max_memory_mb', pick('FNSTACK_MAX_MEMORY_MB', 'max_memory_mb'), 2048, 64),
-      maxTimeoutS: int('max_timeout_s', pick('FNSTACK_MAX_TIMEOUT_S', 'max_timeout_s'), 900, 1),
+      maxMemoryMb: int('max_memory_mb', pick('FNSTACK_MAX_MEMORY_MB', 'max_memory_mb'), 2048, LIMIT_BOUNDS.memory_mb.minimum),
+      maxTimeoutS: int('max_timeout_s', pick('FNSTACK_MAX_TIMEOUT_S', 'max_timeout_s'), 900, LIMIT_BOUNDS.timeout_s.minimum),
       pidsMax: int('pids_max', pick('FNSTACK_PIDS_MAX', 'pids_max'), 64, 8),
     },
     quotas: {
@@ -226,7 +227,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       codeBytes: int('quota_code_bytes', pick('FNSTACK_QUOTA_CODE_BYTES', 'quota_code_bytes'), 1024 * 1024 * 1024, 0),
       concurrentExecutions: int('quota_concurrent_executions', pick('FNSTACK_QUOTA_CONCURRENT_EXECUTIONS', 'quota_concurrent_executions'), 10, 1),
       executionsPerMinute: int('quota_executions_per_minute', pick('FNSTACK_QUOTA_EXECUTIONS_PER_MINUTE', 'quota_executions_per_minute'), 600, 0),
-      memoryMb: int('quota_memory_mb', pick('FNSTACK_QUOTA_MEMORY_MB', 'quota_memory_mb'), 2048, 64),
+      memoryMb: int('quota_memory_mb', pick('FNSTACK_QUOTA_MEMORY_MB', 'quota_memory_mb'), 2048, LIMIT_BOUNDS.memory_mb.minimum),
     },
     openstack: openstackConfig(pick),
     secretsKey: secrets.key,

@@ -27,6 +27,7 @@ import auditRoutes from './routes/audit.js';
 import eventRoutes from '../listener/events-route.js';
 import deadLetterRoutes from './routes/dead-letters.js';
 import { VERSION } from '../version.js';
+import { AJV_OPTIONS } from './ajv-options.js';
 
 export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<FastifyInstance> {
   const app = Fastify({
@@ -35,7 +36,7 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
     // Invoke bodies are event data; code uploads go through multipart with their own cap.
     bodyLimit: BODY_LIMITS.json,
     clientErrorHandler,
-    ajv: { customOptions: { removeAdditional: false } },
+    ajv: { customOptions: AJV_OPTIONS },
   } as never) as unknown as FastifyInstance;
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonBodyParser);

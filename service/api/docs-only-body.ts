@@ -1,12 +1,12 @@
 /**
  * Route validator for multipart routes: the body schema is there for /docs only (the
  * multipart parser hands over files, validated by hand); params and query are validated
- * like everywhere else (same options as Fastify's default Ajv).
+ * like everywhere else (the API's one Ajv configuration).
  */
-import Ajv from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
+import { createAjv } from './ajv-options.js';
 
-const ajv = new Ajv.default({ coerceTypes: 'array', useDefaults: true, removeAdditional: true, allErrors: false, strict: false });
+const ajv = createAjv();
 
 export const docsOnlyBody: FastifySchemaCompiler<object> = ({ schema, httpPart }) => {
   if (httpPart === 'body') return () => true;

@@ -2,7 +2,6 @@
  * Validates function metadata (multipart `metadata` field or a JSON PATCH body) against
  * the same schemas the API documents, and turns it into a FunctionSpec.
  */
-import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
 import { FunctionCreateMetadata, FunctionUpdateMetadata } from './schemas.js';
 import { ApiError, invalid } from '../errors.js';
@@ -12,8 +11,10 @@ import type { FunctionSpec, Isolation } from '../model.js';
 import { parseHandler } from '../code/handler-ref.js';
 import { checkEnv } from './function-env.js';
 import { parseJsonText } from './json-body.js';
+import { checkLimits } from '../function-limits.js';
+import { createAjv } from './ajv-options.js';
 
-const ajv = new Ajv2020.default({ allErrors: false, strict: false });
+const ajv = createAjv();
 const validateCreate = ajv.compile(strip(FunctionCreateMetadata));
 const validateUpdate = ajv.compile(strip(FunctionUpdateMetadata));
 
@@ -71,8 +72,7 @@ export function checkUpdate(raw: unknown, current: FunctionSpec, config: Readonl
 function specFrom(m: Required<Omit<CreateMetadata, 'name'>>, config: Readonly<Config>): FunctionSpec {
   if (!findRuntime(m.runtime)) throw invalid('runtime', `runtime '${m.runtime}' is not available; available: ${RUNTIMES.map((r) => r.name).join(', ')}`);
   parseHandler(m.handler);
-  if (m.memory_mb > config.limits.maxMemoryMb) throw invalid('memory_mb', `memory_mb ${m.memory_mb} is over this service's limit of ${config.limits.maxMemoryMb}`);
-  if (m.timeout_s > config.limits.maxTimeoutS) throw invalid('timeout_s', `timeout_s ${m.timeout_s} is over this service's limit of ${config.limits.maxTimeoutS}`);
+  checkLimits({ memoryMb: m.memory_mb, vcpus: m.vcpus, diskGb: m.disk_gb, timeoutS: m.timeout_s }, config.limits);
   return {
     runtime: m.runtime,
     handler: m.handler,

@@ -1,6 +1,7 @@
 /** JSON schemas shared by routes: the single source for validation, serialization and /docs. */
 import { RESULT_INLINE_MAX_BYTES } from './execution-detail.js';
 import { ENV_MAX_COUNT, ENV_NAME_MAX_CHARS, ENV_NAME_PATTERN, ENV_TOTAL_MAX_BYTES, REFUSED_ENV_NAMES, REFUSED_ENV_PREFIXES } from './function-env.js';
+import { LIMIT_BOUNDS } from '../function-limits.js';
 
 export const ErrorBody = {
   $id: 'Error',
@@ -14,10 +15,10 @@ const nullableInt = { type: ['integer', 'null'] } as const;
 export const FunctionMetadataProps = {
   runtime: { type: 'string', description: 'Runtime name, see GET /v1/runtimes', examples: ['nodejs20'] },
   handler: { type: 'string', description: 'FILE.EXPORT, e.g. index.handler', maxLength: 255 },
-  memory_mb: { type: 'integer', minimum: 64, description: 'Memory limit, MiB (default 128)' },
-  vcpus: { type: 'integer', minimum: 1, maximum: 64, description: 'vCPUs (default 1)' },
-  disk_gb: { type: 'integer', minimum: 1, maximum: 1000, description: 'Disk, GB (default 1)' },
-  timeout_s: { type: 'integer', minimum: 1, description: 'Timeout, seconds (default 30)' },
+  memory_mb: { type: 'integer', ...LIMIT_BOUNDS.memory_mb, description: 'Memory limit, MiB (default 128)' },
+  vcpus: { type: 'integer', ...LIMIT_BOUNDS.vcpus, description: 'vCPUs (default 1)' },
+  disk_gb: { type: 'integer', ...LIMIT_BOUNDS.disk_gb, description: 'Disk, GB (default 1)' },
+  timeout_s: { type: 'integer', ...LIMIT_BOUNDS.timeout_s, description: 'Timeout, seconds (default 30)' },
   network: { type: 'boolean', description: 'false: the function runs with no network at all (default true)' },
   isolation: { type: 'string', enum: ['per-event', 'reuse'], description: 'per-event (default): a fresh environment for every event' },
   env: {

@@ -8,6 +8,7 @@ import { targetProject } from '../../auth/target-project.js';
 import { QUOTA_FIELD, QUOTA_NAMES, type QuotaOverrides } from '../../store/quota-store.js';
 import type { QuotaLimits } from '../../config.js';
 import type { ProjectStore } from '../../store/store.js';
+import { LIMIT_BOUNDS } from '../../function-limits.js';
 
 const QuotaSet = {
   type: 'object',
@@ -16,7 +17,7 @@ const QuotaSet = {
     code_bytes: { type: 'integer', minimum: 0, description: 'total bytes of the distinct code packages of all versions' },
     concurrent_executions: { type: 'integer', minimum: 1, description: 'executions provisioning or running at once; more wait queued' },
     executions_per_minute: { type: 'integer', minimum: 0, description: 'executions accepted per rolling minute' },
-    memory_mb: { type: 'integer', minimum: 64, description: 'largest memory_mb one function may declare' },
+    memory_mb: { type: 'integer', ...LIMIT_BOUNDS.memory_mb, description: 'largest memory_mb one function may declare' },
   },
 } as const;
 
