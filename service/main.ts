@@ -16,7 +16,7 @@ import { ExecutionEvents } from './orchestrator/execution-events.js';
 import { Orchestrator } from './orchestrator/orchestrator.js';
 import { StallSweeper } from './orchestrator/stall-sweeper.js';
 import { TriggerRouter } from './triggers/trigger-router.js';
-import { startTriggerListeners } from './triggers/listeners.js';
+import { startTriggerListeners } from './listener/sources.js';
 import { buildApi } from './api/app.js';
 import { bootstrapAdmin, credentialsPath } from './auth/bootstrap.js';
 

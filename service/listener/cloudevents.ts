@@ -3,6 +3,7 @@
  * envelope in the body; or a JSON batch `application/cloudevents-batch+json`) and binary
  * mode (`ce-*` headers carry the attributes, the body is the data).
  */
+import { randomUUID } from 'node:crypto';
 import { invalid } from '../errors.js';
 import type { CloudEvent } from '../runner/protocol.js';
 
@@ -36,7 +37,35 @@ export function fromBinary(headers: Record<string, string | string[] | undefined
   return validateEnvelope(event, 'headers');
 }
 
-/** Wraps a plain JSON payload (e.g. an AMQP message without an envelope) into a CloudEvent. */
-export function wrapPlain(data: unknown, attrs: { id: string; source: string; type: string; subject?: string }): CloudEvent {
-  return { specversion: '1.0', ...attrs, time: new Date().toISOString(), datacontenttype: 'application/json', data };
+export interface NewCloudEvent {
+  /** Default: a random UUID. */
+  id?: string;
+  source: string;
+  type: string;
+  subject?: string;
+  /** Default: now. */
+  time?: string;
+  /** With `data`; default application/json. */
+  datacontenttype?: string;
+  data?: unknown;
+  /** Binary data that is not JSON (then `data` is absent). */
+  data_base64?: string;
+  /** Extension attributes (names of 1-20 lower-case letters or digits). */
+  extensions?: Record<string, string | number | boolean>;
+}
+
+/** The one way fnstack builds a CloudEvent (sources that receive one validate it instead). */
+export function newCloudEvent(e: NewCloudEvent): CloudEvent {
+  const payload = e.data_base64 !== undefined ? { data_base64: e.data_base64 } : { data: e.data ?? null };
+  return {
+    specversion: '1.0',
+    id: e.id ?? randomUUID(),
+    source: e.source,
+    type: e.type,
+    ...(e.subject ? { subject: e.subject } : {}),
+    time: e.time ?? new Date().toISOString(),
+    datacontenttype: e.datacontenttype ?? 'application/json',
+    ...payload,
+    ...e.extensions,
+  };
 }

@@ -4,15 +4,13 @@ import { errorResponses } from '../api/schemas.js';
 import { jsonBodyParser } from '../api/json-body.js';
 import { fromBinary, validateEnvelope } from './cloudevents.js';
 import { invalid } from '../errors.js';
-import { QuotaGuard } from '../quota/quota-guard.js';
-import { TriggerRouter } from '../triggers/trigger-router.js';
+import { Ingest } from './ingest.js';
 
 const MAX_BATCH = 100;
 
 export default async function eventRoutes(app: FastifyInstance) {
   const { queue, config, store } = app.fnstack;
-  const quota = new QuotaGuard(config.quotas);
-  const router = new TriggerRouter(store);
+  const ingest = new Ingest(store, queue, config.quotas);
   for (const type of ['application/cloudevents+json', 'application/cloudevents-batch+json']) {
     app.addContentTypeParser(type, { parseAs: 'buffer' }, jsonBodyParser);
   }
@@ -43,12 +41,9 @@ export default async function eventRoutes(app: FastifyInstance) {
         }
         events = [fromBinary(req.headers, req.body, req.headers['content-type'])];
       }
-      const scope = req.project();
       // Each event starts one execution per function it is routed to: a request that would take
       // the project past its executions-per-minute quota is refused whole (nothing is queued).
-      await quota.beforeEvents(scope, router, events);
-      const projectId = scope.projectId;
-      for (const event of events) await queue.publish({ kind: 'event', projectId, event });
+      await ingest.events(req.project().projectId, events, 'routed');
       return reply.code(202).send({ accepted: events.map((e) => e.id) });
     },
   });

@@ -92,7 +92,7 @@ export class Orchestrator {
   private async routeEvent(msg: Extract<WorkMessage, { kind: 'event' }>): Promise<void> {
     const router = this.deps.router ?? noBindings;
     const scope = this.deps.store.forProject(msg.projectId);
-    const targets: RouteTarget[] = msg.functionName ? [{ functionName: msg.functionName }] : await router.route(msg.projectId, msg.event);
+    const targets: RouteTarget[] = await router.route(msg.projectId, msg.event);
     const seen = new Set<string>();
     const toRun: string[] = [];
     let perMinute: number | null = null;

@@ -12,7 +12,7 @@ export type WorkMessage =
   /** Run one execution that already exists in the store (direct invoke, or fan-out of an event). */
   | { kind: 'run'; executionId: string; projectId: string }
   /** An event to route to every function bound to it. */
-  | { kind: 'event'; projectId: string; event: CloudEvent; functionName?: string };
+  | { kind: 'event'; projectId: string; event: CloudEvent };
 
 /** Whether a decoded payload is a work message at all (anything else is poison: dead-lettered at once). */
 export function isWorkMessage(m: unknown): m is WorkMessage {

@@ -11,7 +11,8 @@
  * is therefore the publisher's own; a key naming no known project is dropped.
  */
 import type { Logger } from 'pino';
-import type { WorkQueue } from '../queue/queue.js';
+import type { Ingest } from '../listener/ingest.js';
+import type { EventSource } from '../listener/event-source.js';
 import type { Store } from '../store/store.js';
 import { EVENTS_EXCHANGE } from '../queue/rabbit-queue.js';
 import { AmqpSubscription } from './amqp-subscription.js';
@@ -30,13 +31,14 @@ export interface IngressOptions {
   retryMs?: number;
 }
 
-export class AmqpIngress {
+export class AmqpIngress implements EventSource {
+  readonly name = 'service broker';
   private readonly sub: AmqpSubscription;
   private readonly knownProjects = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
-    private readonly work: WorkQueue,
+    private readonly ingest: Ingest,
     private readonly logger: Logger,
     options: IngressOptions,
   ) {
@@ -74,7 +76,7 @@ export class AmqpIngress {
         }
         delete event[TRIGGER_ATTR]; // only the service addresses events to one trigger
         event[ROUTING_KEY_ATTR] = key;
-        await this.work.publish({ kind: 'event', projectId, event });
+        await this.ingest.events(projectId, [event], 'later');
         ch.ack(msg);
       },
       onError: (err) => this.logger.warn({ err: err.message }, 'ingress: broker trouble (retrying)'),

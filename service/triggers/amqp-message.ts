@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
 import type { CloudEvent } from '../runner/protocol.js';
-import { validateEnvelope, wrapPlain } from '../listener/cloudevents.js';
+import { newCloudEvent, validateEnvelope } from '../listener/cloudevents.js';
 import { parseJsonBytes } from '../api/json-body.js';
 
 export class UnreadableMessage extends Error {
@@ -28,7 +28,8 @@ export function eventFromMessage(msg: ConsumeMessage, defaults: { source: string
     }
   }
   const props = msg.properties as { messageId?: unknown; type?: unknown };
-  return wrapPlain(body, {
+  return newCloudEvent({
+    data: body,
     id: typeof props.messageId === 'string' && props.messageId ? props.messageId : randomUUID(),
     source: defaults.source,
     type: typeof props.type === 'string' && props.type ? props.type : defaults.type,

@@ -12,6 +12,7 @@
  */
 import { ApiError, invalid } from '../errors.js';
 import type { CloudEvent } from '../runner/protocol.js';
+import { newCloudEvent } from '../listener/cloudevents.js';
 import { onlyKeys, type PrepareKind } from './kind.js';
 import { validateTopicPattern } from './topic-pattern.js';
 
@@ -98,18 +99,15 @@ function objectFields(payload: unknown): Record<string, unknown> {
 
 /** The CloudEvent for one notification, addressed to one trigger. */
 export function notificationEvent(n: OsNotification): CloudEvent {
-  return {
-    specversion: '1.0',
+  return newCloudEvent({
     id: n.messageId,
     source: `openstack:/${n.service}/${n.publisherId}`,
     type: `org.openstack.${n.service}.${n.eventType}`,
     ...(n.resourceId ? { subject: n.resourceId } : {}),
     time: toIso(n.timestamp),
-    datacontenttype: 'application/json',
     data: n.payload ?? null,
-    openstackevent: n.eventType,
-    ...(n.projectId ? { openstackproject: n.projectId } : {}),
-  };
+    extensions: { openstackevent: n.eventType, ...(n.projectId ? { openstackproject: n.projectId } : {}) },
+  });
 }
 
 /** oslo timestamps look like `2026-11-26 10:00:00.123456` (UTC, no zone). */

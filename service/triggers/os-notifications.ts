@@ -7,7 +7,8 @@
  */
 import { deploymentIdOf } from '../deployment-id.js';
 import type { Logger } from 'pino';
-import type { WorkQueue } from '../queue/queue.js';
+import type { Ingest } from '../listener/ingest.js';
+import type { EventSource } from '../listener/event-source.js';
 import type { Store } from '../store/store.js';
 import { TriggerCatalog, type Trigger } from '../store/trigger-store.js';
 import { AmqpSubscription } from './amqp-subscription.js';
@@ -39,7 +40,8 @@ export function notificationQueueName(databaseUrl: string): string {
   return `fnstack.notifications.${deploymentIdOf(databaseUrl)}`;
 }
 
-export class NotificationListener {
+export class NotificationListener implements EventSource {
+  readonly name = 'openstack notifications';
   private readonly catalog: TriggerCatalog;
   private readonly sub: AmqpSubscription;
   private triggers: Trigger[] = [];
@@ -47,7 +49,7 @@ export class NotificationListener {
 
   constructor(
     store: Store,
-    private readonly work: WorkQueue,
+    private readonly ingest: Ingest,
     private readonly logger: Logger,
     private readonly opts: NotificationListenerOptions,
   ) {
@@ -69,7 +71,7 @@ export class NotificationListener {
         if (n && n.projectId) {
           for (const t of await this.current()) {
             if (t.config.project_id !== n.projectId || !topicMatches(String(t.config.event_type), n.eventType)) continue;
-            await this.work.publish({ kind: 'event', projectId: t.projectId, event: { ...notificationEvent(n), [TRIGGER_ATTR]: t.id } });
+            await this.ingest.events(t.projectId, [{ ...notificationEvent(n), [TRIGGER_ATTR]: t.id }], 'later');
           }
         }
         ch.ack(msg);

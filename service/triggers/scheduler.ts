@@ -10,10 +10,12 @@
  */
 import type { Logger } from 'pino';
 import type { Cron } from 'croner';
-import type { WorkQueue } from '../queue/queue.js';
+import type { Ingest } from '../listener/ingest.js';
+import type { EventSource } from '../listener/event-source.js';
 import type { Store } from '../store/store.js';
 import { TriggerCatalog, type Trigger } from '../store/trigger-store.js';
 import type { CloudEvent } from '../runner/protocol.js';
+import { newCloudEvent } from '../listener/cloudevents.js';
 import { TRIGGER_ATTR } from './event-attrs.js';
 import { cronOf, shortestGapS, type ScheduleConfig } from './kind-schedule.js';
 
@@ -37,7 +39,8 @@ interface State {
   next: number | null;
 }
 
-export class Scheduler {
+export class Scheduler implements EventSource {
+  readonly name = 'schedules';
   private readonly catalog: TriggerCatalog;
   private readonly states = new Map<string, State>();
   private readonly opts: Required<SchedulerOptions>;
@@ -48,7 +51,7 @@ export class Scheduler {
 
   constructor(
     private readonly store: Store,
-    private readonly queue: WorkQueue,
+    private readonly ingest: Ingest,
     private readonly logger: Logger,
     private readonly workerId: string,
     options: SchedulerOptions = {},
@@ -140,7 +143,7 @@ export class Scheduler {
   private async fire(trigger: Trigger, tick: number, catchUp: boolean): Promise<void> {
     if (!(await this.catalog.claimTick(trigger.id, tick, this.workerId))) return;
     try {
-      await this.queue.publish({ kind: 'event', projectId: trigger.projectId, event: scheduleEvent(trigger, tick, catchUp) });
+      await this.ingest.events(trigger.projectId, [scheduleEvent(trigger, tick, catchUp)], 'later');
       await this.catalog.pruneTicks(trigger.id, tick - this.opts.keepTicksMs);
     } catch (err) {
       this.logger.warn({ err, trigger: trigger.id, tick }, 'could not publish a schedule tick; giving the tick back');
@@ -152,16 +155,13 @@ export class Scheduler {
 
 export function scheduleEvent(trigger: Trigger, tick: number, catchUp: boolean): CloudEvent {
   const config = trigger.config as unknown as ScheduleConfig;
-  return {
-    specversion: '1.0',
+  return newCloudEvent({
     id: `schedule-${trigger.id}-${tick}`,
     source: `fnstack:/triggers/${trigger.name}`,
     type: 'fnstack.schedule',
     subject: trigger.name,
     time: new Date(tick).toISOString(),
-    datacontenttype: 'application/json',
     data: config.data ?? {},
-    [TRIGGER_ATTR]: trigger.id,
-    ...(catchUp ? { fnstackcatchup: true } : {}),
-  };
+    extensions: { [TRIGGER_ATTR]: trigger.id, ...(catchUp ? { fnstackcatchup: true } : {}) },
+  });
 }

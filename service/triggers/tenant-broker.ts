@@ -12,7 +12,8 @@
  * handed back to the tenant's queue and the consumer stops there and then.
  */
 import type { Logger } from 'pino';
-import type { WorkQueue } from '../queue/queue.js';
+import type { Ingest } from '../listener/ingest.js';
+import type { EventSource } from '../listener/event-source.js';
 import type { Store } from '../store/store.js';
 import { TriggerCatalog, type Trigger, type TriggerSecrets } from '../store/trigger-store.js';
 import { AmqpSubscription } from './amqp-subscription.js';
@@ -32,7 +33,8 @@ interface Running {
   sub: AmqpSubscription;
 }
 
-export class TenantBrokers {
+export class TenantBrokers implements EventSource {
+  readonly name = 'tenant brokers';
   private readonly catalog: TriggerCatalog;
   private readonly running = new Map<string, Running>();
   private timer: NodeJS.Timeout | null = null;
@@ -41,7 +43,7 @@ export class TenantBrokers {
 
   constructor(
     private readonly store: Store,
-    private readonly work: WorkQueue,
+    private readonly ingest: Ingest,
     private readonly secretsKey: string,
     private readonly policy: BrokerPolicy,
     private readonly logger: Logger,
@@ -139,7 +141,7 @@ export class TenantBrokers {
           return;
         }
         event[TRIGGER_ATTR] = trigger.id;
-        await this.work.publish({ kind: 'event', projectId: trigger.projectId, event });
+        await this.ingest.events(trigger.projectId, [event], 'later');
         ch.ack(msg);
       },
       onError: (err, phase) => {

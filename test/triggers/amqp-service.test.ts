@@ -10,6 +10,8 @@ import amqplib from 'amqplib';
 import pino from 'pino';
 import { AmqpIngress, tenantGrant } from '../../service/triggers/amqp-ingress.js';
 import { StoreQueue } from '../../service/queue/store-queue.js';
+import { Ingest } from '../../service/listener/ingest.js';
+import { loadConfig } from '../../service/config.js';
 import { requireService } from '../_helpers/requirements.js';
 import { pollUntil } from '../_helpers/poll.js';
 import {
@@ -37,7 +39,7 @@ async function setup(t: Parameters<typeof serviceOn>[0], dialect: (typeof DIALEC
     return null;
   }
   // With the store queue the service has no broker of its own: run the ingress beside it, on the same database.
-  const ingress = queue === 'store' ? new AmqpIngress(ts.store, new StoreQueue(ts.store.db), pino({ level: 'silent' }), { url: vhost.url, retryMs: 500 }) : null;
+  const ingress = queue === 'store' ? new AmqpIngress(ts.store, new Ingest(ts.store, new StoreQueue(ts.store.db), loadConfig({}).quotas), pino({ level: 'silent' }), { url: vhost.url, retryMs: 500 }) : null;
   ingress?.start();
   return {
     ts,

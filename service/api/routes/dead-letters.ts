@@ -4,8 +4,7 @@ import { ApiError, notFound } from '../../errors.js';
 import { errorResponses } from '../schemas.js';
 import type { DeadLetter } from '../../store/dead-letter-store.js';
 import { isWorkMessage, type WorkMessage } from '../../queue/queue.js';
-import { QuotaGuard } from '../../quota/quota-guard.js';
-import { TriggerRouter } from '../../triggers/trigger-router.js';
+import { Ingest } from '../../listener/ingest.js';
 
 const DeadLetterBody = {
   type: 'object',
@@ -24,8 +23,7 @@ const idParam = { type: 'object', required: ['id'], properties: { id: { type: 's
 
 export default async function deadLetterRoutes(app: FastifyInstance) {
   const { queue, store, config } = app.fnstack;
-  const quota = new QuotaGuard(config.quotas);
-  const router = new TriggerRouter(store);
+  const ingest = new Ingest(store, queue, config.quotas);
 
   app.get('/v1/dead-letters', {
     config: { access: 'read' },
@@ -66,11 +64,7 @@ export default async function deadLetterRoutes(app: FastifyInstance) {
       if (!d) throw notFound('dead letter', id);
       const msg = d.payload as WorkMessage;
       if (!isWorkMessage({ ...(msg as object), projectId: scope.projectId })) throw new ApiError('unprocessable', 'this dead letter is not a work message (poison); it can only be discarded');
-      // A retried run runs its execution again; a retried event starts what it is routed to.
-      if (msg.kind === 'event') await quota.beforeEvents(scope, router, [msg.event]);
-      else await quota.beforeExecutions(scope, 1);
-      if (msg && typeof msg === 'object' && msg.kind === 'run' && (await scope.executions.get(msg.executionId))) await store.ledger.reopen(msg.executionId);
-      await queue.publish({ ...msg, projectId: scope.projectId });
+      await ingest.retry(scope.projectId, msg);
       await scope.deadLetters.remove(id);
       return reply.code(202).send({ retried: id });
     },

@@ -3,7 +3,6 @@
  * secret, sent or used to sign the body, is the credential; see service/triggers/kind-http.ts).
  * The body becomes the event's data; 202 once the event is durable on the work queue.
  */
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { ApiError, notFound } from '../../errors.js';
 import { errorResponses } from '../schemas.js';
@@ -12,15 +11,15 @@ import { parseJsonBytes } from '../json-body.js';
 import { TriggerCatalog } from '../../store/trigger-store.js';
 import { verifyWebhook, SECRET_HEADER, SIGNATURE_HEADER } from '../../triggers/kind-http.js';
 import { TRIGGER_ATTR } from '../../triggers/event-attrs.js';
-import type { CloudEvent } from '../../runner/protocol.js';
-import { QuotaGuard } from '../../quota/quota-guard.js';
+import { Ingest } from '../../listener/ingest.js';
+import { newCloudEvent, type NewCloudEvent } from '../../listener/cloudevents.js';
 
 const MAX_BODY = BODY_LIMITS.webhook;
 
 export default async function hookRoutes(app: FastifyInstance) {
   const { store, queue, config } = app.fnstack;
   const catalog = new TriggerCatalog(store.db);
-  const quota = new QuotaGuard(config.quotas);
+  const ingest = new Ingest(store, queue, config.quotas);
   // The signature covers the raw bytes, so this plugin (encapsulated) keeps bodies unparsed.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY }, (_req, body, done) => done(null, body));
@@ -50,25 +49,22 @@ export default async function hookRoutes(app: FastifyInstance) {
         const v = req.headers[name];
         return typeof v === 'string' && v.length > 0 && v.length <= 1024 ? v : undefined;
       };
-      const event: CloudEvent = {
-        specversion: '1.0',
-        id: header('ce-id') ?? header('x-fnstack-delivery') ?? randomUUID(),
+      const event = newCloudEvent({
+        id: header('ce-id') ?? header('x-fnstack-delivery'),
         source: `fnstack:/hooks/${id}`,
         type: header('ce-type') ?? 'fnstack.webhook',
-        ...(header('ce-subject') ? { subject: header('ce-subject') } : {}),
-        time: new Date().toISOString(),
+        subject: header('ce-subject'),
         ...bodyAsData(raw, contentType),
-        [TRIGGER_ATTR]: id,
-      };
+        extensions: { [TRIGGER_ATTR]: id },
+      });
       // One execution, if the trigger's filter holds; the orchestrator enforces the quota exactly.
-      await quota.beforeExecutions(store.forProject(found.trigger.projectId), 1);
-      await queue.publish({ kind: 'event', projectId: found.trigger.projectId, event });
+      await ingest.events(found.trigger.projectId, [event], 'addressed');
       return reply.code(202).send({ accepted: event.id });
     },
   });
 }
 
-function bodyAsData(raw: Buffer, contentType: string): Partial<CloudEvent> {
+function bodyAsData(raw: Buffer, contentType: string): Pick<NewCloudEvent, 'datacontenttype' | 'data' | 'data_base64'> {
   if (raw.length === 0) return { datacontenttype: 'application/json', data: {} };
   if (contentType === '' || contentType === 'application/json' || contentType.endsWith('+json')) {
     return { datacontenttype: 'application/json', data: parseJsonBytes(raw, 'body') };

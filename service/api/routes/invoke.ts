@@ -3,15 +3,15 @@ import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../errors.js';
 import { errorResponses } from '../schemas.js';
 import { executionDetailJson } from '../execution-detail.js';
-import { acceptInvocation, invocationEvent } from '../../listener/invocations.js';
-import { QuotaGuard } from '../../quota/quota-guard.js';
+import { invocationEvent } from '../../listener/invocations.js';
+import { Ingest } from '../../listener/ingest.js';
 
 /** Time a sync invoke waits beyond the function's own timeout (provisioning, queueing). */
 const SYNC_GRACE_MS = 60_000;
 
 export default async function invokeRoutes(app: FastifyInstance) {
   const { store, queue, events, config } = app.fnstack;
-  const quota = new QuotaGuard(config.quotas);
+  const ingest = new Ingest(store, queue, config.quotas);
 
   app.post('/v1/functions/:name/invoke', {
     schema: {
@@ -39,7 +39,7 @@ export default async function invokeRoutes(app: FastifyInstance) {
       if (!fn) throw notFound('function', name);
       const h = req.headers as Record<string, string | undefined>;
       const event = invocationEvent(fn, req.body ?? {}, { id: h['ce-id'], type: h['ce-type'], source: h['ce-source'], subject: h['ce-subject'] });
-      const accepted = await acceptInvocation(store, queue, fn, event, (await quota.limits(scope)).executionsPerMinute);
+      const accepted = await ingest.invocation(fn, event);
       if (mode === 'async') return reply.code(202).header('location', `/v1/executions/${accepted.id}`).send({ execution_id: accepted.id, status: accepted.status });
 
       const waitMs = fn.spec.timeoutS * 1000 + SYNC_GRACE_MS;

@@ -1,0 +1,85 @@
+/**
+ * The listener stage's one way in. Every source of events — the REST invoke, POST /v1/events,
+ * webhooks, dead-letter retries, schedules, the service broker, tenant brokers, OpenStack
+ * notifications — hands its events to an Ingest, which validates each envelope, applies the
+ * project's executions-per-minute quota where the caller can still be told no (429), and
+ * makes the work durable on the queue before it returns.
+ *
+ * Executions are created by the orchestrator when it routes an event, except for a direct
+ * invocation: its caller is answered with the execution's id (and 429 over the quota) at
+ * once, so that execution is created here, through the same ledger call.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Store } from '../store/store.js';
+import type { WorkMessage, WorkQueue } from '../queue/queue.js';
+import type { Execution, FnFunction } from '../model.js';
+import type { CloudEvent } from '../runner/protocol.js';
+import type { QuotaLimits } from '../config.js';
+import { limitsOf } from '../orchestrator/orchestrator.js';
+import { executionsQuotaExceeded, QuotaGuard } from '../quota/quota-guard.js';
+import { TriggerRouter } from '../triggers/trigger-router.js';
+import { validateEnvelope } from './cloudevents.js';
+
+/**
+ * How the quota is checked before events are queued: `routed`, as many executions as the
+ * project's triggers route them to; `addressed`, one per event (addressed to one trigger);
+ * `later`, not here — a background source has nobody to answer 429, so the orchestrator's
+ * exact check at creation drops what is over and records why on the trigger.
+ */
+export type QuotaCheck = 'routed' | 'addressed' | 'later';
+
+export class Ingest {
+  private readonly quota: QuotaGuard;
+  private readonly router: TriggerRouter;
+
+  constructor(
+    private readonly store: Store,
+    private readonly queue: WorkQueue,
+    quotas: QuotaLimits,
+  ) {
+    this.quota = new QuotaGuard(quotas);
+    this.router = new TriggerRouter(store);
+  }
+
+  /** Events for the functions the project's triggers route them to; all or nothing on the quota. */
+  async events(projectId: string, events: CloudEvent[], check: QuotaCheck): Promise<void> {
+    const valid = events.map((e, i) => validateEnvelope(e, events.length > 1 ? `events[${i}]` : 'event'));
+    const scope = this.store.forProject(projectId);
+    if (check === 'routed') await this.quota.beforeEvents(scope, this.router, valid);
+    else if (check === 'addressed') await this.quota.beforeExecutions(scope, valid.length);
+    for (const event of valid) await this.queue.publish({ kind: 'event', projectId, event });
+  }
+
+  /** A direct invocation: the execution is recorded as queued and its work made durable; a replayed event id returns the existing one. */
+  async invocation(fn: FnFunction, event: CloudEvent): Promise<Execution> {
+    validateEnvelope(event, 'event');
+    const perMinute = (await this.quota.limits(this.store.forProject(fn.projectId))).executionsPerMinute;
+    const admission = await this.store.ledger.createWithinQuota(
+      { id: randomUUID(), projectId: fn.projectId, functionId: fn.id, functionName: fn.name, functionVersion: fn.currentVersion, event, limits: limitsOf(fn.spec) },
+      perMinute,
+    );
+    if (admission.overQuota) throw executionsQuotaExceeded(admission.overQuota.recent, admission.overQuota.limit);
+    const { execution, created } = admission;
+    if (!created) return execution;
+    try {
+      await this.queue.publish({ kind: 'run', executionId: execution.id, projectId: fn.projectId });
+    } catch (err) {
+      // The caller hears 503 (nothing accepted): the stall sweeper must not find the row and run it anyway.
+      await this.store.ledger.discard(execution.id).catch(() => undefined);
+      throw err;
+    }
+    return execution;
+  }
+
+  /** A dead letter sent back: a retried event starts what it is routed to, a retried run runs its execution again. */
+  async retry(projectId: string, msg: WorkMessage): Promise<void> {
+    const scope = this.store.forProject(projectId);
+    if (msg.kind === 'event') {
+      await this.events(projectId, [msg.event], 'routed');
+      return;
+    }
+    await this.quota.beforeExecutions(scope, 1);
+    if (await scope.executions.get(msg.executionId)) await this.store.ledger.reopen(msg.executionId);
+    await this.queue.publish({ kind: 'run', executionId: msg.executionId, projectId });
+  }
+}
