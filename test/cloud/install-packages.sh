@@ -63,9 +63,16 @@ apt-get -o DPkg::Lock::Timeout=600 update -qq >>"$FNC_LOG/apt.log" 2>&1 || log "
 
 export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true
 aptlog="$FNC_LOG/apt.log"
-if ! apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
-  -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-  "${missing[@]}" >>"$aptlog" 2>&1; then
-  die "apt-get install failed" "$aptlog"
+apt_install() {
+  apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+    "${missing[@]}" >>"$aptlog" 2>&1
+}
+# A postinst that fails once (seen: openstack-dashboard's static compression while another
+# dpkg run was busy) is given one more try before the setup gives up.
+if ! apt_install; then
+  log "packages: apt-get install failed; finishing the configuration and trying once more"
+  dpkg --configure -a >>"$aptlog" 2>&1 || true
+  apt_install || die "apt-get install failed" "$aptlog"
 fi
 log "packages: installed (log: $aptlog)"
