@@ -72,7 +72,7 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   });
   await app.register(invokeRoutes);
   await app.register(executionRoutes);
-  await app.register(import('./routes/runner.js'));
+  if (deps.config.provider === 'openstack') await app.register(import('../provisioner/openstack/runner-routes.js'));
   await app.register(accountRoutes);
   await app.register(projectRoutes);
   await app.register(keyRoutes);

@@ -1,20 +1,24 @@
 /** From a function version and its runtime to what the provider must provision (pure). */
 import type { ProvisioningParams } from '../provisioner/provider.js';
-import type { Execution, FunctionVersion } from '../model.js';
+import type { Execution, FunctionSpec, FunctionVersion } from '../model.js';
 import type { Runtime } from '../runtimes.js';
 
 export function provisioningParams(execution: Pick<Execution, 'id' | 'projectId' | 'functionName'>, version: FunctionVersion, runtime: Runtime): ProvisioningParams {
+  return { executionId: execution.id, ...sizingParams(execution.projectId, execution.functionName, version.version, version, runtime) };
+}
+
+/** What a function of this spec asks of a provider, before any execution (the API's create/update check). */
+export function sizingParams(projectId: string, functionName: string, functionVersion: number, spec: FunctionSpec, runtime: Runtime): Omit<ProvisioningParams, 'executionId'> {
   return {
-    executionId: execution.id,
-    projectId: execution.projectId,
-    functionName: execution.functionName,
-    functionVersion: version.version,
-    runtime: version.runtime,
-    memoryMb: version.memoryMb,
-    vcpus: version.vcpus,
-    diskGb: version.diskGb,
-    timeoutS: version.timeoutS,
-    network: version.network,
+    projectId,
+    functionName,
+    functionVersion,
+    runtime: spec.runtime,
+    memoryMb: spec.memoryMb,
+    vcpus: spec.vcpus,
+    diskGb: spec.diskGb,
+    timeoutS: spec.timeoutS,
+    network: spec.network,
     runtimeOverheadMb: runtime.overheadMb,
   };
 }

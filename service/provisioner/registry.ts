@@ -26,7 +26,9 @@ export async function createProvider(config: Readonly<Config>): Promise<Provider
       pools: config.role !== 'api',
       logger: pino({ level: config.logLevel, base: { role: config.role, component: 'openstack-provider' } }),
     });
-    return provider.start();
+    // An API-only process only sizes functions (check) and answers the runners' routes through
+    // the store: it starts none of the provider's machinery (heartbeat, reaper, warm pools).
+    return config.role === 'api' ? provider : provider.start();
   }
   throw new ConfigError('provider', `provider '${config.provider}' is not available in this build`);
 }

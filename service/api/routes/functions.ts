@@ -8,6 +8,7 @@ import { inspectPackage, assertHandlerExists } from '../../code/inspect-package.
 import type { CodeRef, FunctionSpec } from '../../model.js';
 import { findRuntime } from '../../runtimes.js';
 import { ProvisioningError } from '../../provisioner/provider.js';
+import { sizingParams } from '../../orchestrator/provisioning-params.js';
 import { docsOnlyBody } from '../docs-only-body.js';
 import { readFunctionForm, type FunctionForm } from '../function-form.js';
 import { QuotaGuard } from '../../quota/quota-guard.js';
@@ -44,18 +45,7 @@ export default async function functionRoutes(app: FastifyInstance) {
   async function checkHostable(name: string, spec: FunctionSpec, projectId: string): Promise<void> {
     const runtime = findRuntime(spec.runtime)!;
     try {
-      await provider.check({
-        projectId,
-        functionName: name,
-        functionVersion: 0,
-        runtime: spec.runtime,
-        memoryMb: spec.memoryMb,
-        vcpus: spec.vcpus,
-        diskGb: spec.diskGb,
-        timeoutS: spec.timeoutS,
-        network: spec.network,
-        runtimeOverheadMb: runtime.overheadMb,
-      });
+      await provider.check(sizingParams(projectId, name, 0, spec, runtime));
     } catch (err) {
       if (err instanceof ProvisioningError) {
         // The machine cannot run anything right now (e.g. no sandbox tool): not the request's fault.

@@ -3,7 +3,9 @@
  * Called by the runner inside a Nova server, never by users: no API key, but the server's
  * own bearer token, which this file checks against the runner-session rows (stored as a
  * SHA-256). Any service process can answer: the exchange with the process waiting in
- * env.run() goes through the store.
+ * env.run() goes through the store, so an API process registers these routes without
+ * starting any of the provider's own machinery (no heartbeat, reaper or pool).
+ * Registered by the API when the service's provider is `openstack` (see registry.ts).
  *
  *   GET  /v1/runner/program              the runner's files (JSON), fetched by the user_data script
  *   GET  /v1/runner/assignment?wait=20   long-poll; 200 {assignment} once, else 204
@@ -15,27 +17,33 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../../errors.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses } from '../../api/schemas.js';
 import { RunnerSessionStore, type RunnerSession } from '../../store/runner-session-store.js';
 import { RUNNER_DIR } from '../../runner/supervisor.js';
-import { tarGzDirectory } from '../../provisioner/openstack/code-tar.js';
+import { tarGzDirectory } from './code-tar.js';
 import type { RunOutcome } from '../../runner/protocol.js';
-import { BODY_LIMITS } from '../body-limits.js';
+import { BODY_LIMITS } from '../../api/body-limits.js';
 
 const MAX_WAIT_S = 25;
 const POLL_MS = 100;
+/** Code packages kept tarred in memory (most recent use last): many servers fetch the same one. */
+const TAR_CACHE_ENTRIES = 16;
+
+type FailureKind = NonNullable<RunOutcome['failure']>['kind'];
+const FAILURE_KINDS = ['load_error', 'handler_error', 'result_not_serializable', 'out_of_memory', 'timeout', 'crashed', 'runner_error'] as const satisfies readonly FailureKind[];
+const STATUSES = ['succeeded', 'failed', 'timed_out'] as const satisfies readonly RunOutcome['status'][];
 
 const Outcome = {
   type: 'object',
   required: ['status', 'logs', 'logsTruncated', 'startedAt', 'finishedAt'],
   properties: {
-    status: { type: 'string', enum: ['succeeded', 'failed', 'timed_out'] },
+    status: { type: 'string', enum: STATUSES },
     result: {},
     failure: {
       type: 'object',
       required: ['kind', 'message'],
       properties: {
-        kind: { type: 'string', enum: ['load_error', 'handler_error', 'result_not_serializable', 'out_of_memory', 'timeout', 'crashed', 'runner_error'] },
+        kind: { type: 'string', enum: FAILURE_KINDS },
         message: { type: 'string' },
         stack: { type: 'string' },
       },
@@ -54,6 +62,18 @@ export default async function runnerRoutes(app: FastifyInstance) {
   const { store, codeCache, config } = app.fnstack;
   const sessions = new RunnerSessionStore(store.db);
   let program: Promise<Record<string, string>> | null = null;
+  const tars = new Map<string, Promise<Buffer>>();
+
+  /** The package unpacked by the service and tarred once per process, not once per server. */
+  function tarOf(dir: string, sha: string): Promise<Buffer> {
+    let tar = tars.get(sha);
+    if (tar) tars.delete(sha);
+    else tar = tarGzDirectory(dir);
+    tars.set(sha, tar);
+    tar.catch(() => tars.delete(sha));
+    while (tars.size > TAR_CACHE_ENTRIES) tars.delete(tars.keys().next().value!);
+    return tar;
+  }
 
   async function sessionOf(req: FastifyRequest): Promise<RunnerSession> {
     const authz = req.headers.authorization;
@@ -132,7 +152,7 @@ export default async function runnerRoutes(app: FastifyInstance) {
       const ref = await sessions.codePackage(sha);
       if (!ref) throw new ApiError('not_found', `code package ${sha} is not in the store`);
       const dir = await codeCache.ensure(ref, undefined, { maxUnpackedBytes: config.code.maxUnpackedBytes, maxEntries: config.code.maxEntries });
-      const archive = await tarGzDirectory(dir);
+      const archive = await tarOf(dir, sha);
       return reply.type('application/gzip').send(archive);
     },
   });
