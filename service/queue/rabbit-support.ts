@@ -1,16 +1,13 @@
 /** Small pieces the RabbitMQ queue and its consumers share: the typed error, logging, waits. */
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
-import { ApiError } from '../errors.js';
-
 /**
  * RabbitMQ did not take the message in time (down, blocked by a resource alarm, or
- * unreachable). An ApiError with code `not_ready`, so the API answers 503 with no
- * mapping of its own; the caller may try again.
+ * unreachable): nothing was published and the caller may try again (the API answers
+ * 503 `not_ready`).
  */
-export class QueueUnavailableError extends ApiError {
-  constructor(message: string) {
-    super('not_ready', message);
-  }
+export class QueueUnavailableError extends Error {
+  override readonly name = 'QueueUnavailableError';
+  readonly retryable = true;
 }
 
 /** The part of a pino logger the queue uses. */

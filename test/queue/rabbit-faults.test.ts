@@ -262,7 +262,7 @@ faultTest('publish while the broker is unreachable waits, and succeeds after the
   }
 });
 
-faultTest('publish gives up after publishTimeoutMs with a 503 QueueUnavailableError, and the message is not sent later', async (t, env) => {
+faultTest('publish gives up after publishTimeoutMs with a QueueUnavailableError (503 at the API), and the message is not sent later', async (t, env) => {
   const proxy = await startProxy();
   try {
     const queue = await env.connect({ reconnectSeconds: 0.2, publishTimeoutMs: 800, refuseWhileUnreachable: false }, proxy.url(env.vhost.url));
@@ -271,8 +271,7 @@ faultTest('publish gives up after publishTimeoutMs with a 503 QueueUnavailableEr
     const started = Date.now();
     const err = await t.throwsAsync(queue.publish(msg(1)), { instanceOf: QueueUnavailableError });
     const waited = Date.now() - started;
-    t.is(err?.status, 503);
-    t.is(err?.code, 'not_ready');
+    t.true(err?.retryable);
     t.true(waited >= 700, `gave up after ${waited} ms`);
     proxy.up();
     await until('reconnect', () => queue.ping());

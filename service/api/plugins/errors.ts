@@ -7,6 +7,7 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { ApiError, RETRY_AFTER_S, notReady } from '../../errors.js';
 import { isTransientStoreError } from '../../store/store-errors.js';
+import { QueueUnavailableError } from '../../queue/rabbit-support.js';
 import { UnavailableResponse } from '../schemas.js';
 import { BODY_LIMITS, describeBytes } from '../body-limits.js';
 
@@ -40,6 +41,7 @@ export default fp(async function errors(app: FastifyInstance) {
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof ApiError) return sendError(reply, err);
+    if (err instanceof QueueUnavailableError) return sendError(reply, notReady(err.message));
     if (err.validation) {
       const first = err.validation[0];
       const ctx = err.validationContext ?? 'body';
