@@ -17,7 +17,6 @@ export const ERROR_STATUS = {
   quota_exceeded: 429,
   internal: 500,
   not_ready: 503,
-  timeout: 504,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

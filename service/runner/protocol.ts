@@ -90,4 +90,3 @@ export interface RunOutcome {
   signal?: string | null;
 }
 
-export const PROTOCOL_VERSION = 1;
