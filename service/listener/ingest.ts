@@ -68,6 +68,7 @@ export class Ingest {
       await this.store.ledger.discard(execution.id).catch(() => undefined);
       throw err;
     }
+    await this.store.ledger.markPublished([execution.id]);
     return execution;
   }
 

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
+import type { ProjectBacklog } from '../store/execution-store.js';
 import type { Delivery, Consumer, WorkQueue, WorkMessage } from '../queue/queue.js';
 import { backoffMs, isWorkMessage } from '../queue/queue.js';
 import { isTransientStoreError } from '../store/store-errors.js';
@@ -39,6 +40,9 @@ export class Orchestrator {
   private readonly aborts = new Set<AbortController>();
   /** The per-project concurrency quota: over it, executions wait in the queue. */
   private readonly gate: ConcurrencyGate;
+  /** Round robin across projects: when this worker last started an execution of each (a counter). */
+  private readonly lastServed = new Map<string, number>();
+  private served = 0;
 
   constructor(private readonly deps: OrchestratorDeps) {
     this.gate = new ConcurrencyGate(deps.store, deps.config.quotas);
@@ -122,15 +126,46 @@ export class Orchestrator {
     }
     // Each execution gets its own work message, so that several workers share a fan-out.
     for (const id of toRun) await this.deps.queue.publish({ kind: 'run', executionId: id, projectId: msg.projectId });
+    await this.deps.store.ledger.markPublished(toRun);
   }
 
-  private async runExecution(executionId: string): Promise<void> {
+  /**
+   * A run message runs one execution, not necessarily its own: the queued execution of the
+   * project with the fewest running (see candidates). Every queued execution has one message,
+   * so every one runs; a project's backlog only ever waits behind its own share.
+   */
+  private async runExecution(messageExecutionId: string): Promise<void> {
+    const { store, config } = this.deps;
+    for (const execution of await this.candidates(messageExecutionId)) {
+      const admission = await this.gate.admit(execution, () => store.ledger.claim(execution.id, this.workerId, config.execution.leaseMs));
+      if (admission === 'deferred') return this.deferForConcurrency(execution);
+      if (admission === 'claimed') return this.runClaimed(execution);
+      // lost: another worker holds it; try the next candidate
+    }
+  }
+
+  /**
+   * What this message may run, in order: an execution taken over from a dead worker runs
+   * itself; otherwise the oldest queued execution of the fairest project (fewest running,
+   * then longest waiting), then the message's own if it is still queued — a lost race for
+   * the fair one must not leave the own execution without a message.
+   */
+  private async candidates(messageExecutionId: string): Promise<Execution[]> {
+    const { ledger } = this.deps.store;
+    const own = await ledger.get(messageExecutionId);
+    if (own && !isFinal(own.status) && own.status !== 'queued') return [own];
+    const ownQueued = own?.status === 'queued' ? own : null;
+    const project = fairestOf(await ledger.backlog(), this.lastServed);
+    if (!project) return ownQueued ? [ownQueued] : [];
+    if (ownQueued && project === ownQueued.projectId) return [ownQueued];
+    const fair = await ledger.oldestQueued(project);
+    return [fair, ownQueued].filter((e): e is Execution => e !== null);
+  }
+
+  private async runClaimed(execution: Execution): Promise<void> {
     const { store, config, logger } = this.deps;
-    const execution = await store.ledger.get(executionId);
-    if (!execution || isFinal(execution.status)) return;
-    const admission = await this.gate.admit(execution, () => store.ledger.claim(executionId, this.workerId, config.execution.leaseMs));
-    if (admission === 'deferred') return this.deferForConcurrency(execution);
-    if (admission === 'lost') return; // another worker holds it
+    const executionId = execution.id;
+    this.lastServed.set(execution.projectId, ++this.served);
 
     const log = logger.child({ executionId, fn: execution.functionName });
     const heartbeat = setInterval(() => {
@@ -202,6 +237,19 @@ export class Orchestrator {
     await this.deps.store.ledger.fail(msg.executionId, null, { kind: 'runner_error', message: `gave up after repeated failures: ${reason}` }).catch(() => undefined);
     this.deps.events.finished(msg.executionId);
   }
+}
+
+/**
+ * The project whose turn it is: fewest executions running, then the one this worker served
+ * least recently (never: first), then the one waiting longest. Null when nothing is queued.
+ */
+export function fairestOf(backlog: readonly ProjectBacklog[], lastServed: ReadonlyMap<string, number>): string | null {
+  let best: ProjectBacklog | null = null;
+  const turn = (b: ProjectBacklog) => lastServed.get(b.projectId) ?? 0;
+  for (const b of backlog) {
+    if (!best || b.active < best.active || (b.active === best.active && (turn(b) < turn(best) || (turn(b) === turn(best) && b.oldestQueuedAt < best.oldestQueuedAt)))) best = b;
+  }
+  return best?.projectId ?? null;
 }
 
 export function limitsOf(v: FunctionVersion): Execution['limits'] {

@@ -1,8 +1,9 @@
 /**
- * Finishes what a dead process left: executions still queued long after they were
- * accepted (their work message was lost between store and queue) or whose worker's lease
- * ran out (the worker died) are put back on the work queue. Safe with many processes: the
- * claim in the store decides who runs it.
+ * Finishes what a dead process left: executions recorded but never confirmed on the queue
+ * (the process died between store and queue) or whose worker's lease ran out (the worker
+ * died) are put back on the work queue, once per `queuedForMs`. An execution that merely
+ * waits behind a backlog has its message on the queue and is left alone. Safe with many
+ * processes: the claim in the store decides who runs it.
  */
 import { isTransientStoreError } from '../store/store-errors.js';
 import type { Logger } from 'pino';
@@ -44,8 +45,8 @@ export class StallSweeper {
     for (const s of stalled) {
       const e = await this.store.ledger.get(s.id);
       if (!e) continue;
-      await this.store.ledger.touch(s.id);
       await this.queue.publish({ kind: 'run', executionId: s.id, projectId: e.projectId });
+      await this.store.ledger.requeued(s.id, this.options.queuedForMs);
       this.logger.info({ executionId: s.id, status: s.status }, 'requeued stalled execution');
     }
     return stalled.length;

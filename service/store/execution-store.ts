@@ -102,6 +102,13 @@ export class ExecutionStore {
   }
 }
 
+export interface ProjectBacklog {
+  projectId: string;
+  queued: number;
+  active: number;
+  oldestQueuedAt: number;
+}
+
 /** createWithinQuota's answer: the execution (new, or the one this event already has), or the quota said no. */
 export type QuotaAdmission = { execution: Execution; created: boolean; overQuota?: undefined } | { overQuota: { recent: number; limit: number } };
 
@@ -259,18 +266,67 @@ export class ExecutionLedger {
   }
 
   /** Non-final executions nobody holds: queued longer than `queuedForMs`, or a lease that ran out. */
+  /**
+   * Executions whose work is gone: queued and never confirmed on the queue (the process that
+   * recorded them died before publishing), or claimed by a worker whose lease ran out. One
+   * merely waiting behind a backlog is not stalled: its message is on the queue.
+   */
   async stalled(now: number, queuedForMs: number, limit = 100): Promise<Array<{ id: string; status: string }>> {
     return this.db
       .selectFrom('executions')
       .select(['id', 'status'])
       .where((eb) =>
         eb.or([
-          eb.and([eb('status', '=', 'queued'), eb('updated_at', '<', now - queuedForMs)]),
+          eb.and([eb('status', '=', 'queued'), eb('published_at', 'is', null), eb('updated_at', '<', now - queuedForMs)]),
           eb.and([eb('status', 'in', ['provisioning', 'running']), eb('lease_until', '<', now)]),
         ]),
       )
       .limit(limit)
       .execute();
+  }
+
+  /** The work messages of these executions are confirmed on the queue. */
+  async markPublished(ids: readonly string[], now = Date.now()): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.updateTable('executions').set({ published_at: now }).where('id', 'in', [...ids]).where('published_at', 'is', null).execute();
+  }
+
+  /**
+   * A stalled execution's work was put back on the queue: it is not stalled again until
+   * `graceMs` later (queued: confirmed; claimed: its expired lease pushed on), so that one
+   * sweep makes one message, not one per sweep until a worker takes it.
+   */
+  async requeued(id: string, graceMs: number, now = Date.now()): Promise<void> {
+    await this.db.updateTable('executions').set({ published_at: now, updated_at: now }).where('id', '=', id).where('status', '=', 'queued').execute();
+    await this.db
+      .updateTable('executions')
+      .set({ lease_until: now + graceMs })
+      .where('id', '=', id)
+      .where('status', 'in', ['provisioning', 'running'])
+      .where('lease_until', '<', now)
+      .execute();
+  }
+
+  /** Per project with queued executions: how many wait, how many run, since when the oldest waits. */
+  async backlog(): Promise<ProjectBacklog[]> {
+    const rows = await this.db
+      .selectFrom('executions')
+      .select([
+        'project_id',
+        sql<number>`sum(case when status = 'queued' then 1 else 0 end)`.as('queued'),
+        sql<number>`sum(case when status = 'queued' then 0 else 1 end)`.as('active'),
+        sql<number | null>`min(case when status = 'queued' then queued_at end)`.as('oldest'),
+      ])
+      .where('status', 'in', ['queued', 'provisioning', 'running'])
+      .groupBy('project_id')
+      .execute();
+    return rows.filter((r) => Number(r.queued) > 0).map((r) => ({ projectId: r.project_id, queued: Number(r.queued), active: Number(r.active), oldestQueuedAt: Number(r.oldest) }));
+  }
+
+  /** The project's queued execution waiting longest. */
+  async oldestQueued(projectId: string): Promise<Execution | null> {
+    const row = await this.db.selectFrom('executions').selectAll().where('status', '=', 'queued').where('project_id', '=', projectId).orderBy('queued_at').orderBy('id').limit(1).executeTakeFirst();
+    return row ? toExecution(row) : null;
   }
 
   /** Puts a failed execution back to queued (retry of a dead letter); false if it is not failed. */
@@ -324,6 +380,7 @@ async function insertOnce(db: Kysely<Database>, input: NewExecutionInput, now: n
     worker_id: null,
     lease_until: null,
     queued_at: now,
+    published_at: null,
     provisioning_at: null,
     running_at: null,
     finished_at: null,

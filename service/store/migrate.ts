@@ -9,6 +9,7 @@ import * as accountsAudit from './migrations/2026-11-26-0200-accounts-audit.js';
 import * as triggers from './migrations/2026-11-26-0300-triggers.js';
 import * as accountNamesPerProject from './migrations/2026-12-04-0100-account-names-per-project.js';
 import * as executionResults from './migrations/2026-12-04-0200-execution-results.js';
+import * as fairScheduling from './migrations/2026-12-05-0100-fair-scheduling.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0001-initial': initial,
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0300-triggers': triggers,
   '2026-12-04-0100-account-names-per-project': accountNamesPerProject,
   '2026-12-04-0200-execution-results': executionResults,
+  '2026-12-05-0100-fair-scheduling': fairScheduling,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -102,6 +102,8 @@ export interface ExecutionsTable {
   worker_id: string | null;
   lease_until: number | null;
   queued_at: number;
+  /** When the work message was confirmed on the queue; null: not (yet), the sweeper's business. */
+  published_at: number | null;
   provisioning_at: number | null;
   running_at: number | null;
   finished_at: number | null;
