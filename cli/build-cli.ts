@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Builtins, Cli, type Command } from 'clipanion';
 import { describeError } from './errors.js';
+import { closestWord, commandGroups, groupHelpTarget, groupUsage, topLevelWords } from './group-help.js';
 import { EventPublishCommand } from './commands/event/publish.js';
 import { DeadLetterDiscardCommand, DeadLetterListCommand, DeadLetterRetryCommand, DeadLetterShowCommand } from './commands/event/dead-letters.js';
 import { AccountCreateCommand } from './commands/account/create.js';
@@ -85,6 +86,18 @@ export function buildCli(): Cli {
 export async function runCli(argv: string[]): Promise<number> {
   const debug = process.env.FNSTACK_DEBUG === '1';
   const cli = buildCli();
+  const group = groupHelpTarget(argv, commandGroups(cli));
+  if (group) {
+    process.stdout.write(groupUsage(cli, group));
+    return 0;
+  }
+  const first = argv[0];
+  const known = topLevelWords(cli);
+  if (first && !first.startsWith('-') && first !== 'help' && !known.has(first)) {
+    const near = closestWord(first, known);
+    process.stderr.write(`error: unknown command \`fnstack ${first}\`${near ? `; did you mean \`fnstack ${near}\`?` : ''} (see \`fnstack --help\`)\n`);
+    return 2;
+  }
   let command: Command;
   try {
     command = cli.process(argv);
