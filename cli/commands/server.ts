@@ -47,10 +47,11 @@ export class ServerCommand extends BaseCommand {
       throw startError(error, this.host ?? '127.0.0.1', port);
     }
 
-    if (service.url) this.out(`fnstack is listening on ${service.url}`);
-    else this.out('fnstack worker is running (no API in this process)');
-    if (service.credentialsFile) this.out(`credentials: ${service.credentialsFile}`);
-    this.out('press Ctrl-C to stop');
+    // On stderr: stdout carries the service's JSON log alone, one object per line (jq-able).
+    if (service.url) this.err(`fnstack is listening on ${service.url}`);
+    else this.err('fnstack worker is running (no API in this process)');
+    if (service.credentialsFile) this.err(`credentials: ${service.credentialsFile}`);
+    this.err('press Ctrl-C to stop');
 
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGINT', () => resolve('SIGINT'));

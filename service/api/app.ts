@@ -28,6 +28,7 @@ import eventRoutes from '../listener/events-route.js';
 import deadLetterRoutes from './routes/dead-letters.js';
 import { VERSION } from '../version.js';
 import { AJV_OPTIONS } from './ajv-options.js';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 
 export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<FastifyInstance> {
   const app = Fastify({
@@ -37,7 +38,12 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
     bodyLimit: BODY_LIMITS.json,
     clientErrorHandler,
     ajv: { customOptions: AJV_OPTIONS },
+    requestIdHeader: false,
+    genReqId: requestIdOf,
   } as never) as unknown as FastifyInstance;
+  app.addHook('onRequest', async (req, reply) => {
+    void reply.header(REQUEST_ID_HEADER, req.id);
+  });
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonBodyParser);
   app.decorate('fnstack', deps);

@@ -178,7 +178,9 @@ export class Orchestrator {
       if (outcome) {
         const recorded = await store.ledger.finish(executionId, this.workerId, outcome);
         if (!recorded) log.warn('outcome not recorded: the lease was lost to another worker');
-        log.info({ status: outcome.status }, 'execution finished');
+        const fields = { status: outcome.status, projectId: execution.projectId, durationMs: outcome.finishedAt - outcome.startedAt, errorKind: outcome.failure?.kind };
+        if (outcome.status === 'succeeded') log.info(fields, 'execution finished');
+        else log.warn(fields, 'execution finished');
       }
     } catch (err) {
       // No outcome: hand the execution back so that the retried message (here or elsewhere) can claim it.

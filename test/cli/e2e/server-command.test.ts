@@ -8,7 +8,7 @@ import { tempDir } from '../_helpers/tmp.js';
 import { WAIT_CAP_MS } from '../../_helpers/poll.js';
 
 function spawnServer(args: string[], env: Record<string, string | undefined>) {
-  const child = spawn(process.execPath, [CLI_MAIN, 'server', ...args], { env: { ...env, FNSTACK_LOG_LEVEL: 'warn' } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI_MAIN, 'server', ...args], { env: { ...env, FNSTACK_LOG_LEVEL: 'info' } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -16,9 +16,9 @@ function spawnServer(args: string[], env: Record<string, string | undefined>) {
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const ready = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no URL after ${WAIT_CAP_MS} ms; stdout: ${stdout}; stderr: ${stderr}`)), WAIT_CAP_MS);
-    child.stdout.on('data', () => {
-      const m = /fnstack is listening on (http:\/\/\S+)/.exec(stdout);
-      if (m && /press Ctrl-C/.test(stdout)) {
+    child.stderr.on('data', () => {
+      const m = /fnstack is listening on (http:\/\/\S+)/.exec(stderr);
+      if (m && /press Ctrl-C/.test(stderr)) {
         clearTimeout(timer);
         resolve(m[1]!);
       }
@@ -36,7 +36,7 @@ test('server --port 0: URL and credentials printed, usable by the CLI, clean sto
   const url = await server.ready;
   t.regex(url, /^http:\/\/127\.0\.0\.1:\d+$/);
   const credentials = join(dataDir, 'credentials.json');
-  t.regex(server.output().stdout, new RegExp(`credentials: ${credentials}`));
+  t.regex(server.output().stderr, new RegExp(`credentials: ${credentials}`));
   t.true(existsSync(credentials));
 
   const runtimes = await runCli(['runtime', 'list'], { cwd: sandbox.cwd, env: { ...sandbox.env, FNSTACK_DATA_DIR: dataDir } });
@@ -50,5 +50,6 @@ test('server --port 0: URL and credentials printed, usable by the CLI, clean sto
 
   server.child.kill('SIGTERM');
   t.is(await server.exited, 0);
+  for (const line of server.output().stdout.split('\n').filter(Boolean)) t.notThrows(() => JSON.parse(line), `stdout is the JSON log only: ${line}`);
   t.regex(server.output().stderr, /SIGTERM: stopping…\nstopped\n/);
 });
