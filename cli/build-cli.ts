@@ -28,6 +28,7 @@ import { KeyCreateCommand } from './commands/key/create.js';
 import { KeyListCommand } from './commands/key/list.js';
 import { KeyRevokeCommand } from './commands/key/revoke.js';
 import { LoginCommand } from './commands/login.js';
+import { WhoamiCommand } from './commands/whoami.js';
 import { RuntimeListCommand } from './commands/runtime/list.js';
 import { ServerCommand } from './commands/server.js';
 import { TriggerCreateCommand } from './commands/trigger/create.js';
@@ -47,6 +48,7 @@ export function buildCli(): Cli {
     Builtins.VersionCommand,
     ServerCommand,
     LoginCommand,
+    WhoamiCommand,
     FunctionCreateCommand,
     FunctionUpdateCommand,
     FunctionListCommand,

@@ -26,6 +26,18 @@ test.serial('runtime list shows nodejs20', async (t) => {
   t.true(json.some((r) => r.name === 'nodejs20'));
 });
 
+test.serial('whoami shows the account, role, project name and id', async (t) => {
+  const r = await t.context.svc.cli(['whoami']);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^account\s+admin \(/m);
+  t.regex(r.stdout, /^role\s+admin, service admin$/m);
+  t.regex(r.stdout, /^project id\s+\S+$/m);
+  const json = parseJsonOutput<{ project_id: string; project_name: string; role: string; endpoint: string }>(t, await t.context.svc.cli(['whoami', '--json']));
+  t.is(json.role, 'admin');
+  t.truthy(json.project_name);
+  t.regex(json.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
+});
+
 test.serial('create from a single file', async (t) => {
   const r = await create(t.context.svc, 'hello', helloFile(), 'hello.handler', '--memory', '256', '--env', 'GREETING=hi', '--env', 'LEVEL=debug', '--timeout', '20');
   t.is(r.code, 0, r.stderr);

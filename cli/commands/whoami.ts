@@ -1,0 +1,37 @@
+import { Command } from 'clipanion';
+import { ReadCommand } from '../base-command.js';
+import type { Me } from './account/shapes.js';
+
+/** `fnstack whoami`: the account, role and project the credentials act as (the project id prefixes AMQP routing keys). */
+export class WhoamiCommand extends ReadCommand {
+  static override paths = [['whoami']];
+
+  static override usage = Command.Usage({
+    category: 'Setup',
+    description: 'Show who the credentials are: account, role, project name and id',
+    details: 'The project id is what AMQP routing keys on the service broker start with (`<project_id>.<key>`).',
+    examples: [
+      ['Show the current identity', '$0 whoami'],
+      ['As JSON', '$0 whoami --json'],
+    ],
+  });
+
+  async run(): Promise<number> {
+    const client = this.client();
+    const me = await client.request<Me>('GET', '/v1/accounts/me');
+    if (this.json) {
+      this.outJson({ ...me, endpoint: client.endpoint });
+      return 0;
+    }
+    const rows: Array<[string, string]> = [
+      ['account', `${me.name} (${me.id})`],
+      ['role', me.role + (me.service_admin ? ', service admin' : '')],
+      ['project', me.project_name],
+      ['project id', me.project_id],
+      ['auth', me.auth_mode === 'keystone' ? 'Keystone token' : `API key ${me.key_id ?? ''}`.trim()],
+      ['endpoint', client.endpoint],
+    ];
+    this.out(rows.map(([k, v]) => `${k.padEnd(11)} ${v}`).join('\n'));
+    return 0;
+  }
+}
