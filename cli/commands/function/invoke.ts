@@ -12,6 +12,8 @@ import { findExecutionByEvent, waitForExecution } from '../../wait-execution.js'
 /** The HTTP client's own give-up codes: the execution is still going, so we poll for it instead. */
 const WAIT_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 const LOG_LINES_ON_FAILURE = 20;
+/** What --log prints of a successful run's logs: their end, like Lambda's 4 KB tail. */
+const LOG_TAIL_CHARS = 4096;
 
 export class FunctionInvokeCommand extends ApiCommand {
   static override paths = [['function', 'invoke']];
@@ -31,6 +33,7 @@ export class FunctionInvokeCommand extends ApiCommand {
       ['With data from a file, as a typed event', '$0 function invoke resize --data @event.json --type com.example.image.uploaded'],
       ['Queue it and return at once', '$0 function invoke report --async'],
       ['Pipe the data in', 'echo \'{"n": 3}\' | $0 function invoke hello --data -'],
+      ["The result, and the logs' tail on stderr", '$0 function invoke hello --log'],
     ],
   });
 
@@ -39,6 +42,7 @@ export class FunctionInvokeCommand extends ApiCommand {
   async = Option.Boolean('--async', false, { description: 'Queue the execution and print its id without waiting' });
   type = Option.String('--type', { description: 'CloudEvent type of the event (ce-type)' });
   json = Option.Boolean('--json', false, { description: 'Print the whole execution (or the async acceptance) as JSON' });
+  log = Option.Boolean('--log', false, { description: "Also print the tail of the execution's logs (last 4 KiB) on stderr, like `aws lambda invoke --log-type Tail`" });
 
   async run(): Promise<number> {
     const data = await parseData(this.data);
@@ -58,6 +62,9 @@ export class FunctionInvokeCommand extends ApiCommand {
     const execution = await client.withWholeResult(await this.invokeAndWait(client, data, headers, eventId));
     if (this.json) this.outJson(execution);
     if (execution.status === 'succeeded') {
+      if (this.log) await this.printLogTail(client, execution.id);
+      // On stderr: stdout stays the result alone, for pipes.
+      this.err(`execution ${execution.id} succeeded${execution.timings?.total_ms != null ? ` in ${execution.timings.total_ms} ms` : ''}`);
       if (!this.json) this.out(JSON.stringify(execution.result ?? null, null, 2));
       return 0;
     }
@@ -91,6 +98,13 @@ export class FunctionInvokeCommand extends ApiCommand {
       spinner.stop();
       process.off('SIGINT', onInterrupt);
     }
+  }
+
+  private async printLogTail(client: ApiClient, id: string): Promise<void> {
+    const logs = await client.getLogs(id).catch(() => null);
+    if (!logs || logs.logs.length === 0) return;
+    const tail = logs.logs.length > LOG_TAIL_CHARS ? `…${logs.logs.slice(-LOG_TAIL_CHARS)}` : logs.logs;
+    this.err(`logs of execution ${id}${logs.truncated ? ' (cut by the service)' : ''}:\n${tail.replace(/\n$/, '')}`);
   }
 
   private async reportFailure(client: ApiClient, execution: ExecutionInfo): Promise<void> {

@@ -28,7 +28,14 @@ test.serial('sync invoke prints the result as JSON and exits 0', async (t) => {
   const r = await t.context.svc.cli(['function', 'invoke', 'hello', '--data', '{"name":"ava"}']);
   t.is(r.code, 0, r.stderr);
   t.deepEqual(JSON.parse(r.stdout), { greeting: 'hello ava' });
-  t.is(withoutSpinner(r.stderr), '', 'nothing but (on a slow machine) plain progress lines');
+  t.regex(withoutSpinner(r.stderr), /^execution \S+ succeeded in \d+ ms\n$/, 'the execution id on stderr, nothing else but (on a slow machine) plain progress lines');
+});
+
+test.serial('sync invoke --log prints the tail of the logs on stderr, the result alone on stdout', async (t) => {
+  const r = await t.context.svc.cli(['function', 'invoke', 'hello', '--data', '{"name":"logged"}', '--log']);
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(JSON.parse(r.stdout), { greeting: 'hello logged' });
+  t.regex(r.stderr, /logs of execution \S+:\n/);
 });
 
 test.serial('sync invoke reads --data @file and --data -', async (t) => {
