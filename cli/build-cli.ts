@@ -16,6 +16,7 @@ import { ExecutionListCommand } from './commands/execution/list.js';
 import { ExecutionLogsCommand } from './commands/execution/logs.js';
 import { ExecutionResultCommand } from './commands/execution/result.js';
 import { ExecutionShowCommand } from './commands/execution/show.js';
+import { ExecutionWaitCommand } from './commands/execution/wait.js';
 import { FunctionCreateCommand } from './commands/function/create.js';
 import { FunctionDeleteCommand } from './commands/function/delete.js';
 import { FunctionInvokeCommand } from './commands/function/invoke.js';
@@ -58,6 +59,7 @@ export function buildCli(): Cli {
     FunctionInvokeCommand,
     ExecutionListCommand,
     ExecutionShowCommand,
+    ExecutionWaitCommand,
     ExecutionResultCommand,
     ExecutionLogsCommand,
     RuntimeListCommand,

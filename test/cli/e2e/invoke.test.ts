@@ -95,6 +95,18 @@ test.serial('async invoke prints the id; show, list and logs --follow find it', 
   t.regex(listed.stdout, new RegExp(`^${id}\\s+slow\\s+1\\s+succeeded\\s`, 'm'));
 });
 
+test.serial('execution wait waits for an async execution, shows it, and exits by its status', async (t) => {
+  const ok = await t.context.svc.cli(['function', 'invoke', 'hello', '--data', '{"name":"waited"}', '--async']);
+  t.is(ok.code, 0, ok.stderr);
+  const waited = await t.context.svc.cli(['execution', 'wait', ok.stdout.trim(), '--json']);
+  t.is(waited.code, 0, waited.stderr);
+  const body = JSON.parse(waited.stdout) as { status: string; result: unknown };
+  t.is(body.status, 'succeeded');
+  t.deepEqual(body.result, { greeting: 'hello waited' });
+  const bad = await t.context.svc.cli(['function', 'invoke', 'fail', '--async']);
+  t.is((await t.context.svc.cli(['execution', 'wait', bad.stdout.trim()])).code, 1);
+});
+
 test.serial('execution list filters by status and honours --limit', async (t) => {
   const svc = t.context.svc;
   const failed = parseJsonOutput<ExecutionInfo[]>(t, await svc.cli(['execution', 'list', '--status', 'failed', '--json']));
