@@ -15,7 +15,7 @@
 # two per runtime kept). --offline uses the newest cached build of this recipe without
 # asking the mirror. Progress goes to stderr; stdout gets the qcow2's path, or with --json
 # one JSON object describing what was done. Needs root (mmdebstrap, mkfs.ext4 on a tree
-# owned by root); installs mmdebstrap, qemu-utils, fdisk if missing (scripts/install-missing.sh).
+# owned by root); installs mmdebstrap and qemu-utils if missing (scripts/install-missing.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -67,7 +67,7 @@ recipe_hash=$(cat "$here/build.sh" "$here/guest-setup.sh" "$here/make-disk.sh" "
 # The SHA-256 of a suite's main/binary-amd64/Packages.xz, from its InRelease.
 index_hash() {
   curl -fsS --max-time 30 "$1/dists/$2/InRelease" \
-    | awk '/^SHA256:/ { s = 1; next } /^[^ ]/ { s = 0 } s && $3 == "main/binary-amd64/Packages.xz" { print $1; exit }'
+    | awk '/^SHA256:/ { s = 1; next } /^[^ ]/ { s = 0 } s && $3 == "main/binary-amd64/Packages.xz" && !found { print $1; found = 1 }'
 }
 find_cached() { # the newest build directory of this runtime and recipe, if any
   local d
@@ -104,9 +104,9 @@ cached=1
 if [ "$rebuild" = 1 ] || [ ! -f "$dir/image.qcow2" ]; then
   cached=0
   [ "$(id -u)" = 0 ] || die "building needs root (mmdebstrap, and mkfs.ext4 copying a root-owned tree); run it with sudo"
-  bash "$repo/scripts/install-missing.sh" mmdebstrap=mmdebstrap qemu-img=qemu-utils /usr/sbin/sfdisk=fdisk \
-    /usr/sbin/mkfs.ext4=e2fsprogs curl=curl || die "the build tools are missing (see above)"
+  bash "$repo/scripts/install-missing.sh" mmdebstrap=mmdebstrap qemu-img=qemu-utils /usr/sbin/mkfs.ext4=e2fsprogs curl=curl || die "the build tools are missing (see above)"
   tmp=$(mktemp -d "$cache/.build-$runtime.XXXXXX")
+  chmod 0755 "$tmp"   # apt downloads as _apt, which must reach rootfs/var/lib/apt/lists
   trap 'rm -rf --one-file-system "$tmp"' EXIT
   export FNSTACK_IMG_ROOT_UUID FNSTACK_IMG_NODE_MAJOR=$NODE_MAJOR
   FNSTACK_IMG_ROOT_UUID=$(cat /proc/sys/kernel/random/uuid)
@@ -126,7 +126,7 @@ if [ "$rebuild" = 1 ] || [ ! -f "$dir/image.qcow2" ]; then
   node_version=$(cat "$tmp/rootfs/etc/fnstack-node-version")
   kernel=$(basename "$(readlink "$tmp/rootfs/vmlinuz")")
   say "root tree ready in $((bootstrapped - started)) s ($(du -sm "$tmp/rootfs" | cut -f1) MiB, $(wc -l <"$tmp/packages.txt") packages, node $node_version, $kernel); making the disk"
-  bash "$here/make-disk.sh" "$tmp/rootfs" "$tmp/image.qcow2" "$size_mib" "$FNSTACK_IMG_ROOT_UUID"
+  bash "$here/make-disk.sh" "$tmp/rootfs" "$tmp/image.qcow2" "$size_mib" "$FNSTACK_IMG_ROOT_UUID" >&2
   rm -rf --one-file-system "$tmp/rootfs"
   cat >"$tmp/build.json" <<JSON
 {

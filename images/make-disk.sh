@@ -23,7 +23,13 @@ core_img=$rootfs/boot/grub/i386-pc/core.img
 # except metadata_csum_seed (incompat) — leave it out, and orphan_file with it.
 mkfs.ext4 -q -F -L fnstack-root -U "$uuid" -O ^metadata_csum_seed,^orphan_file -d "$rootfs" "$work/root.ext4" "$((size_mib - 1))M"
 truncate -s "${size_mib}M" "$work/disk.raw"
-printf 'label: dos\nstart=2048, type=83, bootable\n' | sfdisk -q --no-reread --no-tell-kernel "$work/disk.raw" >/dev/null
+# The MBR's partition table: one bootable Linux partition (type 0x83) from sector 2048 to
+# the end, addressed by LBA only (CHS fields at their "beyond 8 GiB" values), and 55 AA.
+le32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+# shellcheck disable=SC2059  # (the format is built from bytes on purpose)
+printf "\x80\xfe\xff\xff\x83\xfe\xff\xff$(le32 2048)$(le32 $(((size_mib - 1) * 2048)))" \
+  | dd of="$work/disk.raw" bs=1 seek=446 conv=notrunc status=none
+printf '\x55\xaa' | dd of="$work/disk.raw" bs=1 seek=510 conv=notrunc status=none
 dd if="$work/root.ext4" of="$work/disk.raw" bs=1M seek=1 conv=notrunc,sparse status=none
 rm -f "$work/root.ext4"
 dd if="$boot_img" of="$work/disk.raw" bs=440 count=1 conv=notrunc status=none
