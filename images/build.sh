@@ -57,9 +57,10 @@ SUITE='' NODE_MAJOR='' RUNTIME_PACKAGES=()
 [ -n "$SUITE" ] && [ -n "$NODE_MAJOR" ] && [ ${#RUNTIME_PACKAGES[@]} -gt 0 ] || die "$conf must set SUITE, NODE_MAJOR and RUNTIME_PACKAGES"
 
 # What every guest has besides its runtime: a kernel whose virtio drivers are in its
-# initrd, systemd, cloud-init (with growpart) and DHCP networking, GRUB's BIOS modules.
+# initrd, systemd (its networkd configures the network), cloud-init (with growpart; it
+# wants a DHCP client for its own probing), GRUB's BIOS modules.
 BASE_PACKAGES=(systemd-sysv udev linux-image-cloud-amd64 initramfs-tools cloud-init cloud-guest-utils
-  ifupdown dhcpcd-base iproute2 ca-certificates grub-pc-bin e2fsprogs)
+  dhcpcd-base iproute2 ca-certificates grub-pc-bin e2fsprogs)
 SOURCES=("deb $mirror $SUITE main" "deb $mirror $SUITE-updates main" "deb $security_mirror $SUITE-security main")
 
 # ---------------------------------------------------------------- the inputs → the key

@@ -48,13 +48,24 @@ CFG
 
 # cloud-init: the data sources an OpenStack cloud offers (config drive, metadata service)
 # and NoCloud (a `cidata` disk: what the real-guest test gives it); no long probing.
+# Networking by systemd-networkd (DHCPv4 and v6 built in): with ifupdown, cloud-init's
+# `inet6 dhcp` stanza fails without a DHCPv6 client and ifup then drops the IPv4 lease too.
+# No SSH server, so no host keys to generate.
 cat > "$root/etc/cloud/cloud.cfg.d/90-fnstack.cfg" <<'CFG'
 datasource_list: [NoCloud, ConfigDrive, OpenStack, None]
 locale: C.UTF-8
+ssh_genkeytypes: []
+system_info:
+  network:
+    renderers: [networkd]
+    activators: [networkd]
 CFG
+chroot "$root" systemctl enable systemd-networkd.service
 
-# Nothing periodic in a VM that lives for one event.
-for unit in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer dpkg-db-backup.timer; do
+# Nothing periodic in a VM that lives for one event, and nothing slow it does not need at
+# boot (grub-common records boot success for a GRUB menu it never shows; getty-static).
+for unit in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer dpkg-db-backup.timer \
+    grub-common.service getty-static.service; do
   ln -sf /dev/null "$root/etc/systemd/system/$unit"
 done
 
