@@ -101,6 +101,8 @@ fi
 # ---------------------------------------------------------------- build (or reuse)
 exec 9>"$cache/.$runtime.lock"
 flock 9   # a concurrent build of the same runtime finishes first; then its result is reused
+# (what a killed build of this runtime left; none can be running while we hold the lock)
+find "$cache" -maxdepth 1 -name ".build-$runtime.*" -exec rm -rf --one-file-system {} +
 cached=1
 if [ "$rebuild" = 1 ] || [ ! -f "$dir/image.qcow2" ]; then
   cached=0
