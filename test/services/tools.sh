@@ -18,6 +18,9 @@ TOOLS=(
   ss=iproute2                                   # test/cloud
   mariadb=mariadb-client                        # test/murano, test/cloud
   /usr/sbin/rabbitmqctl=rabbitmq-server         # the vhost fixtures (test/_helpers/rabbitmq.ts)
+  qemu-system-x86_64=qemu-system-x86            # test/guest: boots the guest image (TCG)
+  qemu-img=qemu-utils genisoimage=genisoimage   # test/guest: the VM's disk and its NoCloud seed
+  mmdebstrap=mmdebstrap                         # images/build.sh (test/guest builds the image)
 )
 # …and what the service itself needs on the host (the sandbox's bwrap, iptables).
 mapfile -t HOST_DEPS < <(bash scripts/host-deps.sh --list)
