@@ -16,6 +16,8 @@ export function provisioningParams(execution: Pick<Execution, 'id' | 'projectId'
     timeoutS: version.timeoutS,
     network: version.network,
     runtimeOverheadMb: runtime.overheadMb,
+    isolation: version.isolation,
+    codeSha256: version.code.sha256,
   };
 }
 
