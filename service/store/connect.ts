@@ -12,6 +12,7 @@ import { StoreHealth, type HealthLogger } from './store-health.js';
 import { guardedDialect } from './guarded-dialect.js';
 import { secureSqliteFile } from './sqlite-file-mode.js';
 import { countStatements } from './statement-count.js';
+import { cachingStatements } from './statement-cache.js';
 
 export type Dialect = 'sqlite' | 'mariadb';
 
@@ -57,7 +58,7 @@ function openSqlite(path: string): OpenedStore {
   // Several processes (API, workers, tests) may share the file: wait for the lock rather than fail.
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [countStatements] });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }), plugins: [countStatements] });
   return { db, dialect: 'sqlite', health: StoreHealth.alwaysUp(), close: () => db.destroy() };
 }
 
