@@ -81,7 +81,28 @@ async function fnstack(dataDir: string, port: number): Promise<{ url: string; ke
   return { url, key };
 }
 
+let dbFile: string | null = null;
+
+/**
+ * Waits until fnstack has no execution left that is not final: requests autocannon gave up on
+ * at the end of a window still run, and would otherwise weigh on the next target.
+ */
+async function drained(): Promise<void> {
+  if (!dbFile) return;
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    for (let i = 0; i < 600; i++) {
+      const { n } = db.prepare("select count(*) as n from executions where status not in ('succeeded', 'failed', 'timed_out')").get() as { n: number };
+      if (n === 0) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    db.close();
+  }
+}
+
 async function measure(t: Target, connections: number): Promise<Row> {
+  await drained();
   const r = await autocannon({ url: t.url, connections, duration: D, method: 'POST', headers: { 'content-type': 'application/json', ...t.headers }, body: '{}' });
   return { name: t.name, connections, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors + r.timeouts };
 }
@@ -96,6 +117,7 @@ async function main() {
     await serve([join(BIN, 'functions-framework'), '--target=handler', `--source=${join(work, 'ff.js')}`, '--port=18081'], 'http://127.0.0.1:18081/');
     await serve([join(BIN, 'faas-js-runtime'), join(work, 'faas.js'), '--port', '18082', '--log-level', 'error'], 'http://127.0.0.1:18082/');
     const fs = await fnstack(dataDir, 18083);
+    dbFile = join(dataDir, 'fnstack.db');
     const auth = { authorization: `Bearer ${fs.key}` };
     const targets: Target[] = [
       { name: 'functions-framework', url: 'http://127.0.0.1:18081/' },
@@ -106,6 +128,7 @@ async function main() {
     const rows: Row[] = [];
     for (let round = 0; round < R; round++) for (const t of targets) rows.push(await measure(t, C));
     for (const t of targets.slice(2)) rows.push(await measure(t, 1));
+    await drained();
     const load1 = loadavg();
 
     const db = new Database(join(dataDir, 'fnstack.db'), { readonly: true });

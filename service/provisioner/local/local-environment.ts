@@ -117,6 +117,8 @@ export class LocalEnvironment implements Environment {
   /** Checks (and bills) the disk verdict after a run, as `run` does. */
   async withDiskVerdict(outcome: RunOutcome): Promise<RunOutcome> {
     const { uid, disk } = this.parts;
+    // Only a failure can gain a verdict: a success costs no statfs.
+    if (outcome.status === 'succeeded' || !outcome.failure) return outcome;
     return disk && uid !== null ? withDiskVerdict(outcome, await disk.usage(uid).catch(() => null)) : outcome;
   }
 
