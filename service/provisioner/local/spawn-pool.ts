@@ -4,7 +4,7 @@
  * event: memory, vcpus, disk, network, runtime), `size` of each, for the shapes asked for in
  * the last `idleMs`; a shape nobody asks for any more is emptied. `take` hands an item out at
  * most once — it leaves the pool for good — and starts making its replacement in the
- * background, one at a time per shape (a failing start pauses the shape for a while instead
+ * background, all missing ones at once (a failing start pauses the shape for a while instead
  * of spinning).
  */
 export interface SpawnHooks<T> {
@@ -16,7 +16,8 @@ export interface SpawnHooks<T> {
 
 interface Shape<T> {
   ready: T[];
-  filling: boolean;
+  /** Items being made now. */
+  filling: number;
   lastAsked: number;
   pausedUntil: number;
   hooks: SpawnHooks<T>;
@@ -47,7 +48,7 @@ export class SpawnPool<T> {
     let s = this.shapes.get(shape);
     if (!s) {
       if (this.shapes.size >= MAX_SHAPES) this.evictOldest();
-      s = { ready: [], filling: false, lastAsked: 0, pausedUntil: 0, hooks };
+      s = { ready: [], filling: 0, lastAsked: 0, pausedUntil: 0, hooks };
       this.shapes.set(shape, s);
     }
     s.lastAsked = Date.now();
@@ -75,27 +76,27 @@ export class SpawnPool<T> {
   }
 
   private fill(s: Shape<T>): void {
-    if (s.filling || this.closed || s.ready.length >= this.size || Date.now() < s.pausedUntil) return;
-    s.filling = true;
-    this.track(
-      s.hooks.create().then(
-        (item) => {
-          s.filling = false;
-          if (this.closed || !this.isLive(s)) {
-            this.track(s.hooks.destroy(item));
-            return;
-          }
-          s.ready.push(item);
-          this.fill(s);
-        },
-        (err: unknown) => {
-          s.filling = false;
-          s.pausedUntil = Date.now() + PAUSE_AFTER_FAILURE_MS;
-          this.lastError = err instanceof Error ? err.message : String(err);
-          setTimeout(() => this.fill(s), PAUSE_AFTER_FAILURE_MS).unref();
-        },
-      ),
-    );
+    while (!this.closed && s.ready.length + s.filling < this.size && Date.now() >= s.pausedUntil) {
+      s.filling++;
+      this.track(
+        s.hooks.create().then(
+          (item) => {
+            s.filling--;
+            if (this.closed || !this.isLive(s)) {
+              this.track(s.hooks.destroy(item));
+              return;
+            }
+            s.ready.push(item);
+          },
+          (err: unknown) => {
+            s.filling--;
+            s.pausedUntil = Date.now() + PAUSE_AFTER_FAILURE_MS;
+            this.lastError = err instanceof Error ? err.message : String(err);
+            setTimeout(() => this.fill(s), PAUSE_AFTER_FAILURE_MS).unref();
+          },
+        ),
+      );
+    }
   }
 
   private isLive(s: Shape<T>): boolean {
