@@ -66,6 +66,21 @@ export interface Config {
     /** How long a worker's claim on an execution lasts without a heartbeat, ms. Default 15 s. */
     leaseMs: number;
   };
+  /** Warm and pre-started sandboxes of the local provider (service/provisioner/local/README.md, "Warm sandboxes"). */
+  warm: {
+    /** How long an idle warm sandbox of an `isolation: reuse` function is kept, ms. Default 60 000 (FNSTACK_WARM_IDLE_MS / warm_idle_ms). */
+    idleMs: number;
+    /** Warm sandboxes per function version at once. Default 4 (FNSTACK_WARM_MAX_PER_FUNCTION / warm_max_per_function). */
+    maxPerFunction: number;
+    /** Warm sandboxes per project at once, all its functions together. Default 8 (FNSTACK_WARM_MAX_PER_PROJECT / warm_max_per_project). */
+    maxPerProject: number;
+    /**
+     * Pre-started single-use sandboxes kept ready per sandbox shape (memory, vcpus, disk,
+     * network) for `per-event` functions, once a shape has been asked for; 0: none, every
+     * event starts its own. Default 2 (FNSTACK_SANDBOX_POOL_SIZE / sandbox_pool_size).
+     */
+    poolSize: number;
+  };
   limits: {
     /** Largest memory a function may declare, MiB. Default 2048. */
     maxMemoryMb: number;
@@ -216,6 +231,12 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       concurrency: int('worker_concurrency', pick('FNSTACK_WORKER_CONCURRENCY', 'worker_concurrency'), 4, 1, 1000),
       maxAttempts: int('max_attempts', pick('FNSTACK_MAX_ATTEMPTS', 'max_attempts'), 5, 1, 100),
       leaseMs: int('lease_ms', pick('FNSTACK_LEASE_MS', 'lease_ms'), 15_000, 1000),
+    },
+    warm: {
+      idleMs: int('warm_idle_ms', pick('FNSTACK_WARM_IDLE_MS', 'warm_idle_ms'), 60_000, 1, 86_400_000),
+      maxPerFunction: int('warm_max_per_function', pick('FNSTACK_WARM_MAX_PER_FUNCTION', 'warm_max_per_function'), 4, 1, 1000),
+      maxPerProject: int('warm_max_per_project', pick('FNSTACK_WARM_MAX_PER_PROJECT', 'warm_max_per_project'), 8, 1, 10_000),
+      poolSize: int('sandbox_pool_size', pick('FNSTACK_SANDBOX_POOL_SIZE', 'sandbox_pool_size'), 2, 0, 100),
     },
     limits: {
       maxMemoryMb: int('max_memory_mb', pick('FNSTACK_MAX_MEMORY_MB', 'max_memory_mb'), 2048, LIMIT_BOUNDS.memory_mb.minimum),

@@ -60,7 +60,11 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
     closers.push(() => provider.close());
     await reportGuards(provider, logger);
     const codeCache = new CodeCache(join(config.dataDir, 'code'), store.code, { maxUnpackedBytes: config.code.maxUnpackedBytes, maxEntries: config.code.maxEntries }, config.code.unpackUid);
-    const events = new ExecutionEvents();
+    const bus = /^amqps?:\/\//.test(config.queueUrl) ? await connectFinishedBus(config.queueUrl) : null;
+    if (bus) closers.push(() => bus.close());
+    // With notices from every process, polling is only a safety net; without (store queue), an
+    // API-only process polls as before, and an all-in-one process hears its own worker at once.
+    const events = new ExecutionEvents({ bus, fallbackPollMs: bus ? 5_000 : config.role === 'all' ? 1_000 : 250 });
 
     let orchestrator: Orchestrator | null = null;
     if (config.role !== 'api') {
@@ -97,6 +101,11 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
     await close();
     throw err;
   }
+}
+
+async function connectFinishedBus(url: string) {
+  const { RabbitFinishedBus } = await import('./queue/rabbit-finished-bus.js');
+  return RabbitFinishedBus.connect(url);
 }
 
 /** Keeps the credentials file pointing at the port this start actually got. */

@@ -73,7 +73,7 @@ export interface ExecutionSummary {
   resultPreview: string | null;
   error: FailureInfo | null;
   limits: ExecutionLimits;
-  placement: { provider: string; details: Record<string, unknown> } | null;
+  placement: { provider: string; details: Record<string, unknown>; warm?: boolean; reuse_count?: number } | null;
   peakMemoryBytes: number | null;
   logsTruncated: boolean;
   queuedAt: number;

@@ -99,7 +99,10 @@ const ExecutionSummaryProps = {
     type: 'object',
     properties: { memory_mb: { type: 'integer' }, vcpus: { type: 'integer' }, disk_gb: { type: 'integer' }, timeout_s: { type: 'integer' }, network: { type: 'boolean' } },
   },
-  placement: { type: ['object', 'null'], properties: { provider: { type: 'string' }, details: { type: 'object', additionalProperties: true } } },
+  placement: {
+    type: ['object', 'null'],
+    properties: { provider: { type: 'string' }, details: { type: 'object', additionalProperties: true }, warm: { type: 'boolean' }, reuse_count: { type: 'integer' } },
+  },
   peak_memory_bytes: nullableInt,
   timings: {
     type: 'object',

@@ -4,7 +4,7 @@ import type { Execution, FunctionSpec, FunctionVersion } from '../model.js';
 import type { Runtime } from '../runtimes.js';
 
 export function provisioningParams(execution: Pick<Execution, 'id' | 'projectId' | 'functionName'>, version: FunctionVersion, runtime: Runtime): ProvisioningParams {
-  return { executionId: execution.id, ...sizingParams(execution.projectId, execution.functionName, version.version, version, runtime) };
+  return { executionId: execution.id, ...sizingParams(execution.projectId, execution.functionName, version.version, version, runtime), codeSha256: version.code.sha256 };
 }
 
 /** What a function of this spec asks of a provider, before any execution (the API's create/update check). */
@@ -20,6 +20,7 @@ export function sizingParams(projectId: string, functionName: string, functionVe
     timeoutS: spec.timeoutS,
     network: spec.network,
     runtimeOverheadMb: runtime.overheadMb,
+    isolation: spec.isolation,
   };
 }
 

@@ -27,6 +27,13 @@ export interface ProvisioningParams {
   network: boolean;
   /** Memory the runtime itself needs on top of the function's (added when sizing a server). */
   runtimeOverheadMb: number;
+  /**
+   * `per-event` (default): a fresh environment for this event alone. `reuse`: a warm
+   * environment that serves this function version's events one at a time (never another's).
+   */
+  isolation?: 'per-event' | 'reuse';
+  /** The code package's sha256: part of what a warm environment is kept for. */
+  codeSha256?: string;
 }
 
 /** Why a provider placed the execution where it did; recorded on the execution. */
@@ -34,6 +41,10 @@ export interface Placement {
   provider: string;
   /** e.g. `{ flavor: 'm1.small', image: '…', reason: 'smallest flavor with ≥ 640 MiB' }` or the local limits. */
   details: Record<string, unknown>;
+  /** The environment served an event of this function before (isolation: reuse). */
+  warm?: boolean;
+  /** Events the environment served before this one. */
+  reuse_count?: number;
 }
 
 /** A live environment, owned by exactly one execution until released. */

@@ -12,6 +12,10 @@ export async function createProvider(config: Readonly<Config>): Promise<Provider
       pidsMax: config.limits.pidsMax,
       logLimitBytes: config.execution.logLimitBytes,
       maxMemoryMb: config.limits.maxMemoryMb,
+      warmIdleMs: config.warm.idleMs,
+      warmMaxPerFunction: config.warm.maxPerFunction,
+      warmMaxPerProject: config.warm.maxPerProject,
+      poolSize: config.warm.poolSize,
     });
   }
   if (config.provider === 'openstack') {

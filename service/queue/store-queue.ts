@@ -55,23 +55,32 @@ export class StoreQueue implements WorkQueue {
     let pumping: Promise<void> | null = null;
     const renewals = new Set<NodeJS.Timeout>();
 
+    /**
+     * The last look found nothing more to claim: a finished handler does not look again (one
+     * statement saved per message); a publish in this process or the poll timer does.
+     */
+    let empty = false;
+    let look = false;
     const drain = async (): Promise<void> => {
       try {
-        while (!stopping && inFlight.size < options.prefetch) {
-          const row = await this.claimNext(consumerId);
-          if (!row) break;
-          if (stopping) {
-            // Claimed while stopping: hand it back at once rather than run it after the stop.
-            await this.release(row.id, consumerId);
-            break;
+        for (let lost = 0; !stopping && !empty && inFlight.size < options.prefetch; ) {
+          const { rows, exhausted } = await this.claimSome(consumerId, options.prefetch - inFlight.size);
+          if (exhausted) empty = true;
+          if (rows.length === 0 && ++lost >= 5) break; // others won every race: the timer comes back
+          for (const row of rows) {
+            if (stopping) {
+              // Claimed while stopping: hand it back at once rather than run it after the stop.
+              await this.release(row.id, consumerId);
+              continue;
+            }
+            const p: Promise<void> = this.handle(row, consumerId, handler, renewals)
+              .catch(() => undefined) // a handler's failure is its own to report; an unsettled message comes back after its lock
+              .finally(() => {
+                inFlight.delete(p);
+                void pump();
+              });
+            inFlight.add(p);
           }
-          const p: Promise<void> = this.handle(row, consumerId, handler, renewals)
-            .catch(() => undefined) // a handler's failure is its own to report; an unsettled message comes back after its lock
-            .finally(() => {
-              inFlight.delete(p);
-              void pump();
-            });
-          inFlight.add(p);
         }
       } catch {
         // The store is unreachable for now: the poll timer tries again.
@@ -79,11 +88,17 @@ export class StoreQueue implements WorkQueue {
     };
     /** One drain at a time; `pumping` is cleared only after it is set (a drain may finish at once). */
     let again = false;
-    const pump = (): Promise<void> => {
+    const pump = (lookAgain = false): Promise<void> => {
       if (stopping) return Promise.resolve();
+      if (lookAgain) look = true;
       if (pumping) {
         again = true; // a slot or a message came while draining: drain once more after it
         return pumping;
+      }
+      if (look) {
+        // Set only now: a drain under way may have looked before the new message was there.
+        look = false;
+        empty = false;
       }
       const run: Promise<void> = drain().finally(() => {
         if (pumping === run) pumping = null;
@@ -95,7 +110,7 @@ export class StoreQueue implements WorkQueue {
       pumping = run;
       return run;
     };
-    const onWake = () => void pump();
+    const onWake = () => void pump(true);
     const halt = () => {
       stopping = true;
       if (timer) clearTimeout(timer);
@@ -106,11 +121,11 @@ export class StoreQueue implements WorkQueue {
     this.wake.on('message', onWake);
     const schedule = () => {
       timer = setTimeout(() => {
-        void pump().finally(() => !stopping && schedule());
+        void pump(true).finally(() => !stopping && schedule());
       }, this.pollMs);
     };
     schedule();
-    void pump();
+    void pump(true);
 
     return {
       stop: async () => {
@@ -122,19 +137,23 @@ export class StoreQueue implements WorkQueue {
     };
   }
 
-  private async claimNext(consumerId: string): Promise<{ id: number; payload: string; attempts: number } | null> {
+  /**
+   * Claims up to `max` available messages, oldest first, with one look; `exhausted` when the
+   * look found fewer than `max` (nothing more to claim as of now).
+   */
+  private async claimSome(consumerId: string, max: number): Promise<{ rows: Array<{ id: number; payload: string; attempts: number }>; exhausted: boolean }> {
     const now = Date.now();
-    for (let tries = 0; tries < 5; tries++) {
-      const candidate = await this.db
-        .selectFrom('queue_messages')
-        .select(['id', 'payload', 'attempts'])
-        .where('queue', '=', this.queue)
-        .where('available_at', '<=', now)
-        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-        .orderBy('id')
-        .limit(1)
-        .executeTakeFirst();
-      if (!candidate) return null;
+    const candidates = await this.db
+      .selectFrom('queue_messages')
+      .select(['id', 'payload', 'attempts'])
+      .where('queue', '=', this.queue)
+      .where('available_at', '<=', now)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+      .orderBy('id')
+      .limit(max)
+      .execute();
+    const rows: Array<{ id: number; payload: string; attempts: number }> = [];
+    for (const candidate of candidates) {
       const r = await this.db
         .updateTable('queue_messages')
         .set({ locked_by: consumerId, locked_until: now + this.visibilityMs, attempts: candidate.attempts + 1 })
@@ -142,9 +161,9 @@ export class StoreQueue implements WorkQueue {
         .where('attempts', '=', candidate.attempts)
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
         .executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 1) return { ...candidate, attempts: candidate.attempts + 1 };
+      if (Number(r.numUpdatedRows) === 1) rows.push({ ...candidate, attempts: candidate.attempts + 1 });
     }
-    return null;
+    return { rows, exhausted: candidates.length < max };
   }
 
   private async handle(row: { id: number; payload: string; attempts: number }, consumerId: string, handler: (d: Delivery) => Promise<void>, renewals: Set<NodeJS.Timeout>): Promise<void> {

@@ -63,9 +63,15 @@ export interface FailureInfo {
 export type RunnerMessage =
   | { type: 'started'; pid: number; nodeVersion: string }
   | { type: 'result'; value: unknown; peakRssBytes: number; durationMs: number }
-  | { type: 'failure'; failure: FailureInfo; peakRssBytes: number; durationMs: number }
+  /** `last` (warm executor): the process ends after this report and serves no other event. */
+  | { type: 'failure'; failure: FailureInfo; peakRssBytes: number; durationMs: number; last?: boolean }
   /** VM mode only: log chunks pushed as they come (locally the provider reads stdout/stderr itself). */
-  | { type: 'log'; stream: 'stdout' | 'stderr'; chunk: string };
+  | { type: 'log'; stream: 'stdout' | 'stderr'; chunk: string }
+  /**
+   * Warm executor only: Node is up and waits for its first assignment. Sent before any
+   * function code exists in the process, so it needs no token.
+   */
+  | { type: 'ready'; pid: number; nodeVersion: string };
 
 /** Messages the service sends to the runner. `token` is a per-run secret the runner echoes back. */
 export type ServiceMessage = { type: 'assignment'; assignment: Assignment; token?: string };
@@ -90,3 +96,12 @@ export interface RunOutcome {
   signal?: string | null;
 }
 
+/**
+ * A warm executor serves many events on one stdout: after each event's output it writes
+ * this line (after flushing), and the supervisor cuts that event's logs there. It names the
+ * run's token and the execution, so output of the function cannot end another event's logs
+ * by accident; forging it only garbles the function's own logs.
+ */
+export function logFence(token: string, executionId: string): string {
+  return `\u0000fnstack-end ${token} ${executionId}\n`;
+}

@@ -11,6 +11,8 @@ import { migrateToLatest } from './migrate.js';
 import { StoreHealth, type HealthLogger } from './store-health.js';
 import { guardedDialect } from './guarded-dialect.js';
 import { secureSqliteFile } from './sqlite-file-mode.js';
+import { countStatements } from './statement-count.js';
+import { cachingStatements } from './statement-cache.js';
 
 export type Dialect = 'sqlite' | 'mariadb';
 
@@ -56,7 +58,7 @@ function openSqlite(path: string): OpenedStore {
   // Several processes (API, workers, tests) may share the file: wait for the lock rather than fail.
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }), plugins: [countStatements] });
   return { db, dialect: 'sqlite', health: StoreHealth.alwaysUp(), close: () => db.destroy() };
 }
 
@@ -85,7 +87,7 @@ function openMariadb(url: string, options: OpenStoreOptions): OpenedStore {
     ...(options.probeIntervalMs !== undefined ? { probeIntervalMs: options.probeIntervalMs } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  const db = new Kysely<Database>({ dialect: guardedDialect(new MysqlDialect({ pool: pool as never }), health) });
+  const db = new Kysely<Database>({ dialect: guardedDialect(new MysqlDialect({ pool: pool as never }), health), plugins: [countStatements] });
   return { db, dialect: 'mariadb', health, close: () => db.destroy() };
 }
 

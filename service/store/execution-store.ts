@@ -68,9 +68,16 @@ export class ExecutionStore {
 
   /** The whole result's JSON text; for small results only (the caller checks resultBytes). */
   async resultText(id: string): Promise<string | null> {
-    const chunks: Buffer[] = [];
-    for await (const c of this.resultChunks(id)) chunks.push(c);
-    return chunks.length === 0 ? null : Buffer.concat(chunks).toString('utf8');
+    // One statement: the chunks, joined to the execution for the project check.
+    const rows = await this.db
+      .selectFrom('execution_result_chunks as c')
+      .innerJoin('executions as e', 'e.id', 'c.execution_id')
+      .select('c.data')
+      .where('e.project_id', '=', this.projectId)
+      .where('c.execution_id', '=', id)
+      .orderBy('c.seq')
+      .execute();
+    return rows.length === 0 ? null : Buffer.concat(rows.map((r) => Buffer.from(r.data))).toString('utf8');
   }
 
   async logs(id: string): Promise<{ status: ExecutionStatus; logs: string; truncated: boolean } | null> {
@@ -251,7 +258,8 @@ export class ExecutionLedger {
       if (workerId) q = q.where('worker_id', '=', workerId);
       const r = await q.executeTakeFirst();
       if (Number(r.numUpdatedRows) !== 1) return false;
-      await trx.deleteFrom('execution_result_chunks').where('execution_id', '=', id).execute();
+      // No chunks to delete first: only a finish writes them, and it made the execution final,
+      // so the update above would have matched nothing.
       for (let seq = 0, off = 0; result && off < result.length; seq++, off += RESULT_CHUNK_BYTES) {
         await trx.insertInto('execution_result_chunks').values({ execution_id: id, seq, data: result.subarray(off, off + RESULT_CHUNK_BYTES) }).execute();
       }

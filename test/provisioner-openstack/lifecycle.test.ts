@@ -84,6 +84,15 @@ withOpenStack((cloud) => {
     t.true(await waitGone(computeAs(cloud), ex.placement.details.server));
   });
 
+  test.serial('what the provider cannot honour yet is refused at create, naming the field', async (t) => {
+    const source = 'exports.handler = () => 1;';
+    for (const [extra, field] of [[{ isolation: 'reuse' }, 'isolation'], [{ network: false }, 'network']] as const) {
+      const r = await svc.api('POST', '/v1/functions', functionForm({ name: `refused-${field}`, runtime: RUNTIME, handler: 'index.handler', ...extra }, { name: 'index.js', content: source }));
+      t.is(r.status, 422, JSON.stringify(r.body));
+      t.is(r.body.field, field);
+    }
+  });
+
   test.serial('the runner routes refuse a wrong token', async (t) => {
     for (const path of ['/v1/runner/program', '/v1/runner/assignment?wait=0', '/v1/runner/code']) {
       const res = await fetch(svc.url + path, { headers: { authorization: 'Bearer not-a-token' } });

@@ -55,6 +55,8 @@ export interface LaunchPlan {
   usrLinks: Record<string, string>;
   /** The fd bubblewrap reads the seccomp filter from (see seccomp.ts), or null for none. */
   seccompFd: number | null;
+  /** The runner's entry: `executor.js` (one run, the default) or `warm-executor.js` (a long-lived sandbox). */
+  entry?: 'executor.js' | 'warm-executor.js';
 }
 
 /** Files and directories of the host's /etc a program may need (loader, TLS, DNS, time zone). */
@@ -62,7 +64,7 @@ const ETC = ['ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'ssl', 'ca-certificate
 
 /** bubblewrap takes its options from stdin (`--args 0`), the command from its command line. */
 export function launchArgv(p: LaunchPlan): string[] {
-  return [p.tools.sh, '-c', setupScript(p), 'fnstack-sandbox', p.tools.bwrap, '--args', '0', '--', nodeInside(p.nodeBinary), ...nodeFlags(p), `${INSIDE.runner}/executor.js`];
+  return [p.tools.sh, '-c', setupScript(p), 'fnstack-sandbox', p.tools.bwrap, '--args', '0', '--', nodeInside(p.nodeBinary), ...nodeFlags(p), `${INSIDE.runner}/${p.entry ?? 'executor.js'}`];
 }
 
 export function setupScript(p: LaunchPlan): string {

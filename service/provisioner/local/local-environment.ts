@@ -5,7 +5,8 @@
  */
 import type { Environment, Placement } from '../provider.js';
 import type { Assignment, RunOutcome } from '../../runner/protocol.js';
-import { supervise, type SandboxHooks } from '../../runner/supervisor.js';
+import { supervise, type LaunchSpec, type SandboxHooks } from '../../runner/supervisor.js';
+import { WarmSession } from '../../runner/warm-session.js';
 import type { ExecutionCgroup } from './cgroups.js';
 import type { Host } from './host-probe.js';
 import type { ResolvedOptions } from './local-options.js';
@@ -78,25 +79,46 @@ export class LocalEnvironment implements Environment {
       env: {},
       logLimitBytes: Math.min(assignment.logLimitBytes, this.options.logLimitBytes),
     };
-    const plan = this.plan();
-    const { uid, disk } = this.parts;
-    const outcome = await supervise(
-      local,
-      {
-        argv: launchArgv(plan),
-        cwd: '/',
-        env: { ...LAUNCHER_ENV },
-        ...(uid !== null ? { uid, gid: uid } : {}),
-        // The function's variables reach only the node process, through bubblewrap's argument stream.
-        stdin: Buffer.from(bwrapArgs(plan, assignment.env).map((a) => a + '\0').join('')),
-        ...(SECCOMP ? { inputs: [SECCOMP] } : {}),
-        signalExitCodes: true,
-        hooks: this.hooks(),
-      },
-      signal,
-      { maxMessageBytes: this.options.maxResultBytes },
-    );
+    const outcome = await supervise(local, this.launchSpec(this.plan(), assignment.env), signal, { maxMessageBytes: this.options.maxResultBytes });
     // A function that filled its disk fails on ENOSPC: the failure says that was the limit.
+    return this.withDiskVerdict(outcome);
+  }
+
+  private launchSpec(plan: LaunchPlan, fnEnv: Record<string, string>): LaunchSpec {
+    const { uid } = this.parts;
+    return {
+      argv: launchArgv(plan),
+      cwd: '/',
+      env: { ...LAUNCHER_ENV },
+      ...(uid !== null ? { uid, gid: uid } : {}),
+      // The function's variables reach only the node process, through bubblewrap's argument stream.
+      stdin: Buffer.from(bwrapArgs(plan, fnEnv).map((a) => a + '\0').join('')),
+      ...(SECCOMP ? { inputs: [SECCOMP] } : {}),
+      signalExitCodes: true,
+      hooks: this.hooks(),
+    };
+  }
+
+  /**
+   * A long-lived executor (warm-executor.js) in this sandbox, instead of `run`: it serves
+   * assignments one at a time; `fnEnv` is the environment node starts with. Not started yet.
+   */
+  session(fnEnv: Record<string, string>): WarmSession {
+    if (this.ran || this.disposed) throw new Error('this environment has already been used');
+    this.ran = true;
+    return new WarmSession(this.launchSpec({ ...this.plan(), entry: 'warm-executor.js' }, fnEnv), { maxMessageBytes: this.options.maxResultBytes });
+  }
+
+  /** The per-run log cap: the assignment's, within the provider's. */
+  logLimit(assignmentLimit: number): number {
+    return Math.min(assignmentLimit, this.options.logLimitBytes);
+  }
+
+  /** Checks (and bills) the disk verdict after a run, as `run` does. */
+  async withDiskVerdict(outcome: RunOutcome): Promise<RunOutcome> {
+    const { uid, disk } = this.parts;
+    // Only a failure can gain a verdict: a success costs no statfs.
+    if (outcome.status === 'succeeded' || !outcome.failure) return outcome;
     return disk && uid !== null ? withDiskVerdict(outcome, await disk.usage(uid).catch(() => null)) : outcome;
   }
 

@@ -86,6 +86,14 @@ export interface LocalProviderOptions {
   tools?: Partial<Tools>;
   /** Where to look for iptables/ip6tables/nft for the loopback guard. Default /usr/sbin, /sbin, /usr/bin, /bin, /usr/local/sbin. */
   firewallDirs?: string[];
+  /** `isolation: reuse`: how long an idle warm sandbox is kept, ms. Default 60 000. */
+  warmIdleMs?: number;
+  /** `isolation: reuse`: warm sandboxes per function version. Default 4. */
+  warmMaxPerFunction?: number;
+  /** `isolation: reuse`: warm sandboxes per project. Default 8. */
+  warmMaxPerProject?: number;
+  /** Pre-started single-use sandboxes kept per shape for per-event functions (spawn-pool.ts); 0: none. Default 0. */
+  poolSize?: number;
 }
 
 export interface Tools {
@@ -128,10 +136,15 @@ export function resolveOptions(o: LocalProviderOptions, isRoot: boolean): Resolv
     runtimes: o.runtimes ?? [`nodejs${process.versions.node.split('.')[0]}`],
     tools: { sh: '/bin/sh', bwrap: '/usr/bin/bwrap', setpriv: '/usr/bin/setpriv', ...o.tools },
     firewallDirs: o.firewallDirs ?? FIREWALL_DIRS,
+    warmIdleMs: o.warmIdleMs ?? 60_000,
+    warmMaxPerFunction: o.warmMaxPerFunction ?? 4,
+    warmMaxPerProject: o.warmMaxPerProject ?? 8,
+    poolSize: o.poolSize ?? 0,
   };
-  for (const key of ['uidBase', 'uidCount', 'pidsMax', 'logLimitBytes', 'maxResultBytes', 'addressSpaceHeadroomMb', 'maxMemoryMb', 'maxDiskGb'] as const) {
+  for (const key of ['uidBase', 'uidCount', 'pidsMax', 'logLimitBytes', 'maxResultBytes', 'addressSpaceHeadroomMb', 'maxMemoryMb', 'maxDiskGb', 'warmIdleMs', 'warmMaxPerFunction', 'warmMaxPerProject'] as const) {
     if (!Number.isInteger(r[key]) || r[key] < 1) throw new TypeError(`LocalProviderOptions.${key} must be a positive integer`);
   }
+  if (!Number.isInteger(r.poolSize) || r.poolSize < 0) throw new TypeError('LocalProviderOptions.poolSize must be a whole number');
   if (!Number.isInteger(r.diskReserveMb) || r.diskReserveMb < 0) throw new TypeError('LocalProviderOptions.diskReserveMb must be a whole number of MiB');
   if (!['cgroup', 'off'].includes(r.cpuLimit)) throw new TypeError('LocalProviderOptions.cpuLimit must be cgroup or off');
   if (!['loop', 'off'].includes(r.diskLimit)) throw new TypeError('LocalProviderOptions.diskLimit must be loop or off');

@@ -33,6 +33,9 @@ import { installRunner } from './runner-install.js';
 import { claim, sweepStale, unclaim } from './stale-sweeper.js';
 import { UidPool } from './uid-pool.js';
 import { createWorkdir, removeWorkdir, type Workdir } from './workdir.js';
+import { ReusePool, type ReuseHooks } from './reuse-pool.js';
+import { SpawnPool, type SpawnHooks } from './spawn-pool.js';
+import { PooledLease, WarmLease, WarmSandbox } from './warm-sandbox.js';
 
 export type { LocalProviderOptions } from './local-options.js';
 
@@ -44,6 +47,12 @@ export class LocalProvider implements Provider {
   private readonly disk: DiskQuota | null;
   private readonly live = new Map<string, LocalEnvironment>();
   private hostProbe: Promise<Host> | null = null;
+  /** `isolation: reuse`: warm sandboxes per function version. */
+  private readonly reuse: ReusePool<WarmSandbox>;
+  /** Per-event: sandboxes started before their event. */
+  private readonly spawnPool: SpawnPool<WarmSandbox>;
+  /** Pooled sandboxes being destroyed after their one event. */
+  private readonly destroying = new Set<Promise<void>>();
   private closed = false;
   private runnerDir = RUNNER_DIR;
 
@@ -55,6 +64,8 @@ export class LocalProvider implements Provider {
     const o = this.options;
     this.uids = o.isolateUsers ? new UidPool(o.uidBase, o.uidCount, o.uidLockDir) : null;
     this.disk = o.diskLimit === 'loop' ? new DiskQuota({ imageDir: o.scratchDir, reserveBytes: o.diskReserveMb * 1024 * 1024 }) : null;
+    this.reuse = new ReusePool({ idleMs: o.warmIdleMs, maxPerFunction: o.warmMaxPerFunction, maxPerProject: o.warmMaxPerProject });
+    this.spawnPool = new SpawnPool(o.poolSize, o.warmIdleMs);
   }
 
   /** The machine's capabilities, probed once (and the sandbox root created). */
@@ -88,13 +99,31 @@ export class LocalProvider implements Provider {
   }
 
   async acquire(params: ProvisioningParams, signal?: AbortSignal): Promise<Environment> {
-    const host = await this.available();
+    await this.available();
     this.validate(params);
     signal?.throwIfAborted();
+    if (params.isolation === 'reuse') {
+      const key = JSON.stringify([params.projectId, params.functionName, params.functionVersion, params.codeSha256 ?? null]);
+      const { sandbox, reuseCount } = await this.reuse.take(key, params.projectId, this.warmHooks(params), signal);
+      return new WarmLease(sandbox, reuseCount);
+    }
+    if (this.options.poolSize > 0) {
+      const ready = this.spawnPool.take(shapeOf(params), this.poolHooks(params));
+      if (ready) return new PooledLease(ready);
+    }
+    const env = await this.prepare(params, dirNameOf(params.executionId));
+    env.placement.warm = false;
+    env.placement.reuse_count = 0;
+    return env;
+  }
+
+  /** Makes a sandbox (uid, working directory, cgroups, disk) named `<base>-<random>`; nothing runs in it yet. */
+  private async prepare(params: Omit<ProvisioningParams, 'executionId'>, base: string): Promise<LocalEnvironment> {
+    const host = await this.available();
     const uid = this.uids ? await this.uids.take() : null;
     if (this.uids && uid === null) throw new ProvisioningError('quota_exceeded', `all ${this.options.uidCount} sandbox uids are in use`, true);
     // Unique per attempt: a worker that took over an execution must not collide with what a dead one left.
-    const name = `${dirNameOf(params.executionId)}-${randomBytes(3).toString('hex')}`;
+    const name = `${base}-${randomBytes(3).toString('hex')}`;
     let workdir: Workdir | null = null;
     let cgroup: ExecutionCgroup | null = null;
     try {
@@ -123,7 +152,15 @@ export class LocalProvider implements Provider {
   }
 
   async release(env: Environment): Promise<void> {
+    if (env instanceof WarmLease) return this.reuse.give(env.sandbox, env.sandbox.healthy);
+    // Off the event's path: the outcome waits for release, the next pooled sandbox is ready.
+    if (env instanceof PooledLease) return void this.background(this.destroy(env.sandbox.env));
     if (!(env instanceof LocalEnvironment)) throw new TypeError('not an environment of this provider');
+    return this.destroy(env);
+  }
+
+  /** Kills and removes a sandbox; its uid goes back to the pool when nothing of it survived. */
+  private async destroy(env: LocalEnvironment): Promise<void> {
     const clean = await env.dispose();
     if (clean) await unclaim(this.options.sandboxRoot, env.parts.name);
     if (this.live.get(env.id) === env) this.live.delete(env.id);
@@ -133,7 +170,46 @@ export class LocalProvider implements Provider {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.live.values()].map((env) => this.release(env)));
+    await Promise.all([this.reuse.close(), this.spawnPool.close()]);
+    while (this.destroying.size > 0) await Promise.allSettled([...this.destroying]);
+    await Promise.all([...this.live.values()].map((env) => this.destroy(env)));
+  }
+
+  /** Pre-started sandboxes ready for events of `params`' shape (tests, the start log). */
+  preStartedCount(params: ProvisioningParams): number {
+    return this.spawnPool.readyCount(shapeOf(params));
+  }
+
+  /** How a warm sandbox of `params`' function version is made and destroyed. */
+  private warmHooks(params: ProvisioningParams): ReuseHooks<WarmSandbox> {
+    return {
+      create: async () => new WarmSandbox(await this.prepare(params, `warm-${dirNameOf(params.functionName).slice(0, 40)}`)),
+      destroy: (sb) => this.destroy(sb.env),
+    };
+  }
+
+  /** How a pre-started sandbox of `params`' shape is made: Node up and waiting, no code, no variables. */
+  private poolHooks(params: ProvisioningParams): SpawnHooks<WarmSandbox> {
+    const shape: Omit<ProvisioningParams, 'executionId'> = { ...params, projectId: '', functionName: '', functionVersion: 0, codeSha256: '' };
+    return {
+      create: async () => {
+        const sb = new WarmSandbox(await this.prepare(shape, 'pool'));
+        try {
+          await sb.prestart();
+        } catch (err) {
+          await this.destroy(sb.env);
+          throw err;
+        }
+        return sb;
+      },
+      destroy: (sb) => this.destroy(sb.env),
+      usable: (sb) => sb.session?.alive === true,
+    };
+  }
+
+  private background(p: Promise<void>): void {
+    const q = p.catch(() => undefined).finally(() => this.destroying.delete(q));
+    this.destroying.add(q);
   }
 
   private async available(): Promise<Host> {
@@ -188,6 +264,11 @@ export class LocalProvider implements Provider {
       },
     };
   }
+}
+
+/** What a pre-started sandbox is made with before it knows its event. */
+function shapeOf(p: ProvisioningParams): string {
+  return JSON.stringify([p.runtime, p.memoryMb, p.runtimeOverheadMb, p.vcpus, p.diskGb, p.network]);
 }
 
 /** Execution ids become directory and cgroup names; anything unusual is hashed. */

@@ -213,6 +213,16 @@ export class OpenStackProvider implements Provider {
       throw new ProvisioningError(
         'invalid_params',
         'network: false cannot be honoured by the openstack provider: the runner inside the server needs the network to reach the service (pull model)',
+        false,
+        'network',
+      );
+    }
+    if (p.isolation === 'reuse') {
+      throw new ProvisioningError(
+        'invalid_params',
+        "isolation: reuse is not available on the openstack provider yet (every event gets a server of its own); use isolation: 'per-event'",
+        false,
+        'isolation',
       );
     }
   }

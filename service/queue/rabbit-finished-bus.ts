@@ -1,0 +1,69 @@
+/**
+ * "Execution X reached a final status", between service processes, on RabbitMQ: a fanout
+ * exchange `fnstack.finished` (not durable), and one exclusive, auto-deleted queue per
+ * process bound to it. A sync invoke served by an API process learns the moment a worker in
+ * another process recorded the outcome, instead of polling the store.
+ *
+ * A notice is only a hint: it carries the execution id alone, and the waiter reads the
+ * execution from the store (the truth) before it answers, so a lost notice costs latency
+ * (the waiter's slow safety poll) and a forged one a store read. Publishing is fire-and-forget
+ * (no confirm), off the path that records the outcome.
+ */
+import { AmqpConnectionManagerClass, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import type { FinishedBus } from '../orchestrator/execution-events.js';
+
+export const FINISHED_EXCHANGE = 'fnstack.finished';
+
+export class RabbitFinishedBus implements FinishedBus {
+  private listeners: Array<(executionId: string) => void> = [];
+
+  private constructor(
+    private readonly conn: AmqpConnectionManager,
+    private readonly channel: ChannelWrapper,
+  ) {}
+
+  /** Connects and binds this process's queue; rejects when the broker is not reachable within `timeoutMs`. */
+  static async connect(url: string, timeoutMs = 30_000): Promise<RabbitFinishedBus> {
+    const conn = new AmqpConnectionManagerClass(url, { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1, connectionOptions: { clientProperties: { connection_name: 'fnstack finished' } } });
+    let bus: RabbitFinishedBus | null = null;
+    const channel = conn.createChannel({
+      name: 'fnstack finished',
+      confirm: false,
+      setup: async (ch: Channel) => {
+        await ch.assertExchange(FINISHED_EXCHANGE, 'fanout', { durable: false });
+        // Re-run after a reconnect: a new queue, bound again (the old one went with the connection).
+        const q = await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
+        await ch.bindQueue(q.queue, FINISHED_EXCHANGE, '');
+        await ch.consume(q.queue, (m: ConsumeMessage | null) => m && bus?.deliver(m.content.toString('utf8')), { noAck: true });
+      },
+    });
+    bus = new RabbitFinishedBus(conn, channel);
+    try {
+      await conn.connect({ timeout: timeoutMs });
+      await channel.waitForConnect();
+    } catch (err) {
+      await bus.close();
+      throw err;
+    }
+    return bus;
+  }
+
+  publish(executionId: string): void {
+    this.channel.publish(FINISHED_EXCHANGE, '', Buffer.from(executionId, 'utf8')).catch(() => undefined);
+  }
+
+  subscribe(onFinished: (executionId: string) => void): void {
+    this.listeners.push(onFinished);
+  }
+
+  async close(): Promise<void> {
+    await this.channel.close().catch(() => undefined);
+    await this.conn.close().catch(() => undefined);
+  }
+
+  private deliver(executionId: string): void {
+    if (executionId.length > 200) return;
+    for (const l of this.listeners) l(executionId);
+  }
+}

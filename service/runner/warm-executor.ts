@@ -1,0 +1,143 @@
+/**
+ * The executor of a long-lived sandbox: `node warm-executor.js` says `ready` on fd 3 as soon
+ * as Node is up, then serves `{type:'assignment'}` lines one at a time, each answered by
+ * `started`, the function's output on stdout/stderr closed by the assignment's log fence
+ * (protocol.ts), and one `result` or `failure`. Two uses (service/provisioner/local):
+ *
+ * - `isolation: reuse`: the sandbox holds one function version's code; the handler is loaded
+ *   once, so module scope lives on between events (like a Lambda execution environment).
+ * - per-event pool: the sandbox is started before its event; the code is placed in it and
+ *   the one assignment brings the variables; the sandbox is destroyed after that run.
+ *
+ * `assignment.env` is applied to process.env before the handler runs (the provider sends
+ * only what the sandbox may see). An error that escapes the handler (a throw from a timer,
+ * an unhandled rejection) fails the event it happened in and ends the process: its state is
+ * not trusted any more, and the provider replaces the sandbox. Node builtins only.
+ */
+import { Socket } from 'node:net';
+import { describe, loadHandler, type Handler } from './load-handler.js';
+import { toJson } from './to-json.js';
+import { CHANNEL_FD } from './fd-channel.js';
+import { logFence, type Assignment, type FailureInfo, type FailureKind, type RunnerMessage, type ServiceMessage } from './protocol.js';
+import type { HandlerContext } from './executor.js';
+
+interface Current {
+  assignment: Assignment;
+  token: string | undefined;
+  reported: boolean;
+  handlerStart: number;
+}
+
+const exit: (code?: number) => never = process.exit.bind(process);
+const channel = new Socket({ fd: CHANNEL_FD, readable: true, writable: true });
+let current: Current | null = null;
+let loaded: { ref: string; handler: Handler } | null = null;
+let queue: Promise<void> = Promise.resolve();
+
+channel.on('error', () => exit(0)); // the supervisor is gone
+channel.on('end', () => exit(0));
+// Errors that escape the handler are the current event's; between events, the process ends.
+process.on('uncaughtException', (err) => escaped(err));
+process.on('unhandledRejection', (err) => escaped(err));
+
+let pending = '';
+channel.setEncoding('utf8');
+channel.on('data', (text: string) => {
+  pending += text;
+  for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+    const line = pending.slice(0, nl);
+    pending = pending.slice(nl + 1);
+    let message: ServiceMessage;
+    try {
+      message = JSON.parse(line) as ServiceMessage;
+    } catch (err) {
+      process.stderr.write(`[fnstack runner] malformed message: ${describe(err)}\n`);
+      exit(70);
+    }
+    if (message?.type !== 'assignment') exit(70);
+    queue = queue.then(() => serve(message.assignment, message.token));
+  }
+});
+channel.write(JSON.stringify({ type: 'ready', pid: process.pid, nodeVersion: process.version }) + '\n');
+
+async function serve(assignment: Assignment, token: string | undefined): Promise<void> {
+  const run: Current = { assignment, token, reported: false, handlerStart: Date.now() };
+  current = run;
+  assignment.context.deadline = Date.now() + assignment.context.timeoutS * 1000;
+  for (const [k, v] of Object.entries(assignment.env ?? {})) if (typeof v === 'string') process.env[k] = v;
+  signed(run, { type: 'started', pid: process.pid, nodeVersion: process.version });
+  const codeDir = assignment.code.dir ?? process.cwd();
+  try {
+    if (process.cwd() !== codeDir) process.chdir(codeDir);
+  } catch (err) {
+    return report(run, { type: 'failure', failure: failureOf('runner_error', err, `cannot enter the code directory: ${describe(err)}`), ...stats(run) });
+  }
+  if (loaded?.ref !== assignment.handler) {
+    const l = await loadHandler(codeDir, assignment.handler);
+    if (!l.ok) return report(run, { type: 'failure', failure: l.failure, ...stats(run) }, true);
+    loaded = { ref: assignment.handler, handler: l.handler };
+  }
+  const c = assignment.context;
+  const context: HandlerContext = {
+    functionName: c.functionName,
+    functionVersion: c.functionVersion,
+    executionId: assignment.executionId,
+    memoryLimitMb: c.memoryMb,
+    deadline: c.deadline,
+    getRemainingTimeMs: () => Math.max(0, c.deadline - Date.now()),
+  };
+  run.handlerStart = Date.now();
+  let value: unknown;
+  try {
+    value = await loaded.handler(assignment.event, context);
+  } catch (err) {
+    return report(run, { type: 'failure', failure: failureOf('handler_error', err), ...stats(run) });
+  }
+  if (run.reported) return; // an escaped error already failed this event
+  const json = toJson(value);
+  if (!json.ok) return report(run, { type: 'failure', failure: { kind: 'result_not_serializable', message: json.message }, ...stats(run) });
+  return report(run, { type: 'result', value: JSON.parse(json.json) as unknown, ...stats(run) });
+}
+
+/** Flushes the event's output, writes its fence, sends its one report; `last` ends the process after. */
+async function report(run: Current, message: RunnerMessage, last = false): Promise<void> {
+  if (run.reported) return;
+  run.reported = true;
+  await write(process.stderr, '');
+  await write(process.stdout, logFence(run.token ?? '', run.assignment.executionId));
+  signed(run, last && message.type === 'failure' ? { ...message, last } : message);
+  if (current === run) current = null;
+  if (last) {
+    await new Promise<void>((resolve) => channel.end(resolve));
+    exit(0);
+  }
+}
+
+function escaped(err: unknown): void {
+  const run = current;
+  if (!run || run.reported) {
+    process.stderr.write(`[fnstack runner] error outside an event: ${describe(err)}\n`);
+    exit(1);
+  }
+  void report(run, { type: 'failure', failure: failureOf('handler_error', err), ...stats(run) }, true);
+}
+
+function signed(run: Current, message: RunnerMessage): void {
+  channel.write(JSON.stringify(run.token === undefined ? message : { ...message, token: run.token }) + '\n');
+}
+
+function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  if (stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => stream.write(text, () => resolve()));
+}
+
+function stats(run: Current) {
+  return { peakRssBytes: process.resourceUsage().maxRSS * 1024, durationMs: Date.now() - run.handlerStart };
+}
+
+function failureOf(kind: FailureKind, err: unknown, message = describe(err)): FailureInfo {
+  if (err instanceof RangeError && /allocation failed/i.test(err.message)) kind = 'out_of_memory';
+  const failure: FailureInfo = { kind, message };
+  if (err instanceof Error && err.stack) failure.stack = err.stack;
+  return failure;
+}

@@ -1,0 +1,170 @@
+/**
+ * `isolation: reuse` and the pre-started per-event pool in the real local sandbox: module
+ * scope lives on between events of one function version and never crosses versions or
+ * projects; each event keeps its own logs and outcome; a crash, a timeout and idleness end
+ * a warm sandbox; a pre-started sandbox serves exactly one event.
+ */
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import { assignment, alive, params, sandbox, type InvokeOptions, type Sandbox } from './_fixtures.js';
+import type { ProvisioningParams } from '../../service/provisioner/provider.js';
+import type { RunOutcome } from '../../service/runner/protocol.js';
+import type { Environment } from '../../service/provisioner/provider.js';
+import { WarmLease } from '../../service/provisioner/local/warm-sandbox.js';
+import { pollUntil } from '../_helpers/poll.js';
+
+let sb: Sandbox;
+test.before(async () => {
+  sb = await sandbox({ warmIdleMs: 5000, poolSize: 1 });
+});
+test.after.always(async () => {
+  await sb?.close();
+});
+
+const COUNTER = `let n = 0; const born = Math.random();
+  exports.handler = async (event, ctx) => { n++; console.log('event', event.data, 'n', n);
+    return { n, born, id: process.env.FNSTACK_EXECUTION_ID, ctxId: ctx.executionId, secret: process.env.SECRET ?? null }; };`;
+
+interface Fn {
+  dir: string;
+  projectId: string;
+  functionName: string;
+  version: number;
+  sha: string;
+  isolation: 'reuse' | 'per-event';
+}
+
+async function fn(files: Record<string, string>, over: Partial<Fn> = {}): Promise<Fn> {
+  return { dir: await sb.code(files), projectId: 'p1', functionName: 'counter', version: 1, sha: randomUUID(), isolation: 'reuse', ...over };
+}
+
+async function invoke(f: Fn, data: unknown, opts: InvokeOptions & { handler?: string } = {}): Promise<{ outcome: RunOutcome; env: Environment; p: ProvisioningParams }> {
+  const p: ProvisioningParams = { ...params(opts), projectId: f.projectId, functionName: f.functionName, functionVersion: f.version, isolation: f.isolation, codeSha256: f.sha };
+  const env = await sb.provider.acquire(p);
+  try {
+    const a = assignment(p, opts.handler ?? 'index.handler', f.dir, { ...opts, data });
+    a.code.sha256 = f.sha;
+    return { outcome: await env.run(a), env, p };
+  } finally {
+    await sb.provider.release(env);
+  }
+}
+
+const resultOf = (o: RunOutcome) => o.result as { n: number; born: number; id: string; ctxId: string; secret: string | null };
+
+test.serial('reuse: module scope lives on between events of one version; each event has its own logs, id and placement', async (t) => {
+  const f = await fn({ 'index.js': COUNTER });
+  const first = await invoke(f, 'a', { env: { SECRET: 's1' } });
+  const second = await invoke(f, 'b', { env: { SECRET: 's1' } });
+  const third = await invoke(f, 'c', { env: { SECRET: 's1' } });
+  for (const x of [first, second, third]) t.is(x.outcome.status, 'succeeded', JSON.stringify(x.outcome));
+  t.deepEqual([first, second, third].map((x) => resultOf(x.outcome).n), [1, 2, 3]);
+  t.is(resultOf(third.outcome).born, resultOf(first.outcome).born, 'the same process');
+  t.is(first.outcome.logs, 'event a n 1\n');
+  t.is(second.outcome.logs, 'event b n 2\n');
+  t.is(third.outcome.logs, 'event c n 3\n');
+  t.is(resultOf(second.outcome).id, second.p.executionId, 'FNSTACK_EXECUTION_ID is the event\'s own');
+  t.is(resultOf(second.outcome).ctxId, second.p.executionId);
+  t.is(resultOf(second.outcome).secret, 's1');
+  t.like(first.env.placement, { provider: 'local', warm: false, reuse_count: 0 });
+  t.like(third.env.placement, { warm: true, reuse_count: 2 });
+});
+
+test.serial('reuse: never across versions or projects', async (t) => {
+  const files = { 'index.js': COUNTER };
+  const v1 = await fn(files, { functionName: 'iso' });
+  const v2 = { ...v1, version: 2, sha: randomUUID() };
+  const otherProject = { ...v1, projectId: 'p2' };
+  t.is(resultOf((await invoke(v1, 1)).outcome).n, 1);
+  t.is(resultOf((await invoke(v1, 2)).outcome).n, 2);
+  const a = await invoke(v2, 3);
+  const b = await invoke(otherProject, 4);
+  t.is(resultOf(a.outcome).n, 1, 'version 2 starts from scratch');
+  t.is(resultOf(b.outcome).n, 1, 'the other project starts from scratch');
+  t.like(a.env.placement, { warm: false, reuse_count: 0 });
+  t.like(b.env.placement, { warm: false, reuse_count: 0 });
+  t.is(resultOf((await invoke(v1, 5)).outcome).n, 3);
+});
+
+test.serial('reuse: a crash is recorded as crashed and the sandbox is replaced', async (t) => {
+  const f = await fn({ 'index.js': `let n = 0; exports.handler = (e) => { n++; if (e.data === 'die') process.exit(7); return n; };` }, { functionName: 'crasher' });
+  t.is((await invoke(f, 'ok')).outcome.result, 1);
+  const died = await invoke(f, 'die');
+  t.is(died.outcome.status, 'failed');
+  t.is(died.outcome.failure?.kind, 'crashed', JSON.stringify(died.outcome));
+  const pid = (died.env as WarmLease).sandbox.session!.pid!;
+  const after = await invoke(f, 'ok');
+  t.is(after.outcome.result, 1, 'a new sandbox: module scope starts again');
+  t.like(after.env.placement, { warm: false, reuse_count: 0 });
+  t.not((after.env as WarmLease).sandbox, (died.env as WarmLease).sandbox);
+  t.false(alive(pid));
+});
+
+test.serial('reuse: an error thrown from a timer fails its own event and the sandbox is replaced', async (t) => {
+  const f = await fn({ 'index.js': `let n = 0; exports.handler = (e) => new Promise((r) => { n++; if (e.data === 'bad') setTimeout(() => { throw new Error('boom'); }, 1); else r(n); });` }, { functionName: 'escaper' });
+  const ok = await invoke(f, 'ok');
+  t.is(ok.outcome.result, 1, JSON.stringify(ok.outcome));
+  const bad = await invoke(f, 'bad');
+  t.is(bad.outcome.failure?.kind, 'handler_error', JSON.stringify(bad.outcome));
+  t.regex(bad.outcome.failure?.message ?? '', /boom/);
+  t.is((await invoke(f, 'ok')).outcome.result, 1);
+});
+
+test.serial('reuse: a timeout kills the warm sandbox; the next event gets a fresh one', async (t) => {
+  const f = await fn({ 'index.js': `let n = 0; exports.handler = (e) => { n++; return e.data === 'hang' ? new Promise(() => {}) : n; };` }, { functionName: 'hanger' });
+  t.is((await invoke(f, 'ok', { timeoutS: 1 })).outcome.result, 1);
+  const hung = await invoke(f, 'hang', { timeoutS: 1 });
+  t.is(hung.outcome.status, 'timed_out', JSON.stringify(hung.outcome));
+  t.is((await invoke(f, 'ok', { timeoutS: 1 })).outcome.result, 1);
+});
+
+test.serial('reuse: an idle warm sandbox is released after warmIdleMs', async (t) => {
+  const f = await fn({ 'index.js': COUNTER }, { functionName: 'idler' });
+  const first = await invoke(f, 1);
+  const pid = (first.env as WarmLease).sandbox.session!.pid!;
+  t.true(alive(pid));
+  await pollUntil('the idle warm sandbox to be released', async () => (alive(pid) ? undefined : true));
+  const next = await invoke(f, 2);
+  t.is(resultOf(next.outcome).n, 1);
+  t.like(next.env.placement, { warm: false, reuse_count: 0 });
+});
+
+test.serial('pool: a pre-started sandbox serves exactly one event, with its own variables', async (t) => {
+  const f = await fn({ 'index.js': COUNTER }, { functionName: 'pooled', isolation: 'per-event' });
+  const shape = params();
+  const seen = new Set<number>();
+  let preStarted = 0;
+  for (let i = 0; i < 4; i++) {
+    // Wait for the replacement, so that every event after the first is served from the pool.
+    if (i > 0) await pollUntil('a pre-started sandbox', async () => (sb.provider.preStartedCount(shape) > 0 ? true : undefined));
+    const { outcome, env } = await invoke(f, i, { env: { SECRET: `s${i}` } });
+    t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
+    t.is(resultOf(outcome).n, 1, 'module scope is new every time');
+    t.is(resultOf(outcome).secret, `s${i}`);
+    t.is(outcome.logs, `event ${i} n 1\n`);
+    seen.add(resultOf(outcome).born);
+    t.like(env.placement, { warm: false, reuse_count: 0 });
+    if (env.placement.details.preStarted === true) preStarted++;
+  }
+  t.is(seen.size, 4, 'four events, four processes');
+  t.is(preStarted, 3);
+});
+
+test.serial('pool: a pre-started sandbox refuses a second assignment', async (t) => {
+  const f = await fn({ 'index.js': COUNTER }, { functionName: 'twice', isolation: 'per-event' });
+  const shape = params();
+  await invoke(f, 0);
+  await pollUntil('a pre-started sandbox', async () => (sb.provider.preStartedCount(shape) > 0 ? true : undefined));
+  const p: ProvisioningParams = { ...params(), functionName: 'twice', isolation: 'per-event' };
+  const env = await sb.provider.acquire(p);
+  try {
+    t.true(env.placement.details.preStarted === true);
+    const a = assignment(p, 'index.handler', f.dir, { data: 1 });
+    t.is((await env.run(a)).status, 'succeeded');
+    const again = await env.run({ ...a, executionId: 'ex-again' });
+    t.is(again.failure?.kind, 'runner_error');
+    t.regex(again.failure?.message ?? '', /already been used/);
+  } finally {
+    await sb.provider.release(env);
+  }
+});

@@ -1,0 +1,45 @@
+/** The pre-started pool's bookkeeping alone (no processes): an item is handed out at most once, and refilled. */
+import test from 'ava';
+import { SpawnPool, type SpawnHooks } from '../../service/provisioner/local/spawn-pool.js';
+import { pollUntil } from '../_helpers/poll.js';
+
+function hooks(log: { made: number; destroyed: number[] }, usable = () => true): SpawnHooks<number> {
+  return {
+    create: async () => ++log.made,
+    destroy: async (n) => void log.destroyed.push(n),
+    usable: () => usable(),
+  };
+}
+
+test('every item is handed out at most once, and the shape is refilled after each take', async (t) => {
+  const log = { made: 0, destroyed: [] as number[] };
+  const pool = new SpawnPool<number>(2, 60_000);
+  const h = hooks(log);
+  t.is(pool.take('s', h), null, 'the first ask only starts the filling');
+  const given: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    await pollUntil('a ready item', async () => (pool.readyCount('s') > 0 ? true : undefined), { everyMs: 5 });
+    const item = pool.take('s', h);
+    t.not(item, null);
+    given.push(item!);
+    // Ask again at once: whatever comes back is another item or nothing, never one already given.
+    const more = pool.take('s', h);
+    if (more !== null) given.push(more);
+  }
+  t.is(new Set(given).size, given.length, 'no item handed out twice');
+  await pool.close();
+  t.deepEqual(log.destroyed.filter((n) => given.includes(n)), [], 'items handed out are not the pool\'s to destroy');
+});
+
+test('an item that died while waiting is destroyed, not handed out', async (t) => {
+  const log = { made: 0, destroyed: [] as number[] };
+  let alive = true;
+  const pool = new SpawnPool<number>(1, 60_000);
+  const h = hooks(log, () => alive);
+  pool.take('s', h);
+  await pollUntil('a ready item', async () => (pool.readyCount('s') > 0 ? true : undefined), { everyMs: 5 });
+  alive = false;
+  t.is(pool.take('s', h), null);
+  t.deepEqual(log.destroyed, [1]);
+  await pool.close();
+});
