@@ -9,13 +9,12 @@
  * invocation: its caller is answered with the execution's id (and 429 over the quota) at
  * once, so that execution is created here, through the same ledger call.
  */
-import { randomUUID } from 'node:crypto';
 import type { Store } from '../store/store.js';
+import { newExecutionOf } from '../store/execution-store.js';
 import type { WorkMessage, WorkQueue } from '../queue/queue.js';
 import type { Execution, FnFunction } from '../model.js';
 import type { CloudEvent } from '../runner/protocol.js';
 import type { QuotaLimits } from '../config.js';
-import { limitsOf } from '../orchestrator/orchestrator.js';
 import { executionsQuotaExceeded, QuotaGuard } from '../quota/quota-guard.js';
 import { TriggerRouter } from '../triggers/trigger-router.js';
 import { validateEnvelope } from './cloudevents.js';
@@ -55,7 +54,7 @@ export class Ingest {
     validateEnvelope(event, 'event');
     const perMinute = (await this.quota.limits(this.store.forProject(fn.projectId))).executionsPerMinute;
     const admission = await this.store.ledger.createWithinQuota(
-      { id: randomUUID(), projectId: fn.projectId, functionId: fn.id, functionName: fn.name, functionVersion: fn.currentVersion, event, limits: limitsOf(fn.spec) },
+      newExecutionOf(fn, event),
       perMinute,
     );
     if (admission.overQuota) throw executionsQuotaExceeded(admission.overQuota.recent, admission.overQuota.limit);

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
-import type { ProjectBacklog } from '../store/execution-store.js';
+import { newExecutionOf, type ProjectBacklog } from '../store/execution-store.js';
 import type { Delivery, Consumer, WorkQueue, WorkMessage } from '../queue/queue.js';
 import { backoffMs, isWorkMessage } from '../queue/queue.js';
 import { isTransientStoreError } from '../store/store-errors.js';
@@ -110,7 +110,7 @@ export class Orchestrator {
       }
       perMinute ??= (await scope.quotas.limits(this.deps.config.quotas)).executionsPerMinute;
       const admission = await this.deps.store.ledger.createWithinQuota(
-        { id: randomUUID(), projectId: msg.projectId, functionId: fn.id, functionName: fn.name, functionVersion: fn.currentVersion, event: msg.event, limits: limitsOf(fn.spec) },
+        newExecutionOf(fn, msg.event),
         perMinute,
       );
       if (admission.overQuota) {
@@ -254,9 +254,6 @@ export function fairestOf(backlog: readonly ProjectBacklog[], lastServed: Readon
   return best?.projectId ?? null;
 }
 
-export function limitsOf(v: FunctionVersion): Execution['limits'] {
-  return { memory_mb: v.memoryMb, vcpus: v.vcpus, disk_gb: v.diskGb, timeout_s: v.timeoutS, network: v.network };
-}
 
 function buildAssignment(execution: Execution, version: FunctionVersion, codeDir: string, logLimitBytes: number): Assignment {
   const event: CloudEvent = execution.event;

@@ -3,11 +3,11 @@
  * `ExecutionLedger` is the worker's view (by id, any project), used only by the orchestrator,
  * which never takes an id from a tenant.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database, ExecutionRow } from './schema.js';
 import type { Dialect } from './connect.js';
-import type { Execution, ExecutionSummary, ExecutionStatus, ExecutionLimits } from '../model.js';
+import type { Execution, ExecutionSummary, ExecutionStatus, ExecutionLimits, FnFunction } from '../model.js';
 import type { CloudEvent, FailureInfo, RunOutcome } from '../runner/protocol.js';
 import { isUniqueViolation } from './function-store.js';
 import { decodeTimeCursor, encodeTimeCursor, pageOf, type Page } from './paging.js';
@@ -20,6 +20,20 @@ export interface NewExecutionInput {
   functionVersion: number;
   event: CloudEvent;
   limits: ExecutionLimits;
+}
+
+/** A new execution of the function's current version for this event (with a fresh id). */
+export function newExecutionOf(fn: FnFunction, event: CloudEvent): NewExecutionInput {
+  const s = fn.spec;
+  return {
+    id: randomUUID(),
+    projectId: fn.projectId,
+    functionId: fn.id,
+    functionName: fn.name,
+    functionVersion: fn.currentVersion,
+    event,
+    limits: { memory_mb: s.memoryMb, vcpus: s.vcpus, disk_gb: s.diskGb, timeout_s: s.timeoutS, network: s.network },
+  };
 }
 
 /** Results are stored in chunks of this many bytes (a row each), and read back one at a time. */
