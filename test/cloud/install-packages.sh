@@ -70,6 +70,12 @@ aptlog="$FNC_LOG/apt.log"
 if ! apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
   -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
   "${missing[@]}" >>"$aptlog" 2>&1; then
-  die "apt-get install failed" "$aptlog"
+  # openstack-dashboard's postinst (django compress) has failed once here on a busy machine and
+  # passed when run again: finish the configuration and try once more before giving up
+  log "packages: apt-get install failed; dpkg --configure -a and one more try"
+  dpkg --configure -a >>"$aptlog" 2>&1 || true
+  apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+    "${missing[@]}" >>"$aptlog" 2>&1 || die "apt-get install failed" "$aptlog"
 fi
 log "packages: installed (log: $aptlog)"

@@ -17,6 +17,8 @@ import time
 
 from neutron.agent import rpc as agent_rpc
 from neutron.common import config as common_config
+from neutron.conf.agent import common as agent_config
+from oslo_config import cfg
 from neutron_lib.agent import topics
 from neutron_lib import context
 
@@ -29,6 +31,7 @@ def main():
     args, rest = parser.parse_known_args()
     if hasattr(common_config, 'register_common_config_options'):
         common_config.register_common_config_options()
+    agent_config.register_agent_state_opts_helper(cfg.CONF)
     common_config.init(rest)  # also sets up the RPC transport from transport_url
     state = {
         'binary': 'neutron-openvswitch-agent',
