@@ -174,7 +174,7 @@ export class GuestStandin {
     sh('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
     sh('ip', ['-n', netns, 'link', 'set', 'eth0', 'up']);
     sh('ip', ['-n', netns, 'addr', 'add', `${ip}/${prefix}`, 'dev', 'eth0']);
-    sh('ip', ['-n', netns, 'route', 'add', 'default', 'via', gw, 'onlink']);
+    sh('ip', ['-n', netns, 'route', 'add', 'default', 'via', gw, 'dev', 'eth0']);
     for (const port of this.o.hostPorts) {
       const sock = join(dir, `relay-${port}.sock`);
       guest.procs.push(spawn('socat', [`UNIX-LISTEN:${sock},fork,unlink-early,mode=600`, `TCP:127.0.0.1:${port}`], { stdio: 'ignore' }));
