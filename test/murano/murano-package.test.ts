@@ -219,7 +219,8 @@ test.serial('murano-api: import over REST, list, classes, UI form and logo serve
 
     const list = await (await fetch(`${murano}/v1/catalog/packages?type=Application&owned=true`, { headers: h })).json() as any;
     t.true(list.packages.some((p: any) => p.id === id && p.name === pkg.name), 'listed in the catalog');
-    const byClass = await (await fetch(`${murano}/v1/catalog/packages?class_name=io.fnstack.Fnstack`, { headers: h })).json() as any;
+    // owned: an admin sees every project's packages, and test/murano/deploy imports one into `deploy`
+    const byClass = await (await fetch(`${murano}/v1/catalog/packages?class_name=io.fnstack.Fnstack&owned=true`, { headers: h })).json() as any;
     t.deepEqual(byClass.packages.map((p: any) => p.id), [id], 'found by its class name');
 
     const uiRes = await fetch(`${murano}/v1/catalog/packages/${id}/ui`, { headers: h });
