@@ -3,15 +3,19 @@
 
    murano-package/check-classes.py [CLASSES_DIR]      (default: the Classes/ next to this file)
 
-Murano treats a string as a yaql expression only when it parses; one that does not parse is
-silently a plain string. So a YAML flow sequence such as `[KEY, f(a, b)]` is cut at the comma
-into three plain strings and the class still imports and runs, with garbage values. This
-reads the classes with PyYAML (what murano-engine uses) and reports, one JSON object a line:
+murano-engine's YAML loader (murano/engine/yaql_yaml_loader.py) makes a yaql expression of a
+*plain* (unquoted) scalar only, and only when it parses; anything else is silently a literal
+string. So a YAML flow sequence such as `[KEY, f(a, b)]` is cut at the comma into three plain
+strings, and quoting it (`[KEY, 'f(a, b)']`) makes it one literal string: either way the class
+imports, passes murano-pkg-check and deploys with garbage values. This reads the classes with
+PyYAML as that loader does and reports, one JSON object a line:
   * `pair`: a list of lists in a method body (a table of pairs) with a row that has not
     exactly two elements;
-  * `yaql`: a string in Methods or in a Contract that looks like an expression (holds `$` or
-    a call `name(`) but does not parse with Murano's yaql grammar (the one murano-pkg-check
-    uses for format 1.2+).
+  * `yaql`: a plain string in Methods or in a Contract that looks like an expression (holds `$`
+    or a call `name(`) but does not parse with Murano's yaql grammar (the one murano-pkg-check
+    uses for format 1.2+);
+  * `quoted`: a quoted string there that looks like an expression and parses: Murano never
+    evaluates it (use a plain scalar, in block style if it holds a comma).
 Exit status: 0 when nothing is found, 1 otherwise. Uses Debian's /usr/bin/python3 with
 python3-yaml and python3-murano-pkg-check.
 """
@@ -30,13 +34,37 @@ KEYWORDS = {'If', 'Then', 'Else', 'Return', 'Throw', 'Message', 'Extra', 'Cause'
             'Parallel', 'Limit', 'Break', 'Continue', 'Rethrow', 'Use', 'Body', 'Code', 'Action'}
 
 
+class Plain(str):
+    """a plain (unquoted) scalar: the only kind murano-engine may turn into an expression"""
+
+
+class _AnyPlain:
+    @staticmethod
+    def match(_text):
+        return True
+
+
+class MuranoLikeLoader(yaml.SafeLoader):
+    pass
+
+
+# like murano's loader: a wildcard implicit resolver, after the int/bool/null ones
+MuranoLikeLoader.yaml_implicit_resolvers = {k: v[:] for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+MuranoLikeLoader.add_implicit_resolver('!plain', _AnyPlain, None)
+MuranoLikeLoader.add_constructor('!plain', lambda loader, node: Plain(loader.construct_scalar(node)))
+
+
 def problems(classes_dir):
     parses = YaqlChecker()
     found = []
 
     def check_string(where, text):
-        if LOOKS_LIKE_EXPRESSION.search(text) and not parses(text):
-            found.append({'kind': 'yaql', 'where': where, 'text': text})
+        if not LOOKS_LIKE_EXPRESSION.search(text):
+            return
+        if isinstance(text, Plain) and not parses(text):
+            found.append({'kind': 'yaql', 'where': where, 'text': str(text)})
+        elif not isinstance(text, Plain) and parses(text):
+            found.append({'kind': 'quoted', 'where': where, 'text': str(text)})
 
     def walk(where, node):
         if isinstance(node, str):
@@ -59,7 +87,7 @@ def problems(classes_dir):
         if not name.endswith('.yaml'):
             continue
         with open(os.path.join(classes_dir, name)) as f:
-            doc = yaml.safe_load(f)
+            doc = yaml.load(f, Loader=MuranoLikeLoader)  # noqa: S506 - a SafeLoader subclass
         for prop, spec in (doc.get('Properties') or {}).items():
             if isinstance(spec, dict) and 'Contract' in spec:
                 walk(f'{name}:Properties.{prop}.Contract', spec['Contract'])
