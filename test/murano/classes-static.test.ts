@@ -1,9 +1,11 @@
 /**
  * murano-package/check-classes.py: the MuranoPL in Classes/ as murano-engine reads it.
- * Murano takes a string that does not parse as yaql for a plain string, so a YAML flow
- * sequence cut at a comma inside an expression imports, passes murano-pkg-check and deploys
- * with garbage values (issue 10: FNSTACK_DATABASE_URL became "switch($.databaseMode = …").
- * The check must pass on the package and fail on copies carrying that defect.
+ * murano-engine makes a yaql expression of a plain scalar only, and only when it parses;
+ * anything else is a literal string. So a YAML flow sequence cut at a comma inside an
+ * expression, or the same expression quoted, imports, passes murano-pkg-check and deploys with
+ * garbage values (issue 10: FNSTACK_DATABASE_URL became "switch($.databaseMode = …"; the
+ * first fix quoted it, and the real deploy in deploy.test.ts showed the literal string).
+ * The check must pass on the package and fail on copies carrying either defect.
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
@@ -16,7 +18,7 @@ const PKG = join(ROOT, 'murano-package');
 const CHECK = join(PKG, 'check-classes.py');
 const PY = '/usr/bin/python3';
 
-interface Finding { kind: 'pair' | 'yaql'; where: string; text?: string; elements?: number; row?: string[] }
+interface Finding { kind: 'pair' | 'yaql' | 'quoted'; where: string; text?: string; elements?: number; row?: string[] }
 
 function checkerAvailable(): boolean {
   return existsSync(PY) && spawnSync(PY, ['-c', 'import yaml, muranopkgcheck.checkers.yaql_checker'], { stdio: 'ignore' }).status === 0;
@@ -40,6 +42,8 @@ function mutated(edit: (text: string) => string): { dir: string; cleanup: () => 
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+const BLOCK_ROW = /- - FNSTACK_DATABASE_URL\n\s+- (switch\(.*\))\n/;
+
 const REQUIREMENT = 'Debian python3-yaml + python3-murano-pkg-check (test/services/tools.sh)';
 
 test('every pair has two elements and every expression parses in Classes/', (t) => {
@@ -52,7 +56,7 @@ test('every pair has two elements and every expression parses in Classes/', (t) 
 test('the check catches an expression cut in two by a YAML flow sequence (the issue 10 defect)', (t) => {
   if (!requireService(t, REQUIREMENT, checkerAvailable())) return;
   // the shape the package shipped with: `- [KEY, switch(a => b, true => null)]`, unquoted
-  const m = mutated((s) => s.replace(/\[FNSTACK_DATABASE_URL, '(switch\([^']*\))'\]/, '[FNSTACK_DATABASE_URL, $1]'));
+  const m = mutated((s) => s.replace(BLOCK_ROW, '- [FNSTACK_DATABASE_URL, $1]\n'));
   try {
     const r = check(m.dir);
     t.is(r.status, 1);
@@ -63,6 +67,19 @@ test('the check catches an expression cut in two by a YAML flow sequence (the is
     t.regex(pair?.where ?? '', /^Fnstack\.yaml:Methods\._settings\.Body/);
     const yaql = r.findings.find((f) => f.kind === 'yaql');
     t.is(yaql?.text, 'switch($.databaseMode = external => $.databaseUrl', 'the half expression Murano would keep as a string');
+  } finally {
+    m.cleanup();
+  }
+});
+
+test('the check catches the expression quoted in the flow sequence (a literal string to Murano)', (t) => {
+  if (!requireService(t, REQUIREMENT, checkerAvailable())) return;
+  const m = mutated((s) => s.replace(BLOCK_ROW, "- [FNSTACK_DATABASE_URL, '$1']\n"));
+  try {
+    const r = check(m.dir);
+    t.is(r.status, 1);
+    t.deepEqual(r.findings.map((f) => f.kind), ['quoted']);
+    t.is(r.findings[0]?.text, 'switch($.databaseMode = external => $.databaseUrl, true => null)');
   } finally {
     m.cleanup();
   }
