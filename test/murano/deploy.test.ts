@@ -285,7 +285,12 @@ test.serial('Murano: import, deploy an environment (ready, reports, /health), re
     t.is(await health(endpoint2), null, 'the service went with the server');
     t.log(`Murano: deploy ${timings.deploy} s, redeploy ${timings.redeploy} s, delete ${timings.delete} s`);
   } finally {
-    if (envId) await call(tok, 'DELETE', `${murano}/v1/environments/${envId}`);
+    if (envId) {
+      // the engine needs the package to tear the environment down: delete it only afterwards
+      await call(tok, 'DELETE', `${murano}/v1/environments/${envId}`);
+      await until('the environment to be gone', async () => (await call(tok, 'GET', `${murano}/v1/environments/${envId}`)).status === 404, 5 * 60_000)
+        .catch(async () => call(tok, 'DELETE', `${murano}/v1/environments/${envId}?abandon=true`));
+    }
     if (pkgId) await call(tok, 'DELETE', `${murano}/v1/catalog/packages/${pkgId}`);
     await rm(dir, { recursive: true, force: true });
   }
