@@ -84,7 +84,8 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | null | f
   }
 }
 
-test.before(async () => {
+test.before(async (t) => {
+  t.timeout(10 * 60_000); // a cold release cache: npm prune of the modules
   if (!existsSync(CLOUD_JSON)) { setupError = `the OpenStack test cloud (${CLOUD_JSON})`; return; }
   const cloud = JSON.parse(readFileSync(CLOUD_JSON, 'utf8'));
   if (!cloud.heat || !cloud.murano || !cloud.heat.murano_engine || !cloud.deploy) {
