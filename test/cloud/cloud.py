@@ -27,6 +27,7 @@ NOVA_HOST = "fnstack-cloud"
 E = os.environ
 WITH_MURANO = E.get("WITH_MURANO") == "1"
 WITH_HORIZON = E.get("WITH_HORIZON") == "1"
+WITH_HEAT = E.get("WITH_HEAT") == "1"
 
 ENDPOINTS = {  # service type -> (service name, url)
     "identity": ("keystone", "http://127.0.0.1:5000/v3/"),
@@ -38,8 +39,14 @@ ENDPOINTS = {  # service type -> (service name, url)
 }
 if WITH_MURANO:
     ENDPOINTS["application-catalog"] = ("murano", "http://127.0.0.1:8082")
+if WITH_HEAT:
+    ENDPOINTS["orchestration"] = ("heat", "http://127.0.0.1:8004/v1/%(tenant_id)s")
 
-SERVICE_USERS = ["nova", "glance", "placement", "neutron"] + (["murano"] if WITH_MURANO else [])
+SERVICE_USERS = (["nova", "glance", "placement", "neutron"] + (["murano"] if WITH_MURANO else [])
+                 + (["heat"] if WITH_HEAT else []))
+# Heat's stack domain: wait condition handles and software deployments get users there
+HEAT_DOMAIN = "heat"
+HEAT_DOMAIN_ADMIN = "heat_domain_admin"
 
 FLAVORS = [  # name, id, ram MiB, vcpus, disk GiB
     ("fn.tiny", "fn.tiny", 256, 1, 1),
@@ -75,7 +82,10 @@ def users_spec():
         ("demo2", "demo2", E["DEMO2_PASS"], "demo2", ["member"]),
         ("demo_reader", "demo-reader", E["READER_PASS"], "demo", ["reader"]),
         ("fnstack_service", "fnstack", E["FNSTACK_PASS"], "service", ["admin", "service"]),
-    ] + [(None, u, E["SERVICE_PASS"], "service", ["admin", "service"]) for u in SERVICE_USERS]
+    ] + ([
+        # the Murano/Heat deploy tests' own tenant: stacks, servers and ports they can count
+        ("deploy", "deploy", E["DEMO_PASS"], "deploy", ["member"]),
+    ] if WITH_HEAT else []) + [(None, u, E["SERVICE_PASS"], "service", ["admin", "service"]) for u in SERVICE_USERS]
 
 
 def session_for(user, password, project):
@@ -103,13 +113,14 @@ def identity():
 
     projects = {p.name: p for p in ks.projects.list(domain=dom)}
     for name, desc in [("service", "OpenStack service users"), ("demo", "fnstack test tenant"),
-                       ("demo2", "fnstack second test tenant (isolation tests)")]:
+                       ("demo2", "fnstack second test tenant (isolation tests)")] + (
+                          [("deploy", "Murano/Heat deploy tests")] if WITH_HEAT else []):
         if name not in projects:
             projects[name] = ks.projects.create(name=name, domain=dom, description=desc)
             say(f"created project {name}")
 
     roles = {r.name: r for r in ks.roles.list()}
-    for name in ("admin", "member", "reader", "service"):
+    for name in ("admin", "member", "reader", "service") + (("heat_stack_user",) if WITH_HEAT else ()):
         if name not in roles:
             roles[name] = ks.roles.create(name=name)
             say(f"created role {name}")
@@ -131,6 +142,9 @@ def identity():
             ks.users.update(u, password=pw, enabled=True)
             say(f"reset password of {uname}")
 
+    if WITH_HEAT:
+        heat_domain()
+
     services = {}
     for s in ks.services.list():
         services.setdefault(s.type, s)
@@ -150,10 +164,28 @@ def identity():
                     if e.url.rstrip("/") != url.rstrip("/") or getattr(e, "region_id", REGION) != REGION:
                         ks.endpoints.update(e, url=url, region=REGION)
                         say(f"updated {iface} endpoint {stype} {url}")
+    if not WITH_HEAT and "orchestration" in services:
+        ks.services.delete(services["orchestration"])
+        say("removed the orchestration (heat) service: heat-api is not run")
     if not WITH_MURANO and "application-catalog" in services:
         ks.services.delete(services["application-catalog"])  # its endpoints go with it
         say("removed the application-catalog (murano) service: murano-api is not run")
     say(f"identity ok: {len(projects)} projects, {len(users_spec())} users, {len(ENDPOINTS)} services")
+
+
+def heat_domain():
+    """domain `heat` and its admin (heat.conf stack_domain_admin), admin on that domain"""
+    sess = admin_session()
+    ks = ks_client.Client(session=sess, interface="public", region_name=REGION)
+    found = ks.domains.list(name=HEAT_DOMAIN)
+    dom = found[0] if found else ks.domains.create(name=HEAT_DOMAIN, description="Heat stack users")
+    users = ks.users.list(domain=dom, name=HEAT_DOMAIN_ADMIN)
+    u = users[0] if users else ks.users.create(name=HEAT_DOMAIN_ADMIN, domain=dom, password=E["SERVICE_PASS"])
+    admin = [r for r in ks.roles.list() if r.name == "admin"][0]
+    if not list(ks.role_assignments.list(user=u, domain=dom, role=admin)):
+        ks.roles.grant(admin, user=u, domain=dom)
+    ks.users.update(u, password=E["SERVICE_PASS"], enabled=True)
+    say(f"heat stack domain {HEAT_DOMAIN} with {HEAT_DOMAIN_ADMIN}")
 
 
 # ------------------------------------------------------------------ resources
@@ -259,7 +291,7 @@ def resources():
         flavors.append({"name": name, "id": fid, "ram": ram, "vcpus": vcpus, "disk": disk})
 
     # quotas: the suites run side by side, each booting servers; Nova's default of 10 instances is too few
-    for pname in ("service", "demo", "demo2"):
+    for pname in ("service", "demo", "demo2") + (("deploy",) if WITH_HEAT else ()):
         found = sess.get(f"/projects?name={pname}", endpoint_filter={"service_type": "identity", "interface": "public"}).json()["projects"]
         if found:
             nova(sess, "PUT", f"/os-quota-sets/{found[0]['id']}", json={"quota_set": {"instances": 200, "cores": 800, "ram": 800 * 1024}})
@@ -304,7 +336,7 @@ def resources():
     for key, uname, pw, proj, rnames in users_spec():
         if key:
             doc[key] = dict(creds(uname, pw, proj), roles=rnames)
-    doc["project_ids"] = {k: pids[k] for k in ("admin", "demo", "demo2", "service")}
+    doc["project_ids"] = {k: pids[k] for k in ("admin", "demo", "demo2", "service") + (("deploy",) if WITH_HEAT else ())}
     doc["user_ids"] = {k: uids[k] for k in ("admin", "demo", "demo2", "demo-reader", "fnstack")}
     doc["flavors"] = flavors
     doc["image"] = {"id": image["id"], "name": IMAGE_NAME, "disk_format": "raw", "container_format": "bare",
@@ -331,6 +363,8 @@ def resources():
         doc["horizon"] = {"url": "http://127.0.0.1:8080/", "login_url": "http://127.0.0.1:8080/auth/login/"}
     if WITH_MURANO:
         doc["murano"] = {"url": "http://127.0.0.1:8082"}
+    if WITH_HEAT:
+        doc["heat"] = {"url": "http://127.0.0.1:8004", "murano_engine": WITH_MURANO}
     changed = write_json(doc)
     say(f"cloud.json {'written' if changed else 'unchanged'}: {len(flavors)} flavors, image {image['id']}")
 

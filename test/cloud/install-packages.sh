@@ -15,6 +15,8 @@ PKGS=(
   openstack-dashboard murano-api python3-murano-pkg-check python3-muranoclient
   chromium
 )
+# --with-heat: Heat, murano-engine, and the murano agent (run by the deploy tests' stand-in guest)
+[ "${WITH_HEAT:-0}" = 1 ] && PKGS+=(heat-api heat-engine python3-heatclient murano-engine murano-agent socat)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -49,7 +51,9 @@ trap cleanup EXIT
     neutron/configure_db neutron/configure_rabbit neutron/configure_ksat neutron/configure_api-endpoint \
     neutron-common/configure_db neutron-server/configure_api-endpoint neutron-api/configure_api-endpoint \
     murano/configure_db murano/configure_rabbit murano/configure_ksat murano/configure_api-endpoint \
-    murano-common/configure_db murano-api/configure_api-endpoint; do
+    murano-common/configure_db murano-api/configure_api-endpoint \
+    heat/configure_db heat/configure_rabbit heat/configure_ksat heat/configure_api-endpoint \
+    heat-common/configure_db heat-api/configure_api-endpoint; do
     echo "${q%%/*} $q boolean false"
   done
   echo "openstack-dashboard horizon/allowed-hosts string *"

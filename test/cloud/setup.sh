@@ -2,9 +2,11 @@
 # Stands up (or checks, or restarts) a small but real OpenStack Zed test cloud from Debian 12 packages,
 # all on 127.0.0.1. Idempotent: a second run on a healthy cloud only checks it (a few seconds).
 #
-#   test/cloud/setup.sh [--with-horizon] [--with-murano] [--without-horizon] [--without-murano]
-#                       [--smoke] [--force] [--no-install]
+#   test/cloud/setup.sh [--with-horizon] [--with-murano] [--with-heat] [--without-horizon] [--without-murano]
+#                       [--without-heat] [--smoke] [--force] [--no-install]
 #     --with-X: also run Horizon (:8080) / murano-api (:8082); remembered by later runs until --without-X
+#     --with-heat: also heat-api (:8004) + heat-engine, Neutron's L3 `router` plugin and an L2 agent
+#               stand-in (ports bind), and with --with-murano murano-engine: what a deploy needs
 #     --smoke: also boot/delete a server as a check (done anyway on the first successful run)
 #     --force: redo the Keystone bootstrap/entities even if stamps say they are done
 #
@@ -15,7 +17,7 @@ FNC_T0=$(date +%s.%N)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-WITH_HORIZON=0 WITH_MURANO=0 SMOKE=0 INSTALL=1 NO_HORIZON=0 NO_MURANO=0
+WITH_HORIZON=0 WITH_MURANO=0 WITH_HEAT=0 SMOKE=0 INSTALL=1 NO_HORIZON=0 NO_MURANO=0 NO_HEAT=0
 for a in "$@"; do
   case "$a" in
     --with-horizon) WITH_HORIZON=1 ;;
@@ -25,7 +27,9 @@ for a in "$@"; do
     --smoke) SMOKE=1 ;;
     --no-install) INSTALL=0 ;;
     --force) rm -f "$FNC_STATE"/stamps/keystone-* "$FNC_STATE"/stamps/smoke-ok ;;
-    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    --with-heat) WITH_HEAT=1 ;;
+    --without-heat) NO_HEAT=1 ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown option: $a" >&2; exit 2 ;;
   esac
 done
@@ -44,11 +48,19 @@ if [ "$NO_MURANO" = 1 ]; then
 elif [ -f "$FNC_STATE/stamps/with-murano" ]; then
   WITH_MURANO=1
 fi
+if [ "$NO_HEAT" = 1 ]; then
+  WITH_HEAT=0
+  rm -f "$FNC_STATE/stamps/with-heat"
+  for d in murano-engine heat-engine heat-api l2-agent-standin; do stop_daemon "$d" 30; done
+elif [ -f "$FNC_STATE/stamps/with-heat" ]; then
+  WITH_HEAT=1
+fi
 
 exec 9>"$FNC_RUN/setup.lock"
 flock -w 900 9 || die "another setup.sh is still running (lock $FNC_RUN/setup.lock)"
 
-log "fnstack test cloud: setup starting (horizon=$WITH_HORIZON murano=$WITH_MURANO)"
+log "fnstack test cloud: setup starting (horizon=$WITH_HORIZON murano=$WITH_MURANO heat=$WITH_HEAT)"
+export WITH_HEAT
 
 # ---------------------------------------------------------------- packages
 if [ "$INSTALL" = 1 ]; then
@@ -94,6 +106,7 @@ fi
 log "mariadb: up"
 DBS=(keystone placement glance neutron nova_api nova nova_cell0)
 [ "$WITH_MURANO" = 1 ] && DBS+=(murano)
+[ "$WITH_HEAT" = 1 ] && DBS+=(heat)
 {
   for d in "${DBS[@]}"; do echo "CREATE DATABASE IF NOT EXISTS \`$d\` CHARACTER SET utf8;"; done
   for h in 127.0.0.1 localhost; do
@@ -282,6 +295,18 @@ flat_networks = *
 [ml2_type_vxlan]
 vni_ranges = 1:1000
 EOF
+# --with-heat: Heat reads a server's addresses through GET /v2.0/floatingips, which needs the L3
+# plugin (no L3 agent runs: routers exist in the API only). A file of its own, so that the core
+# neutron.conf stays what it is without the option.
+NEUTRON_CONFS="/etc/neutron/neutron.conf /etc/neutron/plugins/ml2/ml2_conf.ini"
+if [ "$WITH_HEAT" = 1 ]; then
+  put_conf /etc/neutron/fnstack-heat.conf root:neutron 0640 <<EOF
+# written by fnstack test/cloud/setup.sh --with-heat
+[DEFAULT]
+service_plugins = router
+EOF
+  NEUTRON_CONFS+=" /etc/neutron/fnstack-heat.conf"
+fi
 [ -f /etc/neutron/policy.yaml ] || { echo '{}' >/etc/neutron/policy.yaml; chmod 0644 /etc/neutron/policy.yaml; }
 
 mkdir -p /var/lib/nova/instances /var/lib/nova/tmp && chown -R nova:nova /var/lib/nova
@@ -365,6 +390,48 @@ password = $RABBIT_PASS
 virtual_host = $RABBIT_VHOST
 [oslo_policy]
 EOF
+fi
+
+if [ "$WITH_HEAT" = 1 ]; then
+  mkdir -p /var/lib/heat /var/lock/heat && chown heat:heat /var/lib/heat /var/lock/heat
+  put_conf /etc/heat/heat.conf root:heat 0640 <<EOF
+# written by fnstack test/cloud/setup.sh --with-heat
+[DEFAULT]
+transport_url = $TRANSPORT_URL
+num_engine_workers = 1
+region_name_for_services = RegionOne
+stack_user_domain_name = heat
+stack_domain_admin = heat_domain_admin
+stack_domain_admin_password = $SERVICE_PASS
+[database]
+connection = $(DBURL heat)
+$(authtoken heat)
+$(svc_auth trustee heat | grep -v -e '^project' -e '^region')
+[clients_keystone]
+auth_uri = $KS
+[heat_api]
+bind_host = 127.0.0.1
+bind_port = 8004
+workers = 1
+[oslo_concurrency]
+lock_path = /var/lock/heat
+EOF
+  if [ "$WITH_MURANO" = 1 ]; then
+    # murano-engine only (murano-api keeps murano.conf as it is): no trusts, Neutron, the app's
+    # reporter messages as notifications (without messagingv2 they never reach the deployment log)
+    put_conf /etc/murano/murano-engine.conf root:murano 0640 <<EOF
+# written by fnstack test/cloud/setup.sh --with-heat --with-murano (read after murano.conf)
+[engine]
+engine_workers = 1
+use_trusts = false
+[networking]
+driver = neutron
+create_router = false
+$(svc_auth murano_auth murano)
+[oslo_messaging_notifications]
+driver = messagingv2
+EOF
+  fi
 fi
 
 if [ "$WITH_HORIZON" = 1 ]; then
@@ -470,7 +537,7 @@ ensure_daemon keystone keystone /usr/bin/keystone-wsgi-public "$KS/v3" 60 /etc/k
 
 # projects, users, roles, services, endpoints: skipped when done before with the same script, secrets and options
 # (then nothing needs Keystone before the other daemons start, and they all start in parallel with it)
-ID_STAMP=$(cat "$FNC_DIR/cloud.py" "$SECRETS" <(echo "murano=$WITH_MURANO") | sha256sum | cut -c1-16)
+ID_STAMP=$(cat "$FNC_DIR/cloud.py" "$SECRETS" <(echo "murano=$WITH_MURANO heat=$WITH_HEAT") | sha256sum | cut -c1-16)
 if [ "$(cat "$FNC_STATE/stamps/keystone-identity" 2>/dev/null)" != "$ID_STAMP" ]; then
   wait_started
   log "keystone: ensuring projects, users, roles, services, endpoints"
@@ -504,6 +571,10 @@ if [ "$NOVA_SYNCED" = 0 ]; then
   fi
   nm db sync || die "nova-manage db sync failed" "$FNC_LOG/nova-manage.log"
 fi
+if [ "$WITH_HEAT" = 1 ] && ! db_has_tables heat stack; then
+  log "heat: db_sync"
+  su -s /bin/sh heat -c "heat-manage --config-file /etc/heat/heat.conf db_sync" >>"$FNC_LOG/heat-manage.log" 2>&1 || die "heat db_sync failed" "$FNC_LOG/heat-manage.log"
+fi
 if [ "$WITH_MURANO" = 1 ] && ! db_has_tables murano package; then
   log "murano: db upgrade"
   su -s /bin/sh murano -c "murano-db-manage --config-file /etc/murano/murano.conf upgrade" >>"$FNC_LOG/murano-manage.log" 2>&1 || die "murano db upgrade failed" "$FNC_LOG/murano-manage.log"
@@ -515,9 +586,10 @@ ensure_daemon placement placement /usr/bin/placement-api "http://127.0.0.1:8778/
   "${UWSGI[@]}"
 ensure_daemon glance glance /usr/bin/glance-api "http://127.0.0.1:9292/versions" 90 /etc/glance/glance-api.conf -- \
   $FNC_PY /usr/bin/glance-api --config-file /etc/glance/glance-api.conf
-ensure_daemon neutron neutron /usr/bin/neutron-server "http://127.0.0.1:9696/" 90 \
-  "/etc/neutron/neutron.conf /etc/neutron/plugins/ml2/ml2_conf.ini" -- \
-  $FNC_PY /usr/bin/neutron-server --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini
+NEUTRON_ARGS=()
+for f in $NEUTRON_CONFS; do NEUTRON_ARGS+=(--config-file "$f"); done
+ensure_daemon neutron neutron /usr/bin/neutron-server "http://127.0.0.1:9696/" 90 "$NEUTRON_CONFS" -- \
+  $FNC_PY /usr/bin/neutron-server "${NEUTRON_ARGS[@]}"
 uwsgi_cmd 8774 /usr/bin/nova-api-wsgi 2 --env "OS_NOVA_CONFIG_FILES=api-paste.ini;nova.conf;nova-api-wsgi.conf"
 ensure_daemon nova-api nova /usr/bin/nova-api-wsgi "http://127.0.0.1:8774/" 90 "/etc/nova/nova.conf /etc/nova/nova-api-wsgi.conf" -- \
   "${UWSGI[@]}"
@@ -531,6 +603,19 @@ ensure_daemon nova-compute nova nova.cmd.compute "" 0 /etc/nova/nova-compute.con
 if [ "$WITH_MURANO" = 1 ]; then
   ensure_daemon murano-api murano /usr/bin/murano-api "http://127.0.0.1:8082/" 60 /etc/murano/murano.conf -- \
     $FNC_PY /usr/bin/murano-api --config-file /etc/murano/murano.conf
+fi
+if [ "$WITH_HEAT" = 1 ]; then
+  ensure_daemon heat-api heat /usr/bin/heat-api "http://127.0.0.1:8004/" 90 /etc/heat/heat.conf -- \
+    $FNC_PY /usr/bin/heat-api --config-file /etc/heat/heat.conf
+  ensure_daemon heat-engine heat /usr/bin/heat-engine "" 0 /etc/heat/heat.conf -- \
+    $FNC_PY /usr/bin/heat-engine --config-file /etc/heat/heat.conf
+  # no L2 agent can run here (no Open vSwitch): this one reports an agent for the compute host so ports bind
+  ensure_daemon l2-agent-standin neutron l2-agent-standin.py "" 0 "$NEUTRON_CONFS $FNC_DIR/l2-agent-standin.py" -- \
+    $FNC_PY "$FNC_DIR/l2-agent-standin.py" --host "$HOSTNAME_NOVA" "${NEUTRON_ARGS[@]}"
+  if [ "$WITH_MURANO" = 1 ]; then
+    ensure_daemon murano-engine murano /usr/bin/murano-engine "" 0 "/etc/murano/murano.conf /etc/murano/murano-engine.conf" -- \
+      $FNC_PY /usr/bin/murano-engine --config-file /etc/murano/murano.conf --config-file /etc/murano/murano-engine.conf
+  fi
 fi
 if [ "$WITH_HORIZON" = 1 ]; then
   uwsgi_cmd 8080 /usr/share/openstack-dashboard/wsgi.py 2 --static-map /static=/var/lib/openstack-dashboard/static
@@ -554,6 +639,7 @@ run_logged "$FNC_LOG/cloud-py.log" $FNC_PY "$FNC_DIR/cloud.py" resources || die 
 
 [ "$WITH_HORIZON" = 1 ] && touch "$FNC_STATE/stamps/with-horizon"
 [ "$WITH_MURANO" = 1 ] && touch "$FNC_STATE/stamps/with-murano"
+[ "$WITH_HEAT" = 1 ] && touch "$FNC_STATE/stamps/with-heat"
 
 if [ "$SMOKE" = 1 ] || [ ! -f "$FNC_STATE/stamps/smoke-ok" ]; then
   log "smoke test: boot a server as demo, read its user_data as admin, delete it"

@@ -8,8 +8,8 @@
  *  (d) the Resources scripts for real: RegisterKeystone.sh against the real Keystone
  *      (throwaway service/region, removed again), InstallMariaDB.sh / InstallRabbitMQ.sh on
  *      the machine's servers (throwaway database/vhost, dropped again), and DeployFnstack.sh
- *      from an `npm pack` tarball of the committed tree into a scratch prefix, on those back
- *      ends, with the pid-file fallback (no systemd here), answering /health.
+ *      from the run's prebuilt release (murano-package/build-release.sh) into a scratch prefix,
+ *      on those back ends, with the pid-file fallback (no systemd here), answering /health.
  * Needs root, the test cloud (`murano-package/test-setup.sh`); skips loudly without them,
  * fails under CI=true.
  */
@@ -23,6 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import amqp from 'amqplib';
 import { reachable, requireService } from '../_helpers/requirements.js';
+import { prebuiltRelease } from '../_helpers/release.js';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -218,7 +219,8 @@ test.serial('murano-api: import over REST, list, classes, UI form and logo serve
 
     const list = await (await fetch(`${murano}/v1/catalog/packages?type=Application&owned=true`, { headers: h })).json() as any;
     t.true(list.packages.some((p: any) => p.id === id && p.name === pkg.name), 'listed in the catalog');
-    const byClass = await (await fetch(`${murano}/v1/catalog/packages?class_name=io.fnstack.Fnstack`, { headers: h })).json() as any;
+    // owned: an admin sees every project's packages, and test/murano/deploy imports one into `deploy`
+    const byClass = await (await fetch(`${murano}/v1/catalog/packages?class_name=io.fnstack.Fnstack&owned=true`, { headers: h })).json() as any;
     t.deepEqual(byClass.packages.map((p: any) => p.id), [id], 'found by its class name');
 
     const uiRes = await fetch(`${murano}/v1/catalog/packages/${id}/ui`, { headers: h });
@@ -304,7 +306,7 @@ test.serial('RegisterKeystone.sh registers the service type (default function) +
   }
 });
 
-test.serial('InstallMariaDB.sh + InstallRabbitMQ.sh, then DeployFnstack.sh from an npm pack tarball on those back ends (pid-file init), /health, redeploy', async (t) => {
+test.serial('InstallMariaDB.sh + InstallRabbitMQ.sh, then DeployFnstack.sh from the prebuilt release on those back ends (pid-file init), /health, redeploy', async (t) => {
   t.timeout(25 * 60_000);
   if (!requireService(t, 'root (the scripts install packages and services)', isRoot)) return;
   const servers = (await reachable('127.0.0.1', 3306)) && (await reachable('127.0.0.1', 5672)) && has('mariadb') && has('rabbitmqctl');
@@ -342,23 +344,19 @@ test.serial('InstallMariaDB.sh + InstallRabbitMQ.sh, then DeployFnstack.sh from 
     await conn.close();
     t.pass('the user logs in to its vhost');
 
-    // -- the service from a tarball of the committed tree (what `npm pack` publishes)
-    const src = join(dir, 'src');
-    await sh('sh', ['-c', 'mkdir -p "$1" && git -C "$2" archive HEAD | tar -x -C "$1"', 'sh', src, ROOT]);
-    await sh('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], { cwd: src });
-    const tarball = readdirSync(dir).find((f) => /^fnstack-.*\.tgz$/.test(f));
-    t.truthy(tarball, 'npm pack made a tarball');
+    // -- the service from the run's prebuilt release (build-release.sh: no npm install on the server)
+    const tarball = await prebuiltRelease(ROOT);
     const settings = join(dir, 'settings.env');
     // what io.fnstack.Fnstack._settings writes (loopback here instead of 0.0.0.0)
     await writeFile(settings, 'FNSTACK_HOST=127.0.0.1\nFNSTACK_PROVIDER=local\nFNSTACK_AUTH_MODE=builtin\nFNSTACK_PUBLIC_URL=http://127.0.0.1:17780\n', { mode: 0o600 });
     const port1 = 17780 + Math.floor(Math.random() * 100);
     const deploy = (port: number) => script('DeployFnstack.sh', [
-      '--source', join(dir, tarball!), '--settings', settings, '--settings', mariadbEnv, '--settings', rabbitEnv,
+      '--source', tarball, '--settings', settings, '--settings', mariadbEnv, '--settings', rabbitEnv,
       '--port', String(port), '--prefix', join(dir, 'prefix'), '--data-dir', dataDir, '--init', 'auto', '--unit', 'fnstack',
     ], { npm_config_prefer_offline: 'true' }, 20 * 60_000);
     const started = Date.now();
     const first = await deploy(port1);
-    t.log(`first deploy (npm install + build) took ${Math.round((Date.now() - started) / 1000)} s`);
+    t.log(`first deploy (prebuilt release) took ${Math.round((Date.now() - started) / 1000)} s`);
     t.regex(first.stdout, new RegExp(`fnstack is running on port ${port1} \\(pidfile, user root\\)`), 'no systemd here: the pid-file fallback');
     const health = await (await fetch(`http://127.0.0.1:${port1}/health`)).json() as any;
     t.is(health.status, 'ok');
@@ -385,7 +383,7 @@ test.serial('InstallMariaDB.sh + InstallRabbitMQ.sh, then DeployFnstack.sh from 
 
     // -- a bad setting makes the deploy fail loudly, with the service's log
     await writeFile(join(dir, 'bad.env'), 'FNSTACK_PROVIDER=nova\n');
-    const bad = await script('DeployFnstack.sh', ['--source', join(dir, tarball!), '--settings', settings, '--settings', join(dir, 'bad.env'),
+    const bad = await script('DeployFnstack.sh', ['--source', tarball, '--settings', settings, '--settings', join(dir, 'bad.env'),
       '--port', String(port1), '--prefix', join(dir, 'prefix'), '--data-dir', dataDir, '--init', 'pidfile', '--health-timeout', '20']).catch((e) => e);
     t.not(bad.code ?? 0, 0);
     t.regex(String(bad.stderr), /provider/);

@@ -43,7 +43,8 @@ if [ "${FNSTACK_TEST_CLOUD:-1}" = "0" ]; then
 elif [ "$(id -u)" != "0" ]; then
   log "not root: cannot set up the OpenStack test cloud (its tests will skip, or fail under CI=true)"
 else
-  # Horizon and murano-api too: the Horizon panel and Murano package tests use them.
-  log "OpenStack test cloud: test/cloud/setup.sh --with-horizon --with-murano"
-  bash test/cloud/setup.sh --with-horizon --with-murano
+  # Horizon and murano-api too: the Horizon panel and Murano package tests use them; Heat and
+  # murano-engine: test/murano/deploy deploys the package and the Heat template for real.
+  log "OpenStack test cloud: test/cloud/setup.sh --with-horizon --with-murano --with-heat"
+  bash test/cloud/setup.sh --with-horizon --with-murano --with-heat
 fi

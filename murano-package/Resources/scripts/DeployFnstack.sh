@@ -5,7 +5,8 @@
 #                    [--data-dir DIR] [--user NAME|auto] [--init auto|systemd|pidfile]
 #                    [--health-timeout S] [--skip-node-install]
 #
-#   --source      an http(s) URL of an `npm pack` tarball, a local .tgz path, or an npm spec
+#   --source      an http(s) URL of an `npm pack` tarball, a local .tgz path, or an npm spec;
+#                 a release from murano-package/build-release.sh installs without npm
 #   --settings    KEY=VALUE lines (FNSTACK_* keys; later files win); merged into
 #                 <data-dir>/config.yaml (mode 0600, keys as in service/config.ts)
 #   --port        API port (default 7700; FNSTACK_PORT in the settings wins over nothing,
@@ -146,15 +147,21 @@ release="$PREFIX/releases/$sum"
 if [ -f "$release/.fnstack-built" ]; then
   log "release $sum is already built"
 else
-  log "building release $sum (npm install + build)"
+  log "installing release $sum"
   rm -rf "$release" && mkdir -p "$work/app"
   tar -xzf "$work/src.tgz" -C "$work/app" --strip-components=1 --no-same-owner
   [ -f "$work/app/package.json" ] || die "$SOURCE is not an npm package (no package.json)"
-  (cd "$work/app" && "$NPM_BIN" install --no-audit --no-fund --loglevel=error >"$work/npm.log" 2>&1) \
-    || { tail -n 40 "$work/npm.log" >&2; die "npm install failed"; }
-  [ -f "$work/app/dist/cli/main.js" ] || (cd "$work/app" && "$NPM_BIN" run build >>"$work/npm.log" 2>&1) \
-    || { tail -n 40 "$work/npm.log" >&2; die "build failed"; }
-  (cd "$work/app" && "$NPM_BIN" prune --omit=dev --no-audit --no-fund --loglevel=error >>"$work/npm.log" 2>&1) || true
+  if [ -f "$work/app/.fnstack-prebuilt" ]; then
+    # murano-package/build-release.sh output: dist and production node_modules are inside
+    log "release $sum is prebuilt ($(cat "$work/app/.fnstack-prebuilt")): no npm install"
+    [ -f "$work/app/dist/cli/main.js" ] || die "$SOURCE: a prebuilt release without dist/cli/main.js"
+  else
+    (cd "$work/app" && "$NPM_BIN" install --no-audit --no-fund --loglevel=error >"$work/npm.log" 2>&1) \
+      || { tail -n 40 "$work/npm.log" >&2; die "npm install failed"; }
+    [ -f "$work/app/dist/cli/main.js" ] || (cd "$work/app" && "$NPM_BIN" run build >>"$work/npm.log" 2>&1) \
+      || { tail -n 40 "$work/npm.log" >&2; die "build failed"; }
+    (cd "$work/app" && "$NPM_BIN" prune --omit=dev --no-audit --no-fund --loglevel=error >>"$work/npm.log" 2>&1) || true
+  fi
   touch "$work/app/.fnstack-built"
   chmod -R go+rX "$work/app"
   mv "$work/app" "$release"
