@@ -26,7 +26,7 @@ log() { # timestamped progress line, also appended to setup.log
 }
 
 die() { # die MESSAGE [LOGFILE]
-  log "ERROR: $1"
+  log "ERROR: $1" >&2
   if [ -n "${2:-}" ] && [ -f "$2" ]; then
     echo "----- last 40 lines of $2 -----" >&2
     tail -n 40 "$2" >&2
@@ -124,7 +124,11 @@ http_ok() { # http_ok URL -> 0 if it answers < 500 quickly
 }
 
 # hash of a service's config files (restart a running daemon when they changed)
-conf_hash() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
+conf_hash() {
+  local f
+  for f in "$@"; do [ -r "$f" ] || die "cannot read $f (a daemon's configuration or program)"; done
+  cat "$@" | sha256sum | cut -c1-16
+}
 
 # run_logged ERRLOG CMD... : run CMD, log each stdout line with a timestamp, stderr to ERRLOG; returns CMD's status
 run_logged() {

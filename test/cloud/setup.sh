@@ -610,8 +610,10 @@ if [ "$WITH_HEAT" = 1 ]; then
   ensure_daemon heat-engine heat /usr/bin/heat-engine "" 0 /etc/heat/heat.conf -- \
     $FNC_PY /usr/bin/heat-engine --config-file /etc/heat/heat.conf
   # no L2 agent can run here (no Open vSwitch): this one reports an agent for the compute host so ports bind
-  ensure_daemon l2-agent-standin neutron l2-agent-standin.py "" 0 "$NEUTRON_CONFS $FNC_DIR/l2-agent-standin.py" -- \
-    $FNC_PY "$FNC_DIR/l2-agent-standin.py" --host "$HOSTNAME_NOVA" "${NEUTRON_ARGS[@]}"
+  # Run from a copy the neutron user can read: the checkout may be in a 0700 directory, with spaces in its path.
+  install -D -m 0644 "$FNC_DIR/l2-agent-standin.py" /usr/local/lib/fnstack-test-cloud/l2-agent-standin.py
+  ensure_daemon l2-agent-standin neutron l2-agent-standin.py "" 0 "$NEUTRON_CONFS /usr/local/lib/fnstack-test-cloud/l2-agent-standin.py" -- \
+    $FNC_PY /usr/local/lib/fnstack-test-cloud/l2-agent-standin.py --host "$HOSTNAME_NOVA" "${NEUTRON_ARGS[@]}"
   if [ "$WITH_MURANO" = 1 ]; then
     ensure_daemon murano-engine murano /usr/bin/murano-engine "" 0 "/etc/murano/murano.conf /etc/murano/murano-engine.conf" -- \
       $FNC_PY /usr/bin/murano-engine --config-file /etc/murano/murano.conf --config-file /etc/murano/murano-engine.conf
