@@ -1,7 +1,7 @@
 /**
  * Finishes what a dead process left: executions recorded but never confirmed on the queue
  * (the process died between store and queue) or whose worker's lease ran out (the worker
- * died) are put back on the work queue, once per `queuedForMs`. An execution that merely
+ * died) are put back on the work queue, once. An execution that merely
  * waits behind a backlog has its message on the queue and is left alone. Safe with many
  * processes: the claim in the store decides who runs it.
  */
@@ -46,7 +46,7 @@ export class StallSweeper {
       const e = await this.store.ledger.get(s.id);
       if (!e) continue;
       await this.queue.publish({ kind: 'run', executionId: s.id, projectId: e.projectId });
-      await this.store.ledger.requeued(s.id, this.options.queuedForMs);
+      await this.store.ledger.requeued(s.id);
       this.logger.info({ executionId: s.id, status: s.status }, 'requeued stalled execution');
     }
     return stalled.length;

@@ -314,15 +314,16 @@ export class ExecutionLedger {
   }
 
   /**
-   * A stalled execution's work was put back on the queue: it is not stalled again until
-   * `graceMs` later (queued: confirmed; claimed: its expired lease pushed on), so that one
-   * sweep makes one message, not one per sweep until a worker takes it.
+   * A stalled execution's work was put back on the queue: it is queued and confirmed again, so
+   * the sweeper does not pick it once more (one sweep makes one message, not one per sweep
+   * until a worker takes it). A claim whose lease ran out goes back to queued: a late outcome
+   * of the lost worker is refused (it no longer holds the lease), the next claim runs it.
    */
-  async requeued(id: string, graceMs: number, now = Date.now()): Promise<void> {
+  async requeued(id: string, now = Date.now()): Promise<void> {
     await this.db.updateTable('executions').set({ published_at: now, updated_at: now }).where('id', '=', id).where('status', '=', 'queued').execute();
     await this.db
       .updateTable('executions')
-      .set({ lease_until: now + graceMs })
+      .set({ status: 'queued', worker_id: null, lease_until: null, published_at: now, updated_at: now })
       .where('id', '=', id)
       .where('status', 'in', ['provisioning', 'running'])
       .where('lease_until', '<', now)

@@ -12,7 +12,7 @@ import { StallSweeper } from '../../service/orchestrator/stall-sweeper.js';
 const spec = { runtime: 'nodejs20', handler: 'index.handler', memoryMb: 128, vcpus: 1, diskGb: 1, timeoutS: 5, network: false, isolation: 'per-event' as const, env: {} };
 const code = { sha256: 'c'.repeat(64), sizeBytes: 3, format: 'js' as const, fileName: 'index.js' };
 
-test('waiting executions are left alone; a never-published one is re-published once per grace; an expired lease once too', async (t) => {
+test('waiting executions are left alone; a never-published one is re-published once, and so is an expired lease (back to queued)', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'fnstack-sweep-'));
   const store = await Store.open(`sqlite:${join(dir, 'db.sqlite')}`);
   try {
@@ -39,7 +39,9 @@ test('waiting executions are left alone; a never-published one is re-published o
     const messages = async () => (await store.db.selectFrom('queue_messages').select('payload').execute()).map((r) => (JSON.parse(String(r.payload)) as { executionId: string }).executionId);
     t.is(await sweeper.sweep(later), 2);
     t.deepEqual((await messages()).sort(), [lost, crashed].sort());
-    t.is(await sweeper.sweep(Date.now() + 1000), 0, 'a second sweep within the grace re-publishes nothing');
+    t.is(await sweeper.sweep(later + 60_000), 0, 'a second sweep re-publishes nothing');
+    t.is((await store.ledger.get(crashed))?.status, 'queued', 'the dead worker’s claim is given back');
+    t.true(await store.ledger.claim(crashed, 'new-worker', 10_000), 'and the next worker can claim it');
     t.is((await messages()).length, 2);
   } finally {
     await store.close();
