@@ -85,7 +85,7 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
     let url: string | null = null;
     let credentialsFile: string | null = null;
     if (config.role !== 'worker') {
-      const app: FastifyInstance = await buildApi({ config, store, queue, codeCache, events, provider }, logger);
+      const app: FastifyInstance = await buildApi({ config, store, queue, codeCache, events, provider, directLane: orchestrator }, logger);
       closers.push(() => app.close());
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();

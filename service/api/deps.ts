@@ -6,6 +6,7 @@ import type { CodeCache } from '../code/code-cache.js';
 import type { ExecutionEvents } from '../orchestrator/execution-events.js';
 import type { Provider } from '../provisioner/provider.js';
 import type { Principal } from '../store/account-store.js';
+import type { DirectLane } from '../listener/ingest.js';
 
 export interface ApiDeps {
   config: Readonly<Config>;
@@ -15,6 +16,8 @@ export interface ApiDeps {
   events: ExecutionEvents;
   /** Used to check at create/update time that a function can be hosted. */
   provider: Provider;
+  /** The worker of this process, when there is one: sync invokes run in its free slots directly. */
+  directLane?: DirectLane | null;
 }
 
 declare module 'fastify' {

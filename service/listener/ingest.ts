@@ -10,7 +10,7 @@
  * once, so that execution is created here, through the same ledger call.
  */
 import type { Store } from '../store/store.js';
-import { newExecutionOf } from '../store/execution-store.js';
+import { newExecutionOf, type QuotaAdmission } from '../store/execution-store.js';
 import type { WorkMessage, WorkQueue } from '../queue/queue.js';
 import type { Execution, FnFunction } from '../model.js';
 import type { CloudEvent } from '../runner/protocol.js';
@@ -26,6 +26,21 @@ import { validateEnvelope } from './cloudevents.js';
  * exact check at creation drops what is over and records why on the trigger.
  */
 export type QuotaCheck = 'routed' | 'addressed' | 'later';
+
+/**
+ * A worker in this process that can run a sync invocation at once, without a work message
+ * (the orchestrator). `reserve` takes one of its slots, or answers null (none came free soon
+ * enough: queued work goes first, the lane never jumps the queue); a reservation ends with
+ * exactly one `run` (of the execution created claimed by `claim.workerId`) or `unreserve`.
+ * `serialized` is the worker's per-project check-and-claim section, so that its concurrency
+ * quota stays exact in this process.
+ */
+export interface DirectLane {
+  reserve(): Promise<{ workerId: string; leaseMs: number } | null>;
+  unreserve(): void;
+  serialized<T>(projectId: string, fn: () => Promise<T>): Promise<T>;
+  run(execution: Execution): void;
+}
 
 export class Ingest {
   private readonly quota: QuotaGuard;
@@ -49,14 +64,33 @@ export class Ingest {
     for (const event of valid) await this.queue.publish({ kind: 'event', projectId, event });
   }
 
-  /** A direct invocation: the execution is recorded as queued and its work made durable; a replayed event id returns the existing one. */
-  async invocation(fn: FnFunction, event: CloudEvent): Promise<Execution> {
+  /**
+   * A direct invocation: the execution is recorded as queued and its work made durable; a
+   * replayed event id returns the existing one. With a `lane` that has a free slot (a sync
+   * invoke in a process that is also a worker) and the project under its concurrency quota,
+   * the execution is recorded already claimed and handed to the lane: no work message, no
+   * wait on the queue; its lease stands for the message (a dead worker's lease runs out and
+   * the stall sweeper queues it).
+   */
+  async invocation(fn: FnFunction, event: CloudEvent, lane?: DirectLane | null): Promise<Execution> {
     validateEnvelope(event, 'event');
-    const perMinute = (await this.quota.limits(this.store.forProject(fn.projectId))).executionsPerMinute;
-    const admission = await this.store.ledger.createWithinQuota(
-      newExecutionOf(fn, event),
-      perMinute,
-    );
+    const limits = await this.quota.limits(this.store.forProject(fn.projectId));
+    const input = newExecutionOf(fn, event);
+    const slot = (await lane?.reserve()) ?? null;
+    let admission: QuotaAdmission;
+    try {
+      admission = slot
+        ? await lane!.serialized(fn.projectId, () => this.store.ledger.createWithinQuota(input, limits.executionsPerMinute, Date.now(), { ...slot, concurrent: limits.concurrentExecutions }))
+        : await this.store.ledger.createWithinQuota(input, limits.executionsPerMinute);
+    } catch (err) {
+      if (slot) lane!.unreserve();
+      throw err;
+    }
+    if (slot && admission.claimed) {
+      lane!.run(admission.execution);
+      return admission.execution;
+    }
+    if (slot) lane!.unreserve();
     if (admission.overQuota) throw executionsQuotaExceeded(admission.overQuota.recent, admission.overQuota.limit);
     const { execution, created } = admission;
     if (!created) return execution;

@@ -21,6 +21,8 @@ import type { Assignment, CloudEvent, RunOutcome } from '../runner/protocol.js';
 import type { Config } from '../config.js';
 import { ConcurrencyGate } from '../quota/concurrency-gate.js';
 import { noBindings, type EventRouter, type RouteTarget } from './event-router.js';
+import type { DirectLane } from '../listener/ingest.js';
+import { Slots } from './slots.js';
 
 export interface OrchestratorDeps {
   config: Readonly<Config>;
@@ -34,7 +36,15 @@ export interface OrchestratorDeps {
   router?: EventRouter;
 }
 
-export class Orchestrator {
+/**
+ * How long a sync invoke waits for a slot of this worker before it takes the queue, ms, and how
+ * many may wait per slot: enough to keep the slots busy between a run and the next request
+ * without holding callers behind long runs (the queue then orders them fairly).
+ */
+const DIRECT_WAIT_MS = 200;
+const DIRECT_WAITERS_PER_SLOT = 4;
+
+export class Orchestrator implements DirectLane {
   readonly workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
   private consumer: Consumer | null = null;
   private readonly aborts = new Set<AbortController>();
@@ -43,9 +53,13 @@ export class Orchestrator {
   /** Round robin across projects: when this worker last started an execution of each (a counter). */
   private readonly lastServed = new Map<string, number>();
   private served = 0;
+  /** This worker's execution slots, shared by queue deliveries and the direct lane. */
+  private readonly slots: Slots;
+  private stopping = false;
 
   constructor(private readonly deps: OrchestratorDeps) {
     this.gate = new ConcurrencyGate(deps.store, deps.config.quotas);
+    this.slots = new Slots(deps.config.execution.concurrency);
   }
 
   async start(): Promise<void> {
@@ -54,6 +68,7 @@ export class Orchestrator {
 
   /** Graceful stop: take no new work; in-flight executions finish (or are abandoned to the lease after `graceMs`). */
   async stop(graceMs = 30_000): Promise<void> {
+    this.stopping = true;
     const stopping = this.consumer?.stop();
     const timer = setTimeout(() => this.aborts.forEach((a) => a.abort()), graceMs);
     await stopping;
@@ -67,6 +82,7 @@ export class Orchestrator {
       await delivery.deadLetter(`not a work message: ${JSON.stringify(msg)?.slice(0, 200)}`);
       return;
     }
+    await this.slots.take();
     try {
       if (msg.kind === 'run') await this.runExecution(msg.executionId);
       else await this.routeEvent(msg);
@@ -84,7 +100,41 @@ export class Orchestrator {
         this.deps.logger.warn({ err: reason, attempt: delivery.attempt, delay, transient }, 'work message failed; retrying');
         await delivery.retry(delay, reason);
       }
+    } finally {
+      this.slots.give();
     }
+  }
+
+  // The direct lane (listener/ingest.ts): a sync invoke in this process runs in a free slot.
+
+  async reserve(): Promise<{ workerId: string; leaseMs: number } | null> {
+    if (this.stopping) return null;
+    if (!(await this.slots.takeDirect(DIRECT_WAIT_MS, this.slots.size * DIRECT_WAITERS_PER_SLOT))) return null;
+    if (this.stopping) {
+      this.slots.give();
+      return null;
+    }
+    return { workerId: this.workerId, leaseMs: this.deps.config.execution.leaseMs };
+  }
+
+  unreserve(): void {
+    this.slots.give();
+  }
+
+  serialized<T>(projectId: string, fn: () => Promise<T>): Promise<T> {
+    return this.gate.serialized(projectId, fn);
+  }
+
+  run(execution: Execution): void {
+    this.runClaimed(execution)
+      .catch(async (err: unknown) => {
+        // runClaimed handed it back (queued): from here it is retried as queued work is.
+        this.deps.logger.warn({ err, executionId: execution.id }, 'direct run failed; the execution goes to the work queue');
+        await this.deps.queue.publish({ kind: 'run', executionId: execution.id, projectId: execution.projectId });
+        await this.deps.store.ledger.markPublished([execution.id]);
+      })
+      .catch((err: unknown) => this.deps.logger.warn({ err, executionId: execution.id }, 'could not queue the execution; the stall sweeper will'))
+      .finally(() => this.slots.give());
   }
 
   /**

@@ -45,7 +45,7 @@ export class ConcurrencyGate {
     const scope = this.store.forProject(execution.projectId);
     const deadline = Date.now() + this.#holdMs;
     for (;;) {
-      const admitted = await this.#serialized(execution.projectId, async () => {
+      const admitted = await this.serialized(execution.projectId, async () => {
         const limits = await scope.quotas.limits(this.defaults);
         if ((await scope.quotas.activeExecutions()) >= limits.concurrentExecutions) return null;
         return (await claim()) ? 'claimed' : 'lost';
@@ -56,7 +56,8 @@ export class ConcurrencyGate {
     }
   }
 
-  async #serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  /** Runs `fn` with the project's check-and-claim to itself in this process (the direct lane creates claimed executions under it). */
+  async serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.#locks.get(key) ?? Promise.resolve();
     const run = previous.then(fn, fn);
     const tail = run.catch(() => undefined);

@@ -131,7 +131,14 @@ export interface ProjectBacklog {
 }
 
 /** createWithinQuota's answer: the execution (new, or the one this event already has), or the quota said no. */
-export type QuotaAdmission = { execution: Execution; created: boolean; overQuota?: undefined } | { overQuota: { recent: number; limit: number } };
+export type QuotaAdmission = { execution: Execution; created: boolean; claimed: boolean; overQuota?: undefined } | { overQuota: { recent: number; limit: number }; claimed?: undefined; execution?: undefined };
+
+/** createWithinQuota's option: create the execution already claimed by this worker when the project has fewer than `concurrent` active. */
+export interface ClaimOnCreate {
+  workerId: string;
+  leaseMs: number;
+  concurrent: number;
+}
 
 export class ExecutionLedger {
   constructor(
@@ -146,7 +153,7 @@ export class ExecutionLedger {
    * concurrent creators, in any number of processes, never overshoot. A replayed event gets its
    * existing execution whatever the quota.
    */
-  async createWithinQuota(input: NewExecutionInput, perMinute: number, now = Date.now()): Promise<QuotaAdmission> {
+  async createWithinQuota(input: NewExecutionInput, perMinute: number, now = Date.now(), claim?: ClaimOnCreate): Promise<QuotaAdmission> {
     return this.exclusive(input.projectId, async (db) => {
       const r = await db
         .selectFrom('executions')
@@ -155,9 +162,13 @@ export class ExecutionLedger {
         .where('created_at', '>=', now - 60_000)
         .executeTakeFirstOrThrow();
       const recent = Number(r.n);
-      if (recent < perMinute) return insertOnce(db, input, now);
+      if (recent < perMinute) {
+        const claimNow = claim && (await activeOf(db, input.projectId)) < claim.concurrent ? claim : undefined;
+        const made = await insertOnce(db, input, now, claimNow);
+        return { ...made, claimed: made.created && claimNow !== undefined };
+      }
       const existing = await db.selectFrom('executions').selectAll().where('function_id', '=', input.functionId).where('event_id', '=', input.event.id).executeTakeFirst();
-      return existing ? { execution: toExecution(existing), created: false } : { overQuota: { recent, limit: perMinute } };
+      return existing ? { execution: toExecution(existing), created: false, claimed: false } : { overQuota: { recent, limit: perMinute } };
     });
   }
 
@@ -380,7 +391,18 @@ export class ExecutionLedger {
 }
 
 /** Inserts the execution (the row is known: not read back); a duplicate (function, event) returns the existing one. */
-async function insertOnce(db: Kysely<Database>, input: NewExecutionInput, now: number): Promise<{ execution: Execution; created: boolean }> {
+/** Executions of the project provisioning or running (holding a concurrency slot). */
+async function activeOf(db: Kysely<Database>, projectId: string): Promise<number> {
+  const r = await db.selectFrom('executions').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', projectId).where('status', 'in', ['provisioning', 'running']).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/**
+ * Inserts the execution (the row is known: not read back), queued, or with `claim` already
+ * provisioning under that worker's lease (no work message: if the worker dies, the lease runs
+ * out and the stall sweeper queues it); a duplicate (function, event) returns the existing one.
+ */
+async function insertOnce(db: Kysely<Database>, input: NewExecutionInput, now: number, claim?: Pick<ClaimOnCreate, 'workerId' | 'leaseMs'>): Promise<{ execution: Execution; created: boolean }> {
   const row: ExecutionRow = {
     id: input.id,
     project_id: input.projectId,
@@ -389,8 +411,8 @@ async function insertOnce(db: Kysely<Database>, input: NewExecutionInput, now: n
     function_version: input.functionVersion,
     event_id: input.event.id,
     event_json: JSON.stringify(input.event),
-    status: 'queued',
-    attempts: 0,
+    status: claim ? 'provisioning' : 'queued',
+    attempts: claim ? 1 : 0,
     result_json: null,
     result_bytes: null,
     result_preview: null,
@@ -400,11 +422,11 @@ async function insertOnce(db: Kysely<Database>, input: NewExecutionInput, now: n
     peak_memory_bytes: null,
     logs: null,
     logs_truncated: 0,
-    worker_id: null,
-    lease_until: null,
+    worker_id: claim?.workerId ?? null,
+    lease_until: claim ? now + claim.leaseMs : null,
     queued_at: now,
     published_at: null,
-    provisioning_at: null,
+    provisioning_at: claim ? now : null,
     running_at: null,
     finished_at: null,
     created_at: now,

@@ -10,7 +10,7 @@ import { Ingest } from '../../listener/ingest.js';
 const SYNC_GRACE_MS = 60_000;
 
 export default async function invokeRoutes(app: FastifyInstance) {
-  const { store, queue, events, config } = app.fnstack;
+  const { store, queue, events, config, directLane } = app.fnstack;
   const ingest = new Ingest(store, queue, config.quotas);
 
   app.post('/v1/functions/:name/invoke', {
@@ -39,7 +39,7 @@ export default async function invokeRoutes(app: FastifyInstance) {
       if (!fn) throw notFound('function', name);
       const h = req.headers as Record<string, string | undefined>;
       const event = invocationEvent(fn, req.body ?? {}, { id: h['ce-id'], type: h['ce-type'], source: h['ce-source'], subject: h['ce-subject'] });
-      const accepted = await ingest.invocation(fn, event);
+      const accepted = await ingest.invocation(fn, event, mode === 'sync' ? directLane : null);
       if (mode === 'async') return reply.code(202).header('location', `/v1/executions/${accepted.id}`).send({ execution_id: accepted.id, status: accepted.status });
 
       const waitMs = fn.spec.timeoutS * 1000 + SYNC_GRACE_MS;
