@@ -1,9 +1,12 @@
 /**
  * Events through the durable pipeline (MariaDB + RabbitMQ, real service processes): N events
- * published → N executions recorded, with 1 and then 2 workers; events/s and publish→done
- * latency, next to a raw amqplib publish→consume loop on the same broker in the same run
- * (the ceiling). Run: `npm run build && node dist/bench/events.js [N]`.
+ * published → N executions recorded, for an `isolation: reuse` function and a per-event one,
+ * with 1 and then 2 workers; events/s and publish→done latency, next to raw amqplib
+ * publish→consume loops on the same broker in the same run (the ceiling): confirms one at a
+ * time, and pipelined with 100 publishes in flight.
+ * Run: `npm run build && node dist/bench/events.js [N]`.
  */
+import { loadavg } from 'node:os';
 import amqp from 'amqplib';
 import { Cluster } from '../test/_helpers/cluster.js';
 import { createTestDatabase } from '../test/_helpers/mariadb.js';
@@ -19,13 +22,14 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 
-async function rawAmqp(url: string, n: number): Promise<{ rate: number; p50: number; p99: number }> {
+/** Raw publish(confirm)→consume of `n` messages, at most `inFlight` publishes unconfirmed. */
+async function rawAmqp(url: string, n: number, inFlight: number): Promise<{ rate: number; p50: number; p99: number }> {
   const conn = await amqp.connect(url);
   const pub = await conn.createConfirmChannel();
   const sub = await conn.createChannel();
-  const q = 'bench.raw';
+  const q = `bench.raw.${inFlight}`;
   await pub.assertQueue(q, { durable: true });
-  await sub.prefetch(16);
+  await sub.prefetch(100);
   const lat: number[] = [];
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
@@ -36,10 +40,15 @@ async function rawAmqp(url: string, n: number): Promise<{ rate: number; p50: num
     if (lat.length === n) done();
   });
   const t0 = Date.now();
-  for (let i = 0; i < n; i++) {
-    pub.sendToQueue(q, Buffer.from(String(Date.now())), { persistent: true });
-    await pub.waitForConfirms(); // like the service: each publish confirmed before it counts
-  }
+  let sent = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (sent < n) {
+        sent++;
+        await new Promise<void>((resolve, reject) => pub.sendToQueue(q, Buffer.from(String(Date.now())), { persistent: true }, (err) => (err ? reject(err as Error) : resolve())));
+      }
+    }),
+  );
   await finished;
   const rate = n / ((Date.now() - t0) / 1000);
   await conn.close();
@@ -54,20 +63,22 @@ async function main() {
     const api = await cluster.start('api');
     const key = await cluster.apiKey(api);
     const auth = { authorization: `Bearer ${key}` };
-    const form = new FormData();
-    form.append('metadata', JSON.stringify({ name: 'count', runtime: RUNTIME, handler: 'index.handler' }));
-    form.append('code', new Blob(['exports.handler = async (e) => ({ n: e.data.n });']), 'index.js');
-    const created = await fetch(`${api.url}/v1/functions`, { method: 'POST', headers: auth, body: form });
-    if (created.status !== 201) throw new Error(await created.text());
+    for (const isolation of ['reuse', 'per-event']) {
+      const form = new FormData();
+      form.append('metadata', JSON.stringify({ name: `count-${isolation}`, runtime: RUNTIME, handler: 'index.handler', isolation }));
+      form.append('code', new Blob(['exports.handler = async (e) => ({ n: e.data.n });']), 'index.js');
+      const created = await fetch(`${api.url}/v1/functions`, { method: 'POST', headers: auth, body: form });
+      if (created.status !== 201) throw new Error(await created.text());
+    }
 
-    const runBatch = async (label: string, n: number) => {
+    const runBatch = async (fn: string, label: string, n: number) => {
       let next = 0;
       const t0 = Date.now();
       await Promise.all(
         Array.from({ length: CLIENTS }, async () => {
           while (next < n) {
             const i = next++;
-            const r = await fetch(`${api.url}/v1/functions/count/invoke?mode=async`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', 'ce-id': `${label}-${i}` }, body: JSON.stringify({ n: i }) });
+            const r = await fetch(`${api.url}/v1/functions/${fn}/invoke?mode=async`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', 'ce-id': `${label}-${i}` }, body: JSON.stringify({ n: i }) });
             if (r.status !== 202) throw new Error(`${r.status} ${await r.text()}`);
           }
         }),
@@ -79,7 +90,7 @@ async function main() {
         items = [];
         let cursor: string | null = null;
         do {
-          const r = await fetch(`${api.url}/v1/executions?function=count&limit=500${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth });
+          const r = await fetch(`${api.url}/v1/executions?function=${fn}&limit=500${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth });
           const body = (await r.json()) as { items: typeof items; next_cursor: string | null };
           items.push(...body.items.filter(ours));
           cursor = body.next_cursor;
@@ -94,18 +105,29 @@ async function main() {
     };
 
     await cluster.start('worker');
-    await runBatch('warm', 20);
-    const one = await runBatch('one', N);
+    const one: Record<string, Awaited<ReturnType<typeof runBatch>>> = {};
+    const two: typeof one = {};
+    for (const fn of ['count-reuse', 'count-per-event']) {
+      await runBatch(fn, `warm-${fn}`, 20);
+      one[fn] = await runBatch(fn, `one-${fn}`, N);
+    }
     await cluster.start('worker');
-    const two = await runBatch('two', N);
-    const raw = await rawAmqp(vhost.url, N * 5);
+    for (const fn of ['count-reuse', 'count-per-event']) two[fn] = await runBatch(fn, `two-${fn}`, N);
+    const raw1 = await rawAmqp(vhost.url, N * 5, 1);
+    const raw100 = await rawAmqp(vhost.url, N * 20, 100);
 
-    console.log(`events through MariaDB + RabbitMQ, N=${N}, ${CLIENTS} HTTP clients, ${new Date().toISOString()}`);
-    const row = (name: string, r: { rate: number; p50: number; p99: number }) => `${name.padEnd(40)} ${r.rate.toFixed(1).padStart(8)} /s   publish→done p50 ${String(Math.round(r.p50)).padStart(5)} ms  p99 ${String(Math.round(r.p99)).padStart(5)} ms`;
-    console.log(row('1 worker (4 at once, a sandbox each)', one) + `   failed ${one.failed}, accepted ${one.publishRate.toFixed(0)}/s`);
-    console.log(row('2 workers', two) + `   failed ${two.failed}, accepted ${two.publishRate.toFixed(0)}/s`);
-    console.log(row('raw amqplib publish(confirm)→consume', raw));
-    console.log(`ratio 1 worker / raw: ${(one.rate / raw.rate).toFixed(3)}   2 workers / raw: ${(two.rate / raw.rate).toFixed(3)}   2 workers / 1 worker: ${(two.rate / one.rate).toFixed(2)}x`);
+    console.log(`events through MariaDB + RabbitMQ, N=${N}, ${CLIENTS} HTTP clients, ${new Date().toISOString()}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    const row = (name: string, r: { rate: number; p50: number; p99: number }) => `${name.padEnd(44)} ${r.rate.toFixed(1).padStart(8)} /s   publish→done p50 ${String(Math.round(r.p50)).padStart(5)} ms  p99 ${String(Math.round(r.p99)).padStart(5)} ms`;
+    for (const fn of ['count-reuse', 'count-per-event']) {
+      console.log(row(`${fn}: 1 worker (4 at once)`, one[fn]!) + `   failed ${one[fn]!.failed}, accepted ${one[fn]!.publishRate.toFixed(0)}/s`);
+      console.log(row(`${fn}: 2 workers`, two[fn]!) + `   failed ${two[fn]!.failed}, accepted ${two[fn]!.publishRate.toFixed(0)}/s`);
+    }
+    console.log(row('raw amqplib, confirms one at a time', raw1));
+    console.log(row('raw amqplib, 100 publishes in flight', raw100));
+    for (const fn of ['count-reuse', 'count-per-event']) {
+      const best = Math.max(one[fn]!.rate, two[fn]!.rate);
+      console.log(`ratio ${fn} (best) / raw pipelined: ${(best / raw100.rate).toFixed(4)}   / raw one at a time: ${(best / raw1.rate).toFixed(3)}   2 workers / 1: ${(two[fn]!.rate / one[fn]!.rate).toFixed(2)}x`);
+    }
   } finally {
     await cluster.stopAll();
     await vhost.drop();
