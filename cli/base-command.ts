@@ -1,13 +1,15 @@
 /**
  * Base classes of every fnstack command. BaseCommand turns whatever a command throws into
- * one line on stderr and an exit code (see errors.ts); ApiCommand adds the flags that say
- * which service to talk to; ReadCommand adds --json.
+ * one line on stderr (a JSON object when JSON output was asked for) and an exit code (see
+ * errors.ts); ApiCommand adds the flags that say which service to talk to; ReadCommand adds
+ * -f/--format, -c/--column and --json (output/formats.ts).
  */
 import { homedir } from 'node:os';
 import { Command, Option } from 'clipanion';
 import { ApiClient } from './api-client.js';
 import { discoverCredentials, type Credentials } from './credentials.js';
 import { describeError } from './errors.js';
+import { outputChoice, renderList, renderOne, type ListView, type OutputChoice } from './output/formats.js';
 
 export abstract class BaseCommand extends Command {
   /** The command's work; a returned number is the exit code. */
@@ -17,10 +19,15 @@ export abstract class BaseCommand extends Command {
     try {
       return (await this.run()) ?? 0;
     } catch (error) {
-      const report = describeError(error, { debug: this.env.FNSTACK_DEBUG === '1', binaryName: this.cli.binaryName });
+      const report = describeError(error, { debug: this.env.FNSTACK_DEBUG === '1', binaryName: this.cli.binaryName, json: this.wantsJson() });
       this.context.stderr.write(report.text);
       return report.exitCode;
     }
+  }
+
+  /** Whether the user asked for JSON output (then errors are JSON too). */
+  protected wantsJson(): boolean {
+    return (this as { json?: unknown }).json === true;
   }
 
   protected get env(): Record<string, string | undefined> {
@@ -64,5 +71,26 @@ export abstract class ApiCommand extends BaseCommand {
 }
 
 export abstract class ReadCommand extends ApiCommand {
-  json = Option.Boolean('--json', false, { description: 'Print the API answer as JSON instead of a table' });
+  format = Option.String('-f,--format', { description: 'Output format: table (the default), json, yaml or value' });
+  columns = Option.Array('-c,--column', { description: "Only this column, a field of the API's answer (repeatable; `code.sha256` reaches into an object)" });
+  json = Option.Boolean('--json', false, { description: 'Same as -f json' });
+
+  protected override wantsJson(): boolean {
+    return this.json || this.format === 'json';
+  }
+
+  /** The output flags, checked; call before talking to the service so that a typo costs nothing. */
+  protected output(): OutputChoice {
+    return outputChoice({ format: this.format, json: this.json, columns: this.columns });
+  }
+
+  protected printList(rows: ReadonlyArray<object>, view: ListView, choice = this.output()): void {
+    if (rows.length === 0 && choice.format === 'table' && view.empty) return this.err(view.empty);
+    this.context.stdout.write(renderList(rows as ReadonlyArray<Record<string, unknown>>, choice, view));
+  }
+
+  protected printOne(row: object, details: () => string, choice = this.output()): void {
+    const text = renderOne(row as Record<string, unknown>, choice, details);
+    this.context.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
 }

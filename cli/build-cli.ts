@@ -106,11 +106,16 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     command = cli.process(argv);
   } catch (error) {
-    const report = describeError(error, { debug, binaryName: 'fnstack' });
+    const report = describeError(error, { debug, binaryName: 'fnstack', json: asksForJson(argv) });
     process.stderr.write(report.text);
     return report.exitCode;
   }
   return cli.run(command);
+}
+
+/** Whether a command line that did not parse asked for JSON output (`--json`, `-f json`, `--format=json`, `-fjson`). */
+export function asksForJson(argv: readonly string[]): boolean {
+  return argv.some((w, i) => w === '--json' || /^(?:--format=|-f=?)json$/.test(w) || ((w === '-f' || w === '--format') && argv[i + 1] === 'json'));
 }
 
 function readVersion(): string {
