@@ -9,7 +9,8 @@ import { Command, Option } from 'clipanion';
 import { ApiClient } from './api-client.js';
 import { discoverCredentials, type Credentials } from './credentials.js';
 import { describeError } from './errors.js';
-import { outputChoice, renderList, renderOne, type ListView, type OutputChoice } from './output/formats.js';
+import { annotate } from './command-spec.js';
+import { FORMATS, outputChoice, renderList, renderOne, type ListView, type OutputChoice } from './output/formats.js';
 
 export abstract class BaseCommand extends Command {
   /** The command's work; a returned number is the exit code. */
@@ -48,12 +49,14 @@ export abstract class BaseCommand extends Command {
 }
 
 export abstract class ApiCommand extends BaseCommand {
-  endpoint = Option.String('--endpoint', {
-    description: 'URL of the fnstack API (else FNSTACK_ENDPOINT, the credentials file, http://127.0.0.1:7700)',
-  });
+  endpoint = annotate(
+    Option.String('--endpoint', { description: 'URL of the fnstack API (else FNSTACK_ENDPOINT, the profile, the credentials file, http://127.0.0.1:7700)' }),
+    { placeholder: 'URL', common: true },
+  );
 
-  apiKey = Option.String('--api-key', {
-    description: 'API key (else FNSTACK_API_KEY, then the credentials file)',
+  apiKey = annotate(Option.String('--api-key', { description: 'API key (else FNSTACK_API_KEY, the profile, then the credentials file)' }), {
+    placeholder: 'KEY',
+    common: true,
   });
 
   protected credentials(): Credentials {
@@ -71,9 +74,15 @@ export abstract class ApiCommand extends BaseCommand {
 }
 
 export abstract class ReadCommand extends ApiCommand {
-  format = Option.String('-f,--format', { description: 'Output format: table (the default), json, yaml or value' });
-  columns = Option.Array('-c,--column', { description: "Only this column, a field of the API's answer (repeatable; `code.sha256` reaches into an object)" });
-  json = Option.Boolean('--json', false, { description: 'Same as -f json' });
+  format = annotate(Option.String('-f,--format', { description: 'Output format: table (the default), json, yaml or value' }), {
+    placeholder: FORMATS.join('|'),
+    common: true,
+  });
+  columns = annotate(Option.Array('-c,--column', { description: "Only this column, a field of the API's answer (repeatable; `code.sha256` reaches into an object)" }), {
+    placeholder: 'COLUMN',
+    common: true,
+  });
+  json = annotate(Option.Boolean('--json', false, { description: 'Same as -f json' }), { common: true });
 
   protected override wantsJson(): boolean {
     return this.json || this.format === 'json';

@@ -4,7 +4,8 @@
  * stdout, so parsing is done here rather than inside Cli#run).
  */
 import { readFileSync } from 'node:fs';
-import { Builtins, Cli, type Command } from 'clipanion';
+import { Builtins, type Command } from 'clipanion';
+import { FnstackCli } from './fnstack-cli.js';
 import { describeError } from './errors.js';
 import { closestWord, commandGroups, groupHelpTarget, groupUsage, topLevelWords } from './group-help.js';
 import { EventPublishCommand } from './commands/event/publish.js';
@@ -40,9 +41,9 @@ import { TriggerListCommand } from './commands/trigger/list.js';
 import { TriggerShowCommand } from './commands/trigger/show.js';
 import { TriggerUpdateCommand } from './commands/trigger/update.js';
 
-export function buildCli(): Cli {
+export function buildCli(): FnstackCli {
   const enableColors = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
-  const cli = new Cli({ binaryLabel: 'fnstack', binaryName: 'fnstack', binaryVersion: readVersion(), enableColors });
+  const cli = new FnstackCli({ binaryLabel: 'fnstack', binaryName: 'fnstack', binaryVersion: readVersion(), enableColors });
   for (const command of [
     RootHelpCommand,
     Builtins.HelpCommand,
@@ -106,6 +107,7 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     command = cli.process(argv);
   } catch (error) {
+    for (const c of (error as { candidates?: Array<{ usage: string }> }).candidates ?? []) c.usage = cli.readableUsage(c.usage);
     const report = describeError(error, { debug, binaryName: 'fnstack', json: asksForJson(argv) });
     process.stderr.write(report.text);
     return report.exitCode;

@@ -155,7 +155,7 @@ function missingRequiredOptions(usage: string, input: readonly string[]): string
   const missing: string[] = [];
   for (const m of usage.matchAll(/<(-[\w-]+(?:,-[\w-]+)*)((?: [^<>]+)?)>/g)) {
     const names = m[1]!.split(',');
-    if (!names.some((n) => given.has(n))) missing.push(`${names[0]}${m[2] ?? ''}`.replace(/ #\d+/, ''));
+    if (!names.some((n) => given.has(n))) missing.push(`${names.at(-1)}${m[2] ?? ''}`);
   }
   return missing;
 }

@@ -7,6 +7,7 @@ import { readCredentialsFile, userCredentialsPath, writeCredentialsFile, type Cr
 import { CliError } from '../errors.js';
 import { askSecret } from '../prompt.js';
 import type { Me } from './account/shapes.js';
+import { annotate } from '../command-spec.js';
 
 /** What `fnstack login` writes: the shared fields, plus what Keystone logins need to renew. */
 interface StoredLogin extends CredentialsFile {
@@ -47,14 +48,14 @@ export class LoginCommand extends ApiCommand {
     ],
   });
 
-  osAuthUrl = Option.String('--os-auth-url', { description: 'Keystone v3 URL (else OS_AUTH_URL): log in with Keystone' });
+  osAuthUrl = annotate(Option.String('--os-auth-url', { description: 'Keystone v3 URL (else OS_AUTH_URL): log in with Keystone' }), { placeholder: 'URL' });
   osUsername = Option.String('--os-username', { description: 'Keystone user (else OS_USERNAME)' });
   osProjectName = Option.String('--os-project-name', { description: 'project to scope the token to (else OS_PROJECT_NAME)' });
   osUserDomain = Option.String('--os-user-domain-name', { description: 'default OS_USER_DOMAIN_NAME or Default' });
   osProjectDomain = Option.String('--os-project-domain-name', { description: 'default OS_PROJECT_DOMAIN_NAME or Default' });
   osAppCredId = Option.String('--os-application-credential-id', { description: 'application credential id (else OS_APPLICATION_CREDENTIAL_ID)' });
   osAppCredSecret = Option.String('--os-application-credential-secret', { description: 'its secret (else OS_APPLICATION_CREDENTIAL_SECRET)' });
-  osInterface = Option.String('--os-interface', { description: 'catalog interface for the fnstack endpoint: public (default), internal, admin' });
+  osInterface = annotate(Option.String('--os-interface', { description: 'catalog interface for the fnstack endpoint: public (default), internal, admin' }), { placeholder: 'public|internal|admin' });
   osRegion = Option.String('--os-region-name', { description: 'catalog region (else OS_REGION_NAME)' });
 
   async run(): Promise<number> {

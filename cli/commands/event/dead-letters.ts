@@ -2,6 +2,7 @@
 import { Command, Option } from 'clipanion';
 import { ApiCommand, ReadCommand } from '../../base-command.js';
 import { formatFields, formatTable } from '../../output/table.js';
+import { annotate } from '../../command-spec.js';
 
 interface DeadLetter {
   id: string;
@@ -23,7 +24,7 @@ export class DeadLetterListCommand extends ReadCommand {
     examples: [['List them', '$0 event dead-letters'], ['As JSON', '$0 event dead-letters --json']],
   });
 
-  limit = Option.String('--limit', '50', { description: 'How many (newest first), 1-500' });
+  limit = annotate(Option.String('--limit', '50', { description: 'How many (newest first), 1-500' }), { placeholder: 'N' });
 
   async run(): Promise<number> {
     const output = this.output();

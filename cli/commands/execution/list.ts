@@ -3,6 +3,7 @@ import { ALL_STATUSES } from '../../api-types.js';
 import { ReadCommand } from '../../base-command.js';
 import { parseChoice, parseIntOption } from '../../input.js';
 import { EXECUTION_COLUMNS, executionTable } from '../../output/execution-view.js';
+import { annotate } from '../../command-spec.js';
 
 export class ExecutionListCommand extends ReadCommand {
   static override paths = [['execution', 'list'], ['execution', 'ls']];
@@ -19,8 +20,8 @@ export class ExecutionListCommand extends ReadCommand {
   });
 
   function = Option.String('--function', { description: 'Only executions of this function' });
-  status = Option.String('--status', { description: `Only this status: ${ALL_STATUSES.join(', ')}` });
-  limit = Option.String('--limit', { description: 'How many to show (default 20)' });
+  status = annotate(Option.String('--status', { description: `Only this status: ${ALL_STATUSES.join(', ')}` }), { placeholder: ALL_STATUSES.join('|') });
+  limit = annotate(Option.String('--limit', { description: 'How many to show (default 20)' }), { placeholder: 'N' });
 
   async run(): Promise<number> {
     const output = this.output();

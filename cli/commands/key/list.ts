@@ -2,6 +2,7 @@ import { Command, Option } from 'clipanion';
 import { ReadCommand } from '../../base-command.js';
 import { formatTable } from '../../output/table.js';
 import { findAccount, when, type KeyInfo } from '../account/shapes.js';
+import { annotate } from '../../command-spec.js';
 
 export class KeyListCommand extends ReadCommand {
   static override paths = [['key', 'list'], ['key', 'ls']];
@@ -15,7 +16,7 @@ export class KeyListCommand extends ReadCommand {
     ],
   });
 
-  account = Option.String('--account', { description: 'account name or id' });
+  account = annotate(Option.String('--account', { description: 'account name or id' }), { placeholder: 'ACCOUNT' });
 
   async run(): Promise<number> {
     const output = this.output();

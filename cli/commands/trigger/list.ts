@@ -1,6 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { ReadCommand } from '../../base-command.js';
 import { TRIGGER_COLUMNS, triggerTable, type TriggerInfo } from './trigger-view.js';
+import { annotate } from '../../command-spec.js';
 
 export class TriggerListCommand extends ReadCommand {
   static override paths = [['trigger', 'list'], ['trigger', 'ls']];
@@ -15,7 +16,7 @@ export class TriggerListCommand extends ReadCommand {
   });
 
   fn = Option.String('--function', { description: 'Only the triggers of this function' });
-  kind = Option.String('--kind', { description: 'Only triggers of this kind' });
+  kind = annotate(Option.String('--kind', { description: 'Only triggers of this kind' }), { placeholder: 'KIND' });
 
   async run(): Promise<number> {
     const output = this.output();
