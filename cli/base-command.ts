@@ -1,8 +1,8 @@
 /**
  * Base classes of every fnstack command. BaseCommand turns whatever a command throws into
  * one line on stderr (a JSON object when JSON output was asked for) and an exit code (see
- * errors.ts); ApiCommand adds the flags that say which service to talk to; ReadCommand adds
- * -f/--format, -c/--column and --json (output/formats.ts).
+ * errors.ts); ApiCommand adds the flags that say which service to talk to; JsonCommand adds --json;
+ * ReadCommand adds -f/--format, -c/--column and --json (output/formats.ts).
  */
 import { homedir } from 'node:os';
 import { Command, Option } from 'clipanion';
@@ -71,6 +71,11 @@ export abstract class ApiCommand extends BaseCommand {
   protected client(credentials: Credentials = this.credentials()): ApiClient {
     return new ApiClient({ endpoint: credentials.endpoint, apiKey: credentials.apiKey, apiKeySource: credentials.apiKeySource });
   }
+}
+
+/** Commands that change something: `--json` prints the API's answer instead of a sentence. */
+export abstract class JsonCommand extends ApiCommand {
+  json = annotate(Option.Boolean('--json', false, { description: "Print the API's answer as JSON" }), { common: true });
 }
 
 export abstract class ReadCommand extends ApiCommand {

@@ -26,6 +26,7 @@ import { FunctionShowCommand } from './commands/function/show.js';
 import { FunctionUpdateCommand } from './commands/function/update.js';
 import { FunctionVersionsCommand } from './commands/function/versions.js';
 import { RootHelpCommand } from './commands/help.js';
+import { CompletionCommand } from './commands/completion.js';
 import { KeyCreateCommand } from './commands/key/create.js';
 import { KeyListCommand } from './commands/key/list.js';
 import { KeyRevokeCommand } from './commands/key/revoke.js';
@@ -51,6 +52,7 @@ export function buildCli(): FnstackCli {
     ServerCommand,
     LoginCommand,
     WhoamiCommand,
+    CompletionCommand,
     FunctionCreateCommand,
     FunctionUpdateCommand,
     FunctionListCommand,

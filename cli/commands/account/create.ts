@@ -1,10 +1,10 @@
 import { Command, Option, UsageError } from 'clipanion';
-import { ReadCommand } from '../../base-command.js';
+import { JsonCommand } from '../../base-command.js';
 import { parseChoice } from '../../input.js';
 import { findProject, parseDuration, type AccountInfo, type IssuedKeyInfo, type ProjectInfo } from './shapes.js';
 import { annotate } from '../../command-spec.js';
 
-export class AccountCreateCommand extends ReadCommand {
+export class AccountCreateCommand extends JsonCommand {
   static override paths = [['account', 'create']];
 
   static override usage = Command.Usage({

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Command, Option } from 'clipanion';
-import { ReadCommand } from '../../base-command.js';
+import { JsonCommand } from '../../base-command.js';
 import { parseData } from '../../input.js';
 import { annotate } from '../../command-spec.js';
 
-export class EventPublishCommand extends ReadCommand {
+export class EventPublishCommand extends JsonCommand {
   static override paths = [['event', 'publish']];
 
   static override usage = Command.Usage({

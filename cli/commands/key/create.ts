@@ -1,9 +1,9 @@
 import { Command, Option } from 'clipanion';
-import { ReadCommand } from '../../base-command.js';
+import { JsonCommand } from '../../base-command.js';
 import { findAccount, parseDuration, type IssuedKeyInfo } from '../account/shapes.js';
 import { annotate } from '../../command-spec.js';
 
-export class KeyCreateCommand extends ReadCommand {
+export class KeyCreateCommand extends JsonCommand {
   static override paths = [['key', 'create']];
 
   static override usage = Command.Usage({

@@ -1,11 +1,11 @@
 /** Options shared by `trigger create` and `trigger update`, and turning them into the API's config and filter. */
 import { Option, UsageError } from 'clipanion';
-import { ReadCommand } from '../../base-command.js';
+import { JsonCommand } from '../../base-command.js';
 import { annotate } from '../../command-spec.js';
 
 export const KINDS = ['event', 'http', 'amqp', 'schedule', 'openstack'] as const;
 
-export abstract class TriggerSpecCommand extends ReadCommand {
+export abstract class TriggerSpecCommand extends JsonCommand {
   fn = Option.String('--function', { description: 'The function it runs' });
   config = annotate(Option.String('--config', { description: 'The whole kind-specific config as JSON (instead of the flags below)' }), { placeholder: 'JSON' });
   pattern = Option.String('--pattern', { description: 'event/amqp: topic pattern, e.g. "order.*" or "order.#"' });
