@@ -59,12 +59,18 @@ export abstract class ApiCommand extends BaseCommand {
     common: true,
   });
 
-  protected credentials(): Credentials {
+  profile = annotate(Option.String('--profile', { description: 'Use this profile of profiles.yaml (else FNSTACK_PROFILE, then the current one: `fnstack profile use`)' }), {
+    placeholder: 'NAME',
+    common: true,
+  });
+
+  protected credentials(options: { useProfiles?: boolean } = {}): Credentials {
     return discoverCredentials({
-      flags: { endpoint: this.endpoint, apiKey: this.apiKey },
+      flags: { endpoint: this.endpoint, apiKey: this.apiKey, profile: this.profile },
       env: this.env,
       cwd: process.cwd(),
       homeDir: homedir(),
+      ...options,
     });
   }
 
@@ -78,33 +84,43 @@ export abstract class JsonCommand extends ApiCommand {
   json = annotate(Option.Boolean('--json', false, { description: "Print the API's answer as JSON" }), { common: true });
 }
 
-export abstract class ReadCommand extends ApiCommand {
-  format = annotate(Option.String('-f,--format', { description: 'Output format: table (the default), json, yaml or value' }), {
-    placeholder: FORMATS.join('|'),
-    common: true,
-  });
-  columns = annotate(Option.Array('-c,--column', { description: "Only this column, a field of the API's answer (repeatable; `code.sha256` reaches into an object)" }), {
-    placeholder: 'COLUMN',
-    common: true,
-  });
-  json = annotate(Option.Boolean('--json', false, { description: 'Same as -f json' }), { common: true });
+/** Adds -f/--format, -c/--column and --json to a command class, and printing by them. */
+function withOutputOptions<T extends abstract new (...args: any[]) => BaseCommand>(Base: T) {
+  abstract class WithOutputOptions extends Base {
+    format = annotate(Option.String('-f,--format', { description: 'Output format: table (the default), json, yaml or value' }), {
+      placeholder: FORMATS.join('|'),
+      common: true,
+    });
+    columns = annotate(Option.Array('-c,--column', { description: "Only this column, a field of the API's answer (repeatable; `code.sha256` reaches into an object)" }), {
+      placeholder: 'COLUMN',
+      common: true,
+    });
+    json = annotate(Option.Boolean('--json', false, { description: 'Same as -f json' }), { common: true });
 
-  protected override wantsJson(): boolean {
-    return this.json || this.format === 'json';
-  }
+    protected override wantsJson(): boolean {
+      return this.json || this.format === 'json';
+    }
 
-  /** The output flags, checked; call before talking to the service so that a typo costs nothing. */
-  protected output(): OutputChoice {
-    return outputChoice({ format: this.format, json: this.json, columns: this.columns });
-  }
+    /** The output flags, checked; call before talking to the service so that a typo costs nothing. */
+    protected output(): OutputChoice {
+      return outputChoice({ format: this.format, json: this.json, columns: this.columns });
+    }
 
-  protected printList(rows: ReadonlyArray<object>, view: ListView, choice = this.output()): void {
-    if (rows.length === 0 && choice.format === 'table' && view.empty) return this.err(view.empty);
-    this.context.stdout.write(renderList(rows as ReadonlyArray<Record<string, unknown>>, choice, view));
-  }
+    protected printList(rows: ReadonlyArray<object>, view: ListView, choice = this.output()): void {
+      if (rows.length === 0 && choice.format === 'table' && view.empty) return this.err(view.empty);
+      this.context.stdout.write(renderList(rows as ReadonlyArray<Record<string, unknown>>, choice, view));
+    }
 
-  protected printOne(row: object, details: () => string, choice = this.output()): void {
-    const text = renderOne(row as Record<string, unknown>, choice, details);
-    this.context.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    protected printOne(row: object, details: () => string, choice = this.output()): void {
+      const text = renderOne(row as Record<string, unknown>, choice, details);
+      this.context.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    }
   }
+  return WithOutputOptions;
 }
+
+/** Commands that read from the service. */
+export abstract class ReadCommand extends withOutputOptions(ApiCommand) {}
+
+/** Commands that read local state (profiles), with the same output options. */
+export abstract class LocalReadCommand extends withOutputOptions(BaseCommand) {}

@@ -27,6 +27,9 @@ import { FunctionUpdateCommand } from './commands/function/update.js';
 import { FunctionVersionsCommand } from './commands/function/versions.js';
 import { RootHelpCommand } from './commands/help.js';
 import { CompletionCommand } from './commands/completion.js';
+import { ProfileListCommand } from './commands/profile/list.js';
+import { ProfileShowCommand } from './commands/profile/show.js';
+import { ProfileUseCommand } from './commands/profile/use.js';
 import { KeyCreateCommand } from './commands/key/create.js';
 import { KeyListCommand } from './commands/key/list.js';
 import { KeyRevokeCommand } from './commands/key/revoke.js';
@@ -53,6 +56,9 @@ export function buildCli(): FnstackCli {
     LoginCommand,
     WhoamiCommand,
     CompletionCommand,
+    ProfileListCommand,
+    ProfileShowCommand,
+    ProfileUseCommand,
     FunctionCreateCommand,
     FunctionUpdateCommand,
     FunctionListCommand,
