@@ -60,7 +60,7 @@ export abstract class ApiCommand extends BaseCommand {
   });
 
   profile = annotate(Option.String('--profile', { description: 'Use this profile of profiles.yaml (else FNSTACK_PROFILE, then the current one: `fnstack profile use`)' }), {
-    placeholder: 'NAME',
+    placeholder: 'PROFILE',
     common: true,
   });
 

@@ -1,7 +1,8 @@
 /**
  * Shell completion scripts for bash and zsh, generated from the registered commands' specs:
  * the command words, each command's options, and the values an option offers (the choices
- * in its placeholder, `a|b|c`, or file names for PATH/DIR/FILE placeholders).
+ * in its placeholder, `a|b|c`; file names for PATH/DIR/FILE placeholders; the profiles of
+ * profiles.yaml, asked of `fnstack profile list`, for PROFILE).
  */
 import type { CommandSpec } from './command-spec.js';
 
@@ -15,7 +16,7 @@ interface Tables {
   flags: Map<string, string[]>;
   /** Full command path → the names of its options that take a value. */
   valueFlags: Map<string, string[]>;
-  /** `path|flag` → the values offered ('@files' for file names); `path|@arg`: the first argument's. */
+  /** `path|flag` → the values offered ('@files': file names, '@profiles': profile names); `path|@arg`: the first argument's. */
   values: Map<string, string>;
 }
 
@@ -34,11 +35,21 @@ export function completionScript(shell: Shell, specs: readonly CommandSpec[], bi
 
 function buildTables(specs: readonly CommandSpec[]): Tables {
   const words = new Map<string, Set<string>>([['', new Set(['help'])]]);
-  const flags = new Map<string, string[]>();
-  const valueFlags = new Map<string, string[]>();
+  const flags = new Map<string, string[]>([['', ['--help', '--version']]]);
+  const valueFlags = new Map<string, string[]>([['', []]]);
   const values = new Map<string, string>();
   for (const spec of specs) {
     const visible = spec.options.filter((o) => !o.hidden);
+    // Options shared by every command may come before the command words too.
+    for (const o of visible.filter((v) => v.common)) {
+      for (const name of o.names) {
+        if (flags.get('')!.includes(name)) continue;
+        flags.get('')!.push(name);
+        if (o.arity > 0) valueFlags.get('')!.push(name);
+        const offered = offeredValues(o.arity, o.placeholder);
+        if (offered) values.set(`|${name}`, offered);
+      }
+    }
     for (const path of spec.paths) {
       if (path.length === 0 || path.some((w) => w.startsWith('-'))) continue;
       for (let n = 0; n < path.length; n++) {
@@ -64,6 +75,7 @@ function offeredValues(arity: number, placeholder: string): string | null {
   if (arity === 0) return null;
   if (/^[a-z0-9_-]+(\|[a-z0-9_-]+)+$/.test(placeholder)) return placeholder.split('|').join(' ');
   if (/\b(PATH|DIR|FILE)\b/.test(placeholder)) return '@files';
+  if (placeholder === 'PROFILE') return '@profiles';
   return null;
 }
 
@@ -109,6 +121,7 @@ ${walk(fn, '1', '${COMP_WORDS', '$COMP_CWORD')}
   COMPREPLY=()
   if [ "$COMP_CWORD" -gt 1 ] && ${fn}_has "$(${fn}_value_flags "$cmdpath")" "$prev"; then
     values="$(${fn}_values "$cmdpath|$prev")"
+    [ "$values" = "@profiles" ] && values="$(${bin} profile list -f value -c name 2>/dev/null)"
     if [ "$values" = "@files" ]; then COMPREPLY=($(compgen -f -- "$cur"))
     elif [ -n "$values" ]; then COMPREPLY=($(compgen -W "$values" -- "$cur")); fi
     return 0
@@ -140,6 +153,7 @@ ${fn}() {
 ${walk(fn, '2', '${words', '$CURRENT')}
   if [ "$CURRENT" -gt 2 ] && ${fn}_has "$(${fn}_value_flags "$cmdpath")" "$prev"; then
     values="$(${fn}_values "$cmdpath|$prev")"
+    [ "$values" = "@profiles" ] && values="$(${bin} profile list -f value -c name 2>/dev/null)"
     if [ "$values" = "@files" ]; then _files
     elif [ -n "$values" ]; then compadd -- \${=values}; fi
     return 0

@@ -22,7 +22,7 @@ export class FnstackCli extends Cli {
     if (command) return text;
     return (
       `${text.trimEnd()}\n\n` +
-      'Commands that talk to the service also take --endpoint URL, --api-key KEY and --profile NAME; ' +
+      'Commands that talk to the service also take --endpoint URL, --api-key KEY and --profile PROFILE; ' +
       'read commands take -f table|json|yaml|value, -c COLUMN (repeatable) and --json. ' +
       'Shell completion: `fnstack completion bash` (or zsh).\n'
     );

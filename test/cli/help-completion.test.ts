@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { assertOneLineError, cliSandbox, runCli } from './_helpers/cli-harness.js';
+import { writeProfiles } from '../../cli/profiles.js';
+import { assertOneLineError, CLI_MAIN, cliSandbox, runCli } from './_helpers/cli-harness.js';
 import { tempDir } from './_helpers/tmp.js';
 
 const sandbox = cliSandbox({});
@@ -16,7 +17,8 @@ test('the top-level help has no #0 placeholders and shows required options in us
   t.regex(r.stdout, /^ {2}fnstack function create <--runtime RUNTIME> <--handler FILE\.EXPORT> <--code PATH> <name> \[options\]$/m);
   t.regex(r.stdout, /^ {2}fnstack trigger create <--function FUNCTION> <--kind [a-z|]+> <name> \[options\]$/m);
   t.regex(r.stdout, /^ {2}fnstack event publish <--type TYPE> \[options\]$/m);
-  t.regex(r.stdout, /--profile NAME/);
+  t.regex(r.stdout, /--profile PROFILE/);
+  t.regex(r.stdout, /completion bash/);
 });
 
 test('a command’s help names every value and marks required options', async (t) => {
@@ -62,9 +64,15 @@ test('completion bash: bash -n accepts it, and it completes commands, options an
   // Every command path is in the script: it is derived from the commands, not a list kept by hand.
   for (const word of ['function', 'trigger', 'profile', 'completion', 'whoami', 'dead-letters']) t.true(text.includes(word), word);
 
+  // Profile names are asked of `fnstack profile list`: a `fnstack` on PATH and a profiles.yaml.
+  const bin = tempDir('fnstack-bin-');
+  writeFileSync(join(bin, 'fnstack'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI_MAIN)} "$@"\n`, { mode: 0o755 });
+  const configDir = tempDir('fnstack-config-');
+  writeProfiles(join(configDir, 'profiles.yaml'), { profiles: { prod: { endpoint: 'http://prod:1' }, staging: { endpoint: 'http://staging:1' } } });
+  const env = { PATH: `${bin}:${process.env.PATH}`, HOME: sandbox.home, FNSTACK_CONFIG_DIR: configDir };
   const complete = (...words: string[]): string[] => {
     const probe = `source ${JSON.stringify(file)}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _fnstack; printf '%s\\n' "\${COMPREPLY[@]}"`;
-    return execFileSync('bash', ['-c', probe], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+    return execFileSync('bash', ['-c', probe], { encoding: 'utf8', env }).split('\n').filter(Boolean).sort();
   };
   t.deepEqual(complete('fnstack', 'fun'), ['function']);
   t.deepEqual(complete('fnstack', 'function', 'cr'), ['create']);
@@ -76,6 +84,10 @@ test('completion bash: bash -n accepts it, and it completes commands, options an
   t.deepEqual(complete('fnstack', '--endpoint', 'http://h', 'execution', 'l'), ['list', 'logs', 'ls']);
   t.deepEqual(complete('fnstack', 'completion', ''), ['bash', 'zsh']);
   t.true(complete('fnstack', 'execution', 'logs', 'ID', '--').includes('--follow'));
+  t.deepEqual(complete('fnstack', '--pro'), ['--profile']);
+  t.deepEqual(complete('fnstack', '--profile', ''), ['prod', 'staging']);
+  t.deepEqual(complete('fnstack', 'function', 'list', '--profile', 'st'), ['staging']);
+  t.deepEqual(complete('fnstack', '--profile', 'prod', 'fun'), ['function']);
 });
 
 test('completion zsh: a #compdef script over the same tables', async (t) => {
