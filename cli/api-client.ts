@@ -64,7 +64,7 @@ export class ApiClient {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (this.apiKey === null) {
       throw new CliError(
-        `no API key for ${this.endpoint}: run \`fnstack login\`, pass --api-key or set FNSTACK_API_KEY ` +
+        `no API key for ${this.endpoint}: run \`fnstack login\`, pass --api-key, set FNSTACK_API_KEY or pick a profile (--profile NAME) ` +
           '(a server started in this directory writes ./.fnstack/credentials.json)',
       );
     }

@@ -4,7 +4,8 @@
  * stdout, so parsing is done here rather than inside Cli#run).
  */
 import { readFileSync } from 'node:fs';
-import { Builtins, Cli, type Command } from 'clipanion';
+import { Builtins, type Command } from 'clipanion';
+import { FnstackCli } from './fnstack-cli.js';
 import { describeError } from './errors.js';
 import { closestWord, commandGroups, groupHelpTarget, groupUsage, topLevelWords } from './group-help.js';
 import { EventPublishCommand } from './commands/event/publish.js';
@@ -25,6 +26,10 @@ import { FunctionShowCommand } from './commands/function/show.js';
 import { FunctionUpdateCommand } from './commands/function/update.js';
 import { FunctionVersionsCommand } from './commands/function/versions.js';
 import { RootHelpCommand } from './commands/help.js';
+import { CompletionCommand } from './commands/completion.js';
+import { ProfileListCommand } from './commands/profile/list.js';
+import { ProfileShowCommand } from './commands/profile/show.js';
+import { ProfileUseCommand } from './commands/profile/use.js';
 import { KeyCreateCommand } from './commands/key/create.js';
 import { KeyListCommand } from './commands/key/list.js';
 import { KeyRevokeCommand } from './commands/key/revoke.js';
@@ -40,9 +45,9 @@ import { TriggerListCommand } from './commands/trigger/list.js';
 import { TriggerShowCommand } from './commands/trigger/show.js';
 import { TriggerUpdateCommand } from './commands/trigger/update.js';
 
-export function buildCli(): Cli {
+export function buildCli(): FnstackCli {
   const enableColors = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
-  const cli = new Cli({ binaryLabel: 'fnstack', binaryName: 'fnstack', binaryVersion: readVersion(), enableColors });
+  const cli = new FnstackCli({ binaryLabel: 'fnstack', binaryName: 'fnstack', binaryVersion: readVersion(), enableColors });
   for (const command of [
     RootHelpCommand,
     Builtins.HelpCommand,
@@ -50,6 +55,10 @@ export function buildCli(): Cli {
     ServerCommand,
     LoginCommand,
     WhoamiCommand,
+    CompletionCommand,
+    ProfileListCommand,
+    ProfileShowCommand,
+    ProfileUseCommand,
     FunctionCreateCommand,
     FunctionUpdateCommand,
     FunctionListCommand,
@@ -106,11 +115,17 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     command = cli.process(argv);
   } catch (error) {
-    const report = describeError(error, { debug, binaryName: 'fnstack' });
+    for (const c of (error as { candidates?: Array<{ usage: string }> }).candidates ?? []) c.usage = cli.readableUsage(c.usage);
+    const report = describeError(error, { debug, binaryName: 'fnstack', json: asksForJson(argv) });
     process.stderr.write(report.text);
     return report.exitCode;
   }
   return cli.run(command);
+}
+
+/** Whether a command line that did not parse asked for JSON output (`--json`, `-f json`, `--format=json`, `-fjson`). */
+export function asksForJson(argv: readonly string[]): boolean {
+  return argv.some((w, i) => w === '--json' || /^(?:--format=|-f=?)json$/.test(w) || ((w === '-f' || w === '--format') && argv[i + 1] === 'json'));
 }
 
 function readVersion(): string {

@@ -2,15 +2,19 @@
  * Where the CLI finds the endpoint and API key. Each value comes from the first source that
  * has it, in this order:
  *   1. --endpoint / --api-key flags, then FNSTACK_ENDPOINT / FNSTACK_API_KEY;
- *   2. the first credentials file that exists, of:
- *        $XDG_CONFIG_HOME/fnstack/credentials.json (or ~/.config/fnstack/…), written by `fnstack login`;
+ *   2. the profile in use (--profile, FNSTACK_PROFILE, or the current one: profiles.ts), and then
+ *      no credentials file; else the first credentials file that exists, of:
+ *        <config dir>/credentials.json ($FNSTACK_CONFIG_DIR, $XDG_CONFIG_HOME/fnstack or
+ *        ~/.config/fnstack), written by `fnstack login`;
  *        ./.fnstack/credentials.json, written by `fnstack server` in the current directory;
  *        $FNSTACK_DATA_DIR/credentials.json, written by a server using that data directory;
  *   3. the default endpoint http://127.0.0.1:7700 (there is no default key).
  */
-import { existsSync, readFileSync, mkdirSync, writeFileSync, chmodSync, renameSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { CliError, EXIT_USAGE } from './errors.js';
+import { writePrivateFile } from './private-file.js';
+import { configDir, selectProfile } from './profiles.js';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:7700';
 
@@ -28,25 +32,28 @@ export interface Credentials {
   /** Human description of where each value came from, for messages. */
   endpointSource: string;
   apiKeySource: string | null;
-  /** The credentials file consulted, if any. */
+  /** The credentials file (or profiles file) consulted, if any. */
   file: string | null;
+  /** The profile in use, if any. */
+  profile: string | null;
 }
 
 export interface DiscoveryInput {
-  flags?: { endpoint?: string | undefined; apiKey?: string | undefined };
+  flags?: { endpoint?: string | undefined; apiKey?: string | undefined; profile?: string | undefined };
   env: Record<string, string | undefined>;
   cwd: string;
   homeDir: string;
+  /** false: leave profiles out (`fnstack login --profile NEW` reads the credentials it will store there). */
+  useProfiles?: boolean;
 }
 
 /** Where `fnstack login` stores credentials. */
 export function userCredentialsPath(env: Record<string, string | undefined>, homeDir: string): string {
-  const base = env.XDG_CONFIG_HOME ? resolve(env.XDG_CONFIG_HOME) : join(homeDir, '.config');
-  return join(base, 'fnstack', 'credentials.json');
+  return join(configDir(env, homeDir), 'credentials.json');
 }
 
 /** The credentials files consulted, in order. */
-export function credentialFileCandidates(input: Omit<DiscoveryInput, 'flags'>): string[] {
+export function credentialFileCandidates(input: Omit<DiscoveryInput, 'flags' | 'useProfiles'>): string[] {
   const files = [userCredentialsPath(input.env, input.homeDir), join(resolve(input.cwd), '.fnstack', 'credentials.json')];
   if (input.env.FNSTACK_DATA_DIR) files.push(join(resolve(input.cwd, input.env.FNSTACK_DATA_DIR), 'credentials.json'));
   return [...new Set(files)];
@@ -54,22 +61,26 @@ export function credentialFileCandidates(input: Omit<DiscoveryInput, 'flags'>): 
 
 export function discoverCredentials(input: DiscoveryInput): Credentials {
   const flags = input.flags ?? {};
-  const file = credentialFileCandidates(input).find((f) => existsSync(f)) ?? null;
-  const stored = file ? readCredentialsFile(file) : {};
+  const selected = input.useProfiles === false ? null : selectProfile(flags.profile, input.env, input.homeDir);
+  // A profile is a whole set: none of its values is mixed with a credentials file's.
+  const file = selected ? null : (credentialFileCandidates(input).find((f) => existsSync(f)) ?? null);
+  const stored = selected ? selected.profile : file ? readCredentialsFile(file) : {};
+  const storedSource = selected ? `profile '${selected.name}' (${selected.path})` : (file ?? '');
 
   const endpointChoice =
     pick(flags.endpoint, '--endpoint') ??
     pick(input.env.FNSTACK_ENDPOINT, 'FNSTACK_ENDPOINT') ??
-    pick(stored.endpoint, file ?? '') ?? { value: DEFAULT_ENDPOINT, source: 'the default' };
+    pick(stored.endpoint, storedSource) ?? { value: DEFAULT_ENDPOINT, source: 'the default' };
   const keyChoice =
-    pick(flags.apiKey, '--api-key') ?? pick(input.env.FNSTACK_API_KEY, 'FNSTACK_API_KEY') ?? pick(stored.api_key, file ?? '');
+    pick(flags.apiKey, '--api-key') ?? pick(input.env.FNSTACK_API_KEY, 'FNSTACK_API_KEY') ?? pick(stored.api_key, storedSource);
 
   return {
     endpoint: normalizeEndpoint(endpointChoice.value, endpointChoice.source),
     endpointSource: endpointChoice.source,
     apiKey: keyChoice?.value ?? null,
     apiKeySource: keyChoice?.source ?? null,
-    file,
+    file: selected ? selected.path : file,
+    profile: selected?.name ?? null,
   };
 }
 
@@ -98,11 +109,7 @@ export function readCredentialsFile(path: string): CredentialsFile {
 
 /** Writes the file readable by its owner only (dir 0700, file 0600), atomically. */
 export function writeCredentialsFile(path: string, creds: CredentialsFile): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
+  writePrivateFile(path, `${JSON.stringify(creds, null, 2)}\n`);
 }
 
 export function normalizeEndpoint(raw: string, source = '--endpoint'): string {

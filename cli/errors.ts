@@ -74,8 +74,41 @@ export interface ErrorReport {
   exitCode: number;
 }
 
+/** What `--json` / `-f json` print on stderr for an error: the API's error body, plus the HTTP status when there was one. */
+export interface JsonErrorBody {
+  code: string;
+  message: string;
+  field?: string;
+  status?: number;
+}
+
+export interface DescribeOptions {
+  debug?: boolean;
+  binaryName?: string;
+  /** Print the error as one JSON object (JsonErrorBody) instead of an `error:` line. */
+  json?: boolean;
+}
+
 /** Turns anything thrown into the text for stderr (always ending in a newline) and an exit code. */
-export function describeError(error: unknown, options: { debug?: boolean; binaryName?: string } = {}): ErrorReport {
+export function describeError(error: unknown, options: DescribeOptions = {}): ErrorReport {
+  const report = describeErrorText(error, options);
+  if (!options.json) return report;
+  return { text: `${JSON.stringify(errorBody(error, report))}\n`, exitCode: report.exitCode };
+}
+
+function errorBody(error: unknown, report: ErrorReport): JsonErrorBody {
+  if (error instanceof ApiRequestError) {
+    return { code: error.code, message: error.apiMessage, ...(error.field ? { field: error.field } : {}), status: error.status };
+  }
+  const message = report.text.replace(/^error: /, '').trim();
+  if (error instanceof UnreachableError) return { code: 'unreachable', message };
+  if (error instanceof TransportError) return { code: 'connection_lost', message };
+  if (report.exitCode === EXIT_USAGE) return { code: 'usage', message };
+  if (error instanceof CliError) return { code: 'failed', message };
+  return { code: 'unexpected', message };
+}
+
+function describeErrorText(error: unknown, options: DescribeOptions): ErrorReport {
   const bin = options.binaryName ?? 'fnstack';
   if (error instanceof CliError) return { text: `error: ${oneLine(error.message)}\n`, exitCode: error.exitCode };
   if (isClipanionError(error)) {
@@ -104,11 +137,27 @@ function isClipanionError(error: unknown): error is ClipanionError {
 function syntaxErrorLine(error: ClipanionError, bin: string): string {
   const candidates = error.candidates ?? [];
   const withReason = candidates.find((c) => c.reason);
+  if (withReason?.reason && /^Not enough arguments to option -f\b/.test(withReason.reason)) {
+    return `-f needs a format (table, json, yaml or value); to follow logs, spell out --follow (see \`${commandPathOf(withReason.usage, bin)} --help\`)`;
+  }
   if (withReason?.reason) return `${oneLine(withReason.reason)} (see \`${commandPathOf(withReason.usage, bin)} --help\`)`;
+  const missing = candidates.length === 1 ? missingRequiredOptions(candidates[0]!.usage, error.input ?? []) : [];
+  if (missing.length > 0) return `missing ${missing.join(', ')} (see \`${commandPathOf(candidates[0]!.usage, bin)} --help\`)`;
   if (candidates.length === 1) return `unknown command; did you mean \`${commandPathOf(candidates[0]!.usage, bin)}\`? (see \`${bin} --help\`)`;
   // clipanion brackets the input with control characters (start/end of input markers).
   const typed = (error.input ?? []).filter((w) => w !== '\u0000' && w !== '\u0001').join(' ');
   return `unknown command \`${bin}${typed ? ` ${typed}` : ''}\` (see \`${bin} --help\`)`;
+}
+
+/** clipanion refuses a command line that lacks a required option as if the command were unknown; its usage shows them as `<--type #0>`. */
+function missingRequiredOptions(usage: string, input: readonly string[]): string[] {
+  const given = new Set(input.map((w) => w.replace(/=.*$/, '')));
+  const missing: string[] = [];
+  for (const m of usage.matchAll(/<(-[\w-]+(?:,-[\w-]+)*)((?: [^<>]+)?)>/g)) {
+    const names = m[1]!.split(',');
+    if (!names.some((n) => given.has(n))) missing.push(`${names.at(-1)}${m[2] ?? ''}`);
+  }
+  return missing;
 }
 
 /** "fnstack function create [--memory #0] <name>" → "fnstack function create". */

@@ -1,22 +1,14 @@
 import { homedir } from 'node:os';
-import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option, UsageError } from 'clipanion';
 import { ApiClient } from '../api-client.js';
 import { ApiCommand } from '../base-command.js';
-import { readCredentialsFile, userCredentialsPath, writeCredentialsFile, type CredentialsFile } from '../credentials.js';
+import { annotate } from '../command-spec.js';
+import { readCredentialsFile } from '../credentials.js';
 import { CliError } from '../errors.js';
+import { loginStore, type LoginStore } from '../login-store.js';
+import type { Profile as StoredLogin } from '../profiles.js';
 import { askSecret } from '../prompt.js';
 import type { Me } from './account/shapes.js';
-
-/** What `fnstack login` writes: the shared fields, plus what Keystone logins need to renew. */
-interface StoredLogin extends CredentialsFile {
-  auth?: 'api_key' | 'keystone';
-  /** Keystone: when the stored token (in api_key) expires. */
-  token_expires_at?: string;
-  os_auth_url?: string;
-  os_application_credential_id?: string;
-  os_application_credential_secret?: string;
-}
 
 export class LoginCommand extends ApiCommand {
   static override paths = [['login']];
@@ -27,7 +19,9 @@ export class LoginCommand extends ApiCommand {
     details: `
       Built-in accounts: verifies the API key against the service, then writes endpoint and key
       (readable by you only) to \`$XDG_CONFIG_HOME/fnstack/credentials.json\` (default
-      \`~/.config/fnstack/credentials.json\`). Values not given are taken from the environment or a
+      \`~/.config/fnstack/credentials.json\`; \`$FNSTACK_CONFIG_DIR/credentials.json\` when set) —
+      or, with \`--profile NAME\` (or FNSTACK_PROFILE, or a current profile), to that profile of
+      \`profiles.yaml\` in the same directory (see \`fnstack profile\`). Values not given are taken from the environment or a
       credentials file found as usual (e.g. \`./.fnstack/credentials.json\` next to a running
       \`fnstack server\`); on a terminal the API key is asked for if none is found.
 
@@ -43,30 +37,32 @@ export class LoginCommand extends ApiCommand {
       ['Log in to a remote service with an API key', '$0 login --endpoint https://fnstack.example.org --api-key fsk_…'],
       ['Keep the credentials of a local server for use from anywhere', '$0 login'],
       ['Keystone, with the variables of an openrc file', '. demo-openrc && $0 login'],
+      ['A second service, as a profile', '$0 login --profile prod --endpoint https://fnstack.example.org --api-key fsk_…'],
       ['Keystone, application credential', '$0 login --os-auth-url https://keystone/v3 --os-application-credential-id ID --os-application-credential-secret S'],
     ],
   });
 
-  osAuthUrl = Option.String('--os-auth-url', { description: 'Keystone v3 URL (else OS_AUTH_URL): log in with Keystone' });
+  osAuthUrl = annotate(Option.String('--os-auth-url', { description: 'Keystone v3 URL (else OS_AUTH_URL): log in with Keystone' }), { placeholder: 'URL' });
   osUsername = Option.String('--os-username', { description: 'Keystone user (else OS_USERNAME)' });
   osProjectName = Option.String('--os-project-name', { description: 'project to scope the token to (else OS_PROJECT_NAME)' });
   osUserDomain = Option.String('--os-user-domain-name', { description: 'default OS_USER_DOMAIN_NAME or Default' });
   osProjectDomain = Option.String('--os-project-domain-name', { description: 'default OS_PROJECT_DOMAIN_NAME or Default' });
   osAppCredId = Option.String('--os-application-credential-id', { description: 'application credential id (else OS_APPLICATION_CREDENTIAL_ID)' });
   osAppCredSecret = Option.String('--os-application-credential-secret', { description: 'its secret (else OS_APPLICATION_CREDENTIAL_SECRET)' });
-  osInterface = Option.String('--os-interface', { description: 'catalog interface for the fnstack endpoint: public (default), internal, admin' });
+  osInterface = annotate(Option.String('--os-interface', { description: 'catalog interface for the fnstack endpoint: public (default), internal, admin' }), { placeholder: 'public|internal|admin' });
   osRegion = Option.String('--os-region-name', { description: 'catalog region (else OS_REGION_NAME)' });
 
   async run(): Promise<number> {
-    const path = userCredentialsPath(this.env, homedir());
-    const previous = readStored(path);
+    const store = loginStore(this.profile, this.env, homedir());
+    const previous = store.read();
     const authUrl = this.osAuthUrl ?? this.env.OS_AUTH_URL ?? (this.apiKey || this.env.FNSTACK_API_KEY ? undefined : previous.os_auth_url);
-    if (authUrl && !this.apiKey) return this.keystoneLogin(authUrl, path, previous);
-    return this.apiKeyLogin(path);
+    if (authUrl && !this.apiKey) return this.keystoneLogin(authUrl, store, previous);
+    return this.apiKeyLogin(store);
   }
 
-  private async apiKeyLogin(path: string): Promise<number> {
-    const found = this.credentials();
+  private async apiKeyLogin(store: LoginStore): Promise<number> {
+    // A profile being created has nothing to read yet: take the values from elsewhere.
+    const found = this.credentials({ useProfiles: store.exists });
     let apiKey = found.apiKey;
     if (apiKey === null) {
       const stdin = this.context.stdin as NodeJS.ReadStream;
@@ -84,13 +80,20 @@ export class LoginCommand extends ApiCommand {
       if (account) stored.account = account;
       if (project) stored.project = project;
     }
-    writeCredentialsFile(path, stored);
-    this.out(`logged in to ${found.endpoint}; credentials saved to ${path}`);
+    this.save(store, stored);
     this.err(`as ${me.name} (${me.role}) in project ${me.project_name}`);
     return 0;
   }
 
-  private async keystoneLogin(authUrl: string, path: string, previous: StoredLogin): Promise<number> {
+  private save(store: LoginStore, login: StoredLogin): void {
+    store.write(login);
+    this.out(`logged in to ${login.endpoint}${login.auth === 'keystone' ? ' with Keystone' : ''}; credentials saved to ${store.where}`);
+    if (store.profile && !store.isCurrent) {
+      this.err(`use it with --profile ${store.profile} or FNSTACK_PROFILE=${store.profile}, or by default after \`fnstack profile use ${store.profile}\``);
+    }
+  }
+
+  private async keystoneLogin(authUrl: string, store: LoginStore, previous: StoredLogin): Promise<number> {
     const env = this.env;
     const appId = this.osAppCredId ?? env.OS_APPLICATION_CREDENTIAL_ID ?? (this.osUsername || env.OS_USERNAME ? undefined : previous.os_application_credential_id);
     let credentials;
@@ -144,20 +147,9 @@ export class LoginCommand extends ApiCommand {
       os_auth_url: authUrl,
       ...(credentials.type === 'application_credential' ? { os_application_credential_id: credentials.id, os_application_credential_secret: credentials.secret } : {}),
     };
-    writeCredentialsFile(path, stored);
-    this.out(`logged in to ${stored.endpoint} with Keystone; credentials saved to ${path}`);
+    this.save(store, stored);
     this.err(`as ${me.name} (${me.role}) in project ${me.project_name}; the token expires ${stored.token_expires_at}` + (credentials.type === 'application_credential' ? ' (run `fnstack login` to renew it)' : ' (then run `fnstack login` again)'));
     return 0;
-  }
-}
-
-function readStored(path: string): StoredLogin {
-  if (!existsSync(path)) return {};
-  try {
-    const v = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as StoredLogin) : {};
-  } catch {
-    return {};
   }
 }
 

@@ -2,6 +2,7 @@ import { Command, Option } from 'clipanion';
 import { BaseCommand } from '../base-command.js';
 import { CliError } from '../errors.js';
 import { parseChoice, parseIntOption } from '../input.js';
+import { annotate } from '../command-spec.js';
 
 const ROLES = ['api', 'worker', 'all'] as const;
 
@@ -25,9 +26,9 @@ export class ServerCommand extends BaseCommand {
   });
 
   port = Option.String('--port', { description: 'TCP port of the API (default 7700; 0 picks a free one)' });
-  host = Option.String('--host', { description: 'Address to listen on (default 127.0.0.1)' });
-  dataDir = Option.String('--data-dir', { description: 'Data directory (default ./.fnstack or FNSTACK_DATA_DIR)' });
-  role = Option.String('--role', { description: 'api, worker or all (default all)' });
+  host = annotate(Option.String('--host', { description: 'Address to listen on (default 127.0.0.1)' }), { placeholder: 'ADDRESS' });
+  dataDir = annotate(Option.String('--data-dir', { description: 'Data directory (default ./.fnstack or FNSTACK_DATA_DIR)' }), { placeholder: 'DIR' });
+  role = annotate(Option.String('--role', { description: 'api, worker or all (default all)' }), { placeholder: 'api|worker|all' });
 
   async run(): Promise<number> {
     const port = parseIntOption(this.port, '--port', 0, 65535);

@@ -13,25 +13,27 @@ export class WhoamiCommand extends ReadCommand {
     examples: [
       ['Show the current identity', '$0 whoami'],
       ['As JSON', '$0 whoami --json'],
+      ['Only the project id', '$0 whoami -f value -c project_id'],
     ],
   });
 
   async run(): Promise<number> {
+    const output = this.output();
     const client = this.client();
     const me = await client.request<Me>('GET', '/v1/accounts/me');
-    if (this.json) {
-      this.outJson({ ...me, endpoint: client.endpoint });
-      return 0;
-    }
+    this.printOne({ ...me, endpoint: client.endpoint }, () => this.details(me, client.endpoint), output);
+    return 0;
+  }
+
+  private details(me: Me, endpoint: string): string {
     const rows: Array<[string, string]> = [
       ['account', `${me.name} (${me.id})`],
       ['role', me.role + (me.service_admin ? ', service admin' : '')],
       ['project', me.project_name],
       ['project id', me.project_id],
       ['auth', me.auth_mode === 'keystone' ? 'Keystone token' : `API key ${me.key_id ?? ''}`.trim()],
-      ['endpoint', client.endpoint],
+      ['endpoint', endpoint],
     ];
-    this.out(rows.map(([k, v]) => `${k.padEnd(11)} ${v}`).join('\n'));
-    return 0;
+    return rows.map(([k, v]) => `${k.padEnd(11)} ${v}`).join('\n');
   }
 }

@@ -3,6 +3,9 @@ import type { ExecutionInfo, ExecutionSummaryInfo } from '../api-types.js';
 import { formatFields, formatTable } from './table.js';
 import { humanAge, humanDuration, humanSize, humanTime } from './units.js';
 
+/** The API fields behind executionTable's columns (what `-f value` prints). */
+export const EXECUTION_COLUMNS = ['id', 'function', 'function_version', 'status', 'timings.total_ms', 'created_at'];
+
 export function executionTable(executions: readonly ExecutionSummaryInfo[], now = Date.now()): string {
   return formatTable(
     ['ID', 'FUNCTION', 'VERSION', 'STATUS', 'DURATION', 'CREATED'],

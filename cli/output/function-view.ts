@@ -3,6 +3,9 @@ import type { FunctionInfo, FunctionVersionInfo } from '../api-types.js';
 import { formatFields, formatTable } from './table.js';
 import { humanAge, humanSize, humanTime } from './units.js';
 
+/** The API fields behind functionTable's columns (what `-f value` prints). */
+export const FUNCTION_COLUMNS = ['name', 'runtime', 'handler', 'version', 'memory_mb', 'timeout_s', 'updated_at'];
+
 export function functionTable(functions: readonly FunctionInfo[], now = Date.now()): string {
   return formatTable(
     ['NAME', 'RUNTIME', 'HANDLER', 'VERSION', 'MEMORY', 'TIMEOUT', 'CODE', 'UPDATED'],
@@ -38,6 +41,8 @@ export function functionDetails(f: FunctionInfo): string {
   ]);
   return fields + envBlock(f.env);
 }
+
+export const VERSION_COLUMNS = ['version', 'runtime', 'handler', 'memory_mb', 'timeout_s', 'created_at'];
 
 export function versionTable(versions: readonly FunctionVersionInfo[]): string {
   return formatTable(

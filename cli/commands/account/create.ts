@@ -1,9 +1,10 @@
 import { Command, Option, UsageError } from 'clipanion';
-import { ReadCommand } from '../../base-command.js';
+import { JsonCommand } from '../../base-command.js';
 import { parseChoice } from '../../input.js';
 import { findProject, parseDuration, type AccountInfo, type IssuedKeyInfo, type ProjectInfo } from './shapes.js';
+import { annotate } from '../../command-spec.js';
 
-export class AccountCreateCommand extends ReadCommand {
+export class AccountCreateCommand extends JsonCommand {
   static override paths = [['account', 'create']];
 
   static override usage = Command.Usage({
@@ -22,11 +23,11 @@ export class AccountCreateCommand extends ReadCommand {
   });
 
   name = Option.String({ name: 'name' });
-  role = Option.String('--role', { description: 'admin, member (default) or reader' });
+  role = annotate(Option.String('--role', { description: 'admin, member (default) or reader' }), { placeholder: 'admin|member|reader' });
   project = Option.String('--project', { description: 'project name or id (default: yours)' });
   createProject = Option.Boolean('--create-project', false, { description: 'create the --project first if it does not exist (service admins)' });
   noKey = Option.Boolean('--no-key', false, { description: 'create the account without an API key' });
-  keyExpiresIn = Option.String('--key-expires-in', { description: 'lifetime of the key: 90d, 12h, 3600 …' });
+  keyExpiresIn = annotate(Option.String('--key-expires-in', { description: 'lifetime of the key: 90d, 12h, 3600 …' }), { placeholder: 'DURATION' });
 
   async run(): Promise<number> {
     const role = parseChoice(this.role, '--role', ['admin', 'member', 'reader'] as const) ?? 'member';

@@ -18,6 +18,7 @@ export class AccountListCommand extends ReadCommand {
   project = Option.String('--project', { description: 'project name or id (default: yours)' });
 
   async run(): Promise<number> {
+    const output = this.output();
     const client = this.client();
     let projectId: string | undefined;
     if (this.project) {
@@ -26,9 +27,8 @@ export class AccountListCommand extends ReadCommand {
       projectId = p.id;
     }
     const { items } = await client.request<{ items: AccountInfo[] }>('GET', '/v1/accounts', { query: { project_id: projectId } });
-    if (this.json) this.outJson(items);
-    else if (items.length === 0) this.err('no accounts');
-    else this.out(formatTable(['ID', 'NAME', 'ROLE', 'PROJECT', 'CREATED'], items.map((a) => [a.id, a.name, a.role, a.project_name, when(a.created_at)])));
+    const table = () => formatTable(['ID', 'NAME', 'ROLE', 'PROJECT', 'CREATED'], items.map((a) => [a.id, a.name, a.role, a.project_name, when(a.created_at)]));
+    this.printList(items, { table, valueColumns: ['id', 'name', 'role', 'project_name', 'created_at'], empty: 'no accounts' }, output);
     return 0;
   }
 }

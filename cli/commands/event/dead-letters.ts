@@ -2,6 +2,7 @@
 import { Command, Option } from 'clipanion';
 import { ApiCommand, ReadCommand } from '../../base-command.js';
 import { formatFields, formatTable } from '../../output/table.js';
+import { annotate } from '../../command-spec.js';
 
 interface DeadLetter {
   id: string;
@@ -23,13 +24,14 @@ export class DeadLetterListCommand extends ReadCommand {
     examples: [['List them', '$0 event dead-letters'], ['As JSON', '$0 event dead-letters --json']],
   });
 
-  limit = Option.String('--limit', '50', { description: 'How many (newest first), 1-500' });
+  limit = annotate(Option.String('--limit', '50', { description: 'How many (newest first), 1-500' }), { placeholder: 'N' });
 
   async run(): Promise<number> {
+    const output = this.output();
     const { items } = await this.client().request<{ items: DeadLetter[] }>('GET', '/v1/dead-letters', { query: { limit: this.limit } });
-    if (this.json) this.outJson(items);
-    else if (items.length === 0) this.out('no dead letters');
-    else this.out(formatTable(['ID', 'WHAT', 'ATTEMPTS', 'WHEN', 'REASON'], items.map((d) => [d.id, what(d.message), String(d.attempts), d.created_at, d.reason.slice(0, 80)])));
+    const table = () =>
+      items.length === 0 ? 'no dead letters\n' : formatTable(['ID', 'WHAT', 'ATTEMPTS', 'WHEN', 'REASON'], items.map((d) => [d.id, what(d.message), String(d.attempts), d.created_at, d.reason.slice(0, 80)]));
+    this.printList(items, { table, valueColumns: ['id', 'queue', 'attempts', 'created_at', 'reason'] }, output);
     return 0;
   }
 }
@@ -41,12 +43,12 @@ export class DeadLetterShowCommand extends ReadCommand {
   id = Option.String({ name: 'id' });
 
   async run(): Promise<number> {
+    const output = this.output();
     const d = await this.client().request<DeadLetter>('GET', `/v1/dead-letters/${encodeURIComponent(this.id)}`);
-    if (this.json) this.outJson(d);
-    else {
-      this.out(formatFields([['id', d.id], ['queue', d.queue], ['attempts', String(d.attempts)], ['when', d.created_at], ['reason', d.reason], ['what', what(d.message)]]));
-      this.out(`message:\n${JSON.stringify(d.message, null, 2).replace(/^/gm, '  ')}`);
-    }
+    const details = () =>
+      formatFields([['id', d.id], ['queue', d.queue], ['attempts', String(d.attempts)], ['when', d.created_at], ['reason', d.reason], ['what', what(d.message)]]) +
+      `message:\n${JSON.stringify(d.message, null, 2).replace(/^/gm, '  ')}\n`;
+    this.printOne(d, details, output);
     return 0;
   }
 }

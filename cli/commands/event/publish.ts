@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Command, Option } from 'clipanion';
-import { ReadCommand } from '../../base-command.js';
+import { JsonCommand } from '../../base-command.js';
 import { parseData } from '../../input.js';
+import { annotate } from '../../command-spec.js';
 
-export class EventPublishCommand extends ReadCommand {
+export class EventPublishCommand extends JsonCommand {
   static override paths = [['event', 'publish']];
 
   static override usage = Command.Usage({
@@ -20,7 +21,7 @@ export class EventPublishCommand extends ReadCommand {
   source = Option.String('--source', 'fnstack-cli', { description: 'The CloudEvent source (default fnstack-cli)' });
   subject = Option.String('--subject', { description: 'The CloudEvent subject' });
   id = Option.String('--id', { description: 'The CloudEvent id (default: a new UUID)' });
-  data = Option.String('--data', { description: 'JSON data: inline, @FILE or - for stdin' });
+  data = annotate(Option.String('--data', { description: 'JSON data: inline, @FILE or - for stdin' }), { placeholder: 'JSON|@FILE|-' });
 
   async run(): Promise<number> {
     const event = {

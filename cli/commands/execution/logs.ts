@@ -9,22 +9,25 @@ export class ExecutionLogsCommand extends ReadCommand {
   static override usage = Command.Usage({
     category: 'Executions',
     description: 'Print the logs (stdout and stderr) of an execution',
-    details: 'With `--follow`, keeps printing new output until the execution reaches a final status.',
+    details: 'With `--follow`, keeps printing new output until the execution reaches a final status. (`-f` is `--format`, as in every read command; `--follow` has no short form.)',
     examples: [
       ['Print the logs', '$0 execution logs 01JD5Z8Q3W4E5R6T7Y8U9I0OPA'],
       ['Follow a running execution', '$0 execution logs "$($0 function invoke report --async)" --follow'],
+      ['Status and logs as YAML', '$0 execution logs 01JD5Z8Q3W4E5R6T7Y8U9I0OPA -f yaml'],
     ],
   });
 
   id = Option.String({ name: 'id' });
-  follow = Option.Boolean('--follow,-f', false, { description: 'Keep printing new output until the execution ends' });
+  follow = Option.Boolean('--follow', false, { description: 'Keep printing new output until the execution ends' });
 
   async run(): Promise<number> {
-    if (this.follow && this.json) throw new UsageError('--follow and --json cannot be combined');
+    const output = this.output();
+    const raw = output.format === 'table' && output.columns.length === 0;
+    if (this.follow && !raw) throw new UsageError('--follow prints the logs as they come: it cannot be combined with --json, -f or -c');
     const client = this.client();
     let logs = await client.getLogs(this.id);
-    if (this.json) {
-      this.outJson(logs);
+    if (!raw) {
+      this.printOne(logs, () => logs.logs, output);
       return 0;
     }
     let printed = 0;

@@ -18,11 +18,11 @@ export class ExecutionShowCommand extends ReadCommand {
   id = Option.String({ name: 'id' });
 
   async run(): Promise<number> {
+    const output = this.output();
     const client = this.client();
     // A result too large to come inline is fetched whole: `show` shows the result.
     const execution = await client.withWholeResult(await client.getExecution(this.id));
-    if (this.json) this.outJson(execution);
-    else this.out(executionDetails(execution));
+    this.printOne(execution, () => executionDetails(execution), output);
     return 0;
   }
 }

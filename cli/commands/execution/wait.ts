@@ -20,6 +20,7 @@ export class ExecutionWaitCommand extends ReadCommand {
   id = Option.String({ name: 'id' });
 
   async run(): Promise<number> {
+    const output = this.output();
     const client = this.client();
     const spinner = new Spinner(this.context.stderr, `execution ${this.id}`).start();
     let final;
@@ -29,8 +30,7 @@ export class ExecutionWaitCommand extends ReadCommand {
       spinner.stop();
     }
     const execution = await client.withWholeResult(final);
-    if (this.json) this.outJson(execution);
-    else this.out(executionDetails(execution));
+    this.printOne(execution, () => executionDetails(execution), output);
     return execution.status === 'succeeded' ? 0 : 1;
   }
 }

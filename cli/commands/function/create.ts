@@ -1,6 +1,7 @@
-import { Command, Option, UsageError } from 'clipanion';
+import { Command, Option } from 'clipanion';
+import { annotate } from '../../command-spec.js';
 import { humanSize } from '../../output/units.js';
-import { FunctionSpecCommand } from './spec-options.js';
+import { CODE_OPTIONS, FunctionSpecCommand } from './spec-options.js';
 
 export class FunctionCreateCommand extends FunctionSpecCommand {
   static override paths = [['function', 'create']];
@@ -22,12 +23,13 @@ export class FunctionCreateCommand extends FunctionSpecCommand {
     ],
   });
 
+  // Optional for update, required here.
+  override runtime = annotate(Option.String(CODE_OPTIONS.runtime.flag, { required: true, description: CODE_OPTIONS.runtime.description }), CODE_OPTIONS.runtime);
+  override handler = annotate(Option.String(CODE_OPTIONS.handler.flag, { required: true, description: CODE_OPTIONS.handler.description }), CODE_OPTIONS.handler);
+  override code = annotate(Option.String(CODE_OPTIONS.code.flag, { required: true, description: CODE_OPTIONS.code.description }), CODE_OPTIONS.code);
   name = Option.String({ name: 'name' });
 
   async run(): Promise<number> {
-    if (this.runtime === undefined) throw new UsageError('missing --runtime (e.g. --runtime nodejs20; see `fnstack runtime list`)');
-    if (this.handler === undefined) throw new UsageError('missing --handler FILE.EXPORT (e.g. --handler index.handler)');
-    if (this.code === undefined) throw new UsageError('missing --code PATH (a .js file, a .zip/.tar.gz archive or a directory)');
     const fields = this.specFields();
     const env = this.envFields();
     const client = this.client();

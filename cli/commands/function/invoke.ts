@@ -8,6 +8,7 @@ import { parseData } from '../../input.js';
 import { lastLines } from '../../output/execution-view.js';
 import { Spinner } from '../../output/spinner.js';
 import { findExecutionByEvent, waitForExecution } from '../../wait-execution.js';
+import { annotate } from '../../command-spec.js';
 
 /** The HTTP client's own give-up codes: the execution is still going, so we poll for it instead. */
 const WAIT_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -38,7 +39,7 @@ export class FunctionInvokeCommand extends ApiCommand {
   });
 
   name = Option.String({ name: 'name' });
-  data = Option.String('--data', { description: 'Event data: JSON, @FILE or - (stdin); default {}' });
+  data = annotate(Option.String('--data', { description: 'Event data: JSON, @FILE or - (stdin); default {}' }), { placeholder: 'JSON|@FILE|-' });
   async = Option.Boolean('--async', false, { description: 'Queue the execution and print its id without waiting' });
   type = Option.String('--type', { description: 'CloudEvent type of the event (ce-type)' });
   json = Option.Boolean('--json', false, { description: 'Print the whole execution (or the async acceptance) as JSON' });

@@ -11,15 +11,16 @@ export class FunctionShowCommand extends ReadCommand {
     examples: [
       ['Show a function', '$0 function show hello'],
       ['Its environment as JSON', '$0 function show hello --json'],
+      ['Only its version and code digest', '$0 function show hello -f value -c version -c code.sha256'],
     ],
   });
 
   name = Option.String({ name: 'name' });
 
   async run(): Promise<number> {
+    const output = this.output();
     const fn = await this.client().getFunction(this.name);
-    if (this.json) this.outJson(fn);
-    else this.out(functionDetails(fn));
+    this.printOne(fn, () => functionDetails(fn), output);
     return 0;
   }
 }

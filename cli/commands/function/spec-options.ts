@@ -10,20 +10,28 @@ import { parseChoice, parseEnvPairs, parseHandler, parseIntOption } from '../../
 import { ProgressBar } from '../../output/progress-bar.js';
 import { humanSize } from '../../output/units.js';
 import type { ProgressListener } from '../../multipart.js';
+import { annotate } from '../../command-spec.js';
 
 export const ISOLATIONS: readonly Isolation[] = ['per-event', 'reuse'];
 
+/** What create requires and update takes optionally. */
+export const CODE_OPTIONS = {
+  runtime: { flag: '--runtime', description: 'Runtime, e.g. nodejs20 (see `fnstack runtime list`)', placeholder: 'RUNTIME' },
+  handler: { flag: '--handler', description: 'FILE.EXPORT inside the code, e.g. index.handler', placeholder: 'FILE.EXPORT' },
+  code: { flag: '--code', description: 'A .js/.mjs/.cjs file, a .zip/.tar.gz archive, or a directory (packed as .tar.gz)', placeholder: 'PATH' },
+} as const;
+
 export abstract class FunctionSpecCommand extends ApiCommand {
-  runtime = Option.String('--runtime', { description: 'Runtime, e.g. nodejs20 (see `fnstack runtime list`)' });
-  handler = Option.String('--handler', { description: 'FILE.EXPORT inside the code, e.g. index.handler' });
-  code = Option.String('--code', { description: 'A .js/.mjs/.cjs file, a .zip/.tar.gz archive, or a directory (packed as .tar.gz)' });
-  memory = Option.String('--memory', { description: 'Memory in MiB (service default 128)' });
-  vcpus = Option.String('--vcpus', { description: 'Virtual CPUs (service default 1)' });
-  disk = Option.String('--disk', { description: 'Disk in GiB (service default 1)' });
-  timeout = Option.String('--timeout', { description: 'Timeout in seconds (service default 30)' });
-  envPairs = Option.Array('--env', { description: 'Environment variable KEY=VALUE (repeatable)' });
+  runtime = annotate(Option.String(CODE_OPTIONS.runtime.flag, { description: CODE_OPTIONS.runtime.description }), CODE_OPTIONS.runtime);
+  handler = annotate(Option.String(CODE_OPTIONS.handler.flag, { description: CODE_OPTIONS.handler.description }), CODE_OPTIONS.handler);
+  code = annotate(Option.String(CODE_OPTIONS.code.flag, { description: CODE_OPTIONS.code.description }), CODE_OPTIONS.code);
+  memory = annotate(Option.String('--memory', { description: 'Memory in MiB (service default 128)' }), { placeholder: 'MB' });
+  vcpus = annotate(Option.String('--vcpus', { description: 'Virtual CPUs (service default 1)' }), { placeholder: 'N' });
+  disk = annotate(Option.String('--disk', { description: 'Disk in GiB (service default 1)' }), { placeholder: 'GB' });
+  timeout = annotate(Option.String('--timeout', { description: 'Timeout in seconds (service default 30)' }), { placeholder: 'SECONDS' });
+  envPairs = annotate(Option.Array('--env', { description: 'Environment variable KEY=VALUE (repeatable)' }), { placeholder: 'KEY=VALUE' });
   network = Option.Boolean('--network', { description: 'Allow network access (the default); --no-network denies it' });
-  isolation = Option.String('--isolation', { description: 'per-event (a fresh environment per event, the default) or reuse' });
+  isolation = annotate(Option.String('--isolation', { description: 'per-event (a fresh environment per event, the default) or reuse' }), { placeholder: 'per-event|reuse' });
   json = Option.Boolean('--json', false, { description: 'Print the resulting function as JSON' });
 
   /** The declared fields that were given, in the API's names (env is left to the caller). */

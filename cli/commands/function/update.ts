@@ -2,6 +2,7 @@ import { Command, Option, UsageError } from 'clipanion';
 import { parseEnvPairs } from '../../input.js';
 import { humanSize } from '../../output/units.js';
 import { FunctionSpecCommand } from './spec-options.js';
+import { annotate } from '../../command-spec.js';
 
 export class FunctionUpdateCommand extends FunctionSpecCommand {
   static override paths = [['function', 'update']];
@@ -22,7 +23,7 @@ export class FunctionUpdateCommand extends FunctionSpecCommand {
   });
 
   name = Option.String({ name: 'name' });
-  unsetEnv = Option.Array('--unset-env', { description: 'Remove an environment variable (repeatable)' });
+  unsetEnv = annotate(Option.Array('--unset-env', { description: 'Remove an environment variable (repeatable)' }), { placeholder: 'KEY' });
 
   async run(): Promise<number> {
     const fields = this.specFields();

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { ReadCommand } from '../../base-command.js';
-import { versionTable } from '../../output/function-view.js';
+import { VERSION_COLUMNS, versionTable } from '../../output/function-view.js';
 
 export class FunctionVersionsCommand extends ReadCommand {
   static override paths = [['function', 'versions']];
@@ -14,9 +14,9 @@ export class FunctionVersionsCommand extends ReadCommand {
   name = Option.String({ name: 'name' });
 
   async run(): Promise<number> {
+    const output = this.output();
     const { items } = await this.client().listVersions(this.name);
-    if (this.json) this.outJson(items);
-    else this.out(versionTable([...items].sort((a, b) => b.version - a.version)));
+    this.printList(items, { table: () => versionTable([...items].sort((a, b) => b.version - a.version)), valueColumns: VERSION_COLUMNS }, output);
     return 0;
   }
 }

@@ -1,8 +1,9 @@
 import { Command, Option } from 'clipanion';
-import { ReadCommand } from '../../base-command.js';
+import { JsonCommand } from '../../base-command.js';
 import { findAccount, parseDuration, type IssuedKeyInfo } from '../account/shapes.js';
+import { annotate } from '../../command-spec.js';
 
-export class KeyCreateCommand extends ReadCommand {
+export class KeyCreateCommand extends JsonCommand {
   static override paths = [['key', 'create']];
 
   static override usage = Command.Usage({
@@ -15,8 +16,8 @@ export class KeyCreateCommand extends ReadCommand {
   });
 
   account = Option.String('--account', { description: 'account name or id (default: yourself)' });
-  description = Option.String('--description', { description: 'what the key is for' });
-  expiresIn = Option.String('--expires-in', { description: 'lifetime: 90d, 12h, 3600 … (default: no expiry)' });
+  description = annotate(Option.String('--description', { description: 'what the key is for' }), { placeholder: 'TEXT' });
+  expiresIn = annotate(Option.String('--expires-in', { description: 'lifetime: 90d, 12h, 3600 … (default: no expiry)' }), { placeholder: 'DURATION' });
 
   async run(): Promise<number> {
     const expires = parseDuration(this.expiresIn, '--expires-in');

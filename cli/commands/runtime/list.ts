@@ -12,9 +12,10 @@ export class RuntimeListCommand extends ReadCommand {
   });
 
   async run(): Promise<number> {
+    const output = this.output();
     const { items } = await this.client().listRuntimes();
-    if (this.json) this.outJson(items);
-    else this.out(formatTable(['NAME', 'LANGUAGE', 'VERSION', 'DEFAULT'], items.map((r) => [r.name, r.language, r.version, r.default ? 'yes' : ''])));
+    const table = () => formatTable(['NAME', 'LANGUAGE', 'VERSION', 'DEFAULT'], items.map((r) => [r.name, r.language, r.version, r.default ? 'yes' : '']));
+    this.printList(items, { table, valueColumns: ['name', 'language', 'version', 'default'] }, output);
     return 0;
   }
 }

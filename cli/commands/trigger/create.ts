@@ -1,4 +1,5 @@
-import { Command, Option, UsageError } from 'clipanion';
+import { Command, Option } from 'clipanion';
+import { annotate } from '../../command-spec.js';
 import { KINDS, TriggerSpecCommand } from './trigger-options.js';
 import { triggerDetails, type TriggerInfo } from './trigger-view.js';
 
@@ -19,12 +20,11 @@ export class TriggerCreateCommand extends TriggerSpecCommand {
   });
 
   name = Option.String({ name: 'name' });
-  kind = Option.String('--kind', { description: `One of ${KINDS.join(', ')}` });
+  override fn = Option.String('--function', { required: true, description: 'The function it runs' });
+  kind = annotate(Option.String('--kind', { required: true, description: `One of ${KINDS.join(', ')}` }), { placeholder: KINDS.join('|') });
   disabled = Option.Boolean('--disabled', false, { description: 'Create it disabled' });
 
   async run(): Promise<number> {
-    if (this.fn === undefined) throw new UsageError('missing --function NAME');
-    if (this.kind === undefined) throw new UsageError(`missing --kind (${KINDS.join(', ')})`);
     const config = this.configFromFlags();
     const filter = this.filterFromFlags();
     const body = { name: this.name, function: this.fn, kind: this.kind, ...(config ? { config } : {}), ...(filter ? { filter } : {}), ...(this.disabled ? { enabled: false } : {}) };

@@ -1,6 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { ReadCommand } from '../../base-command.js';
-import { triggerTable, type TriggerInfo } from './trigger-view.js';
+import { TRIGGER_COLUMNS, triggerTable, type TriggerInfo } from './trigger-view.js';
+import { annotate } from '../../command-spec.js';
 
 export class TriggerListCommand extends ReadCommand {
   static override paths = [['trigger', 'list'], ['trigger', 'ls']];
@@ -15,13 +16,12 @@ export class TriggerListCommand extends ReadCommand {
   });
 
   fn = Option.String('--function', { description: 'Only the triggers of this function' });
-  kind = Option.String('--kind', { description: 'Only triggers of this kind' });
+  kind = annotate(Option.String('--kind', { description: 'Only triggers of this kind' }), { placeholder: 'KIND' });
 
   async run(): Promise<number> {
+    const output = this.output();
     const items = await this.client().listAll<TriggerInfo>('/v1/triggers', { function: this.fn, kind: this.kind });
-    if (this.json) this.outJson(items);
-    else if (items.length === 0) this.err('no triggers yet: create one with `fnstack trigger create`');
-    else this.out(triggerTable(items));
+    this.printList(items, { table: () => triggerTable(items), valueColumns: TRIGGER_COLUMNS, empty: 'no triggers yet: create one with `fnstack trigger create`' }, output);
     return 0;
   }
 }

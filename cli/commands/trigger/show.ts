@@ -14,9 +14,9 @@ export class TriggerShowCommand extends ReadCommand {
   name = Option.String({ name: 'name' });
 
   async run(): Promise<number> {
+    const output = this.output();
     const t = await this.client().request<TriggerInfo>('GET', `/v1/triggers/${encodeURIComponent(this.name)}`);
-    if (this.json) this.outJson(t);
-    else this.out(triggerDetails(t));
+    this.printOne(t, () => triggerDetails(t), output);
     return 0;
   }
 }

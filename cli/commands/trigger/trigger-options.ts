@@ -1,22 +1,23 @@
 /** Options shared by `trigger create` and `trigger update`, and turning them into the API's config and filter. */
 import { Option, UsageError } from 'clipanion';
-import { ReadCommand } from '../../base-command.js';
+import { JsonCommand } from '../../base-command.js';
+import { annotate } from '../../command-spec.js';
 
 export const KINDS = ['event', 'http', 'amqp', 'schedule', 'openstack'] as const;
 
-export abstract class TriggerSpecCommand extends ReadCommand {
+export abstract class TriggerSpecCommand extends JsonCommand {
   fn = Option.String('--function', { description: 'The function it runs' });
-  config = Option.String('--config', { description: 'The whole kind-specific config as JSON (instead of the flags below)' });
+  config = annotate(Option.String('--config', { description: 'The whole kind-specific config as JSON (instead of the flags below)' }), { placeholder: 'JSON' });
   pattern = Option.String('--pattern', { description: 'event/amqp: topic pattern, e.g. "order.*" or "order.#"' });
-  cron = Option.String('--cron', { description: 'schedule: cron expression (5 fields, or 6 with seconds)' });
-  timezone = Option.String('--timezone', { description: 'schedule: IANA time zone (default UTC)' });
-  catchUp = Option.String('--catch-up', { description: 'schedule: skip (default) or run-once for ticks missed while down' });
-  data = Option.String('--data', { description: 'schedule: the event data as JSON' });
-  brokerUrl = Option.String('--broker-url', { description: 'amqp on your own broker: amqp://user:pass@host/vhost (stored encrypted, never shown)' });
+  cron = annotate(Option.String('--cron', { description: 'schedule: cron expression (5 fields, or 6 with seconds)' }), { placeholder: 'EXPR' });
+  timezone = annotate(Option.String('--timezone', { description: 'schedule: IANA time zone (default UTC)' }), { placeholder: 'ZONE' });
+  catchUp = annotate(Option.String('--catch-up', { description: 'schedule: skip (default) or run-once for ticks missed while down' }), { placeholder: 'skip|run-once' });
+  data = annotate(Option.String('--data', { description: 'schedule: the event data as JSON' }), { placeholder: 'JSON' });
+  brokerUrl = annotate(Option.String('--broker-url', { description: 'amqp on your own broker: amqp://user:pass@host/vhost (stored encrypted, never shown)' }), { placeholder: 'URL' });
   queue = Option.String('--queue', { description: 'amqp on your own broker: the queue to consume' });
   eventType = Option.String('--event-type', { description: 'openstack: notification type pattern, e.g. instance.create.end' });
   projectId = Option.String('--project-id', { description: 'openstack: the OpenStack project id (built-in accounts, admins only)' });
-  filters = Option.Array('--filter', { description: 'K=V condition: type=…, source=…, subject_prefix=…, data.a.b=<JSON or text> (repeatable)' });
+  filters = annotate(Option.Array('--filter', { description: 'K=V condition: type=…, source=…, subject_prefix=…, data.a.b=<JSON or text> (repeatable)' }), { placeholder: 'K=V' });
 
   /** The config object from the flags, or undefined when none was given. */
   protected configFromFlags(): Record<string, unknown> | undefined {

@@ -18,6 +18,9 @@ export interface TriggerInfo {
   updated_at: string;
 }
 
+/** The API fields behind triggerTable's columns (what `-f value` prints). */
+export const TRIGGER_COLUMNS = ['name', 'kind', 'function', 'enabled', 'fire_count', 'last_fired_at'];
+
 export function triggerTable(items: TriggerInfo[]): string {
   return formatTable(
     ['NAME', 'KIND', 'FUNCTION', 'SOURCE', 'ENABLED', 'FIRED', 'LAST FIRED'],
