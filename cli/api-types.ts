@@ -121,6 +121,10 @@ export interface ExecutionLogs {
   status: ExecutionStatus;
   logs: string;
   truncated: boolean;
+  /** Pass back as `after` for what comes next (services before live logs send none). */
+  cursor?: string;
+  /** `after` was beyond the logs (the execution was retried): `logs` starts from the beginning. */
+  reset?: boolean;
 }
 
 export interface AsyncInvokeAccepted {

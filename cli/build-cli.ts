@@ -21,6 +21,7 @@ import { FunctionCreateCommand } from './commands/function/create.js';
 import { FunctionDeleteCommand } from './commands/function/delete.js';
 import { FunctionInvokeCommand } from './commands/function/invoke.js';
 import { FunctionListCommand } from './commands/function/list.js';
+import { FunctionLogsCommand } from './commands/function/logs.js';
 import { FunctionShowCommand } from './commands/function/show.js';
 import { FunctionUpdateCommand } from './commands/function/update.js';
 import { FunctionVersionsCommand } from './commands/function/versions.js';
@@ -57,6 +58,7 @@ export function buildCli(): Cli {
     FunctionDeleteCommand,
     FunctionVersionsCommand,
     FunctionInvokeCommand,
+    FunctionLogsCommand,
     ExecutionListCommand,
     ExecutionShowCommand,
     ExecutionWaitCommand,

@@ -20,6 +20,7 @@ import { isFinal, type Execution, type FunctionVersion } from '../model.js';
 import type { Assignment, CloudEvent, RunOutcome } from '../runner/protocol.js';
 import type { Config } from '../config.js';
 import { ConcurrencyGate } from '../quota/concurrency-gate.js';
+import { LiveLog } from '../runner/live-log.js';
 import { noBindings, type EventRouter, type RouteTarget } from './event-router.js';
 
 export interface OrchestratorDeps {
@@ -222,7 +223,15 @@ export class Orchestrator {
     try {
       await store.ledger.markRunning(execution.id, this.workerId, env.placement);
       const assignment = buildAssignment(execution, version, codeDir, config.execution.logLimitBytes);
-      return await env.run(assignment, signal);
+      // Output reaches the store while the function runs (GET …/logs?after=); the outcome's logs replace it.
+      const live = new LiveLog(async (text) => {
+        await store.ledger.appendLogs(execution.id, this.workerId, text, config.execution.logLimitBytes);
+      });
+      try {
+        return await env.run(assignment, signal, (part) => live.push(part));
+      } finally {
+        await live.close();
+      }
     } finally {
       await provider.release(env).catch((err: unknown) => log.error({ err }, 'release failed'));
     }

@@ -13,7 +13,7 @@ import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { classifyRun } from './classify-run.js';
 import { OutputCapture } from './output-capture.js';
-import { logFence, type Assignment, type FailureInfo, type RunnerMessage, type RunOutcome, type SignedRunnerMessage } from './protocol.js';
+import { logFence, type Assignment, type FailureInfo, type OutputListener, type RunnerMessage, type RunOutcome, type SignedRunnerMessage } from './protocol.js';
 import type { LaunchSpec, SuperviseOptions } from './supervisor.js';
 
 type Report = Extract<RunnerMessage, { type: 'result' | 'failure' }>;
@@ -108,8 +108,8 @@ export class WarmSession {
     });
   }
 
-  /** Runs one assignment to its outcome; never throws for what the function did. */
-  async runOnce(assignment: Assignment, signal?: AbortSignal): Promise<RunOutcome> {
+  /** Runs one assignment to its outcome; never throws for what the function did. `onOutput` sees its logs live. */
+  async runOnce(assignment: Assignment, signal?: AbortSignal, onOutput?: OutputListener): Promise<RunOutcome> {
     if (this.run) throw new Error('WarmSession: a run is already in progress');
     const startedAt = Date.now();
     if (!this.alive) {
@@ -119,7 +119,7 @@ export class WarmSession {
     const outcome = new Promise<RunOutcome>((done) => {
       this.run = {
         assignment,
-        capture: new OutputCapture(assignment.logLimitBytes),
+        capture: new OutputCapture(assignment.logLimitBytes, onOutput),
         fence: Buffer.from(logFence(this.token, assignment.executionId)),
         startedAt,
         started: false,

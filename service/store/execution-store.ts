@@ -206,7 +206,7 @@ export class ExecutionLedger {
     const now = Date.now();
     const r = await this.db
       .updateTable('executions')
-      .set((eb) => ({ status: 'provisioning', worker_id: workerId, lease_until: now + leaseMs, provisioning_at: now, updated_at: now, attempts: eb('attempts', '+', 1) }))
+      .set((eb) => ({ status: 'provisioning', worker_id: workerId, lease_until: now + leaseMs, provisioning_at: now, updated_at: now, logs: null, logs_truncated: 0, attempts: eb('attempts', '+', 1) }))
       .where('id', '=', id)
       .where((eb) => eb.or([eb('status', '=', 'queued'), eb.and([eb('status', 'in', ['provisioning', 'running']), eb('lease_until', '<', now)])]))
       .executeTakeFirst();
@@ -245,6 +245,29 @@ export class ExecutionLedger {
       .where('id', '=', id)
       .where('worker_id', '=', workerId)
       .execute();
+  }
+
+  /**
+   * Appends live output to a running execution's logs, only while the execution is not final
+   * (the outcome's logs replace them) and only while the stored logs stay within `capBytes`:
+   * a text that would pass the cap is refused whole (false), whoever sent it. `workerId`
+   * null: any holder (the openstack runner's own posts, checked by its session token).
+   */
+  async appendLogs(id: string, workerId: string | null, text: string, capBytes: number): Promise<boolean> {
+    const bytes = Buffer.byteLength(text);
+    if (bytes === 0) return true;
+    if (bytes > capBytes) return false;
+    const joined = this.dialect === 'sqlite' ? sql<string>`coalesce(logs, '') || ${text}` : sql<string>`concat(coalesce(logs, ''), ${text})`;
+    const size = this.dialect === 'sqlite' ? sql<number>`coalesce(length(cast(logs as blob)), 0)` : sql<number>`coalesce(length(logs), 0)`;
+    let q = this.db
+      .updateTable('executions')
+      .set({ logs: joined })
+      .where('id', '=', id)
+      .where('status', 'in', ['provisioning', 'running'])
+      .where(size, '<=', capBytes - bytes);
+    if (workerId) q = q.where('worker_id', '=', workerId);
+    const r = await q.executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   /** Records the final outcome once; a worker that lost its lease records nothing. */
