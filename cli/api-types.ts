@@ -105,6 +105,8 @@ export interface ExecutionSummaryInfo {
   peak_memory_bytes: number | null;
   timings: Partial<ExecutionTimings> | null;
   logs_truncated: boolean;
+  /** The X-Request-Id of the call that caused it (services before 0.x send none). */
+  request_id?: string | null;
   created_at: string;
   updated_at: string;
 }

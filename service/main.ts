@@ -30,6 +30,8 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
   /** false silences the service log (tests). */
   log?: boolean;
+  /** Where the JSON log lines go instead of stdout (tests that read them). */
+  logDestination?: NodeJS.WritableStream;
 }
 
 export interface RunningService {
@@ -44,7 +46,8 @@ export interface RunningService {
 
 export async function startService(options: StartOptions = {}): Promise<RunningService> {
   const config = persistSecretsKey(loadConfig(options.env ?? process.env, { port: options.port, host: options.host, dataDir: options.dataDir, role: options.role }));
-  const logger = pino({ level: options.log === false ? 'silent' : config.logLevel, base: { role: config.role } });
+  const logOptions = { level: options.log === false ? 'silent' : config.logLevel, base: { role: config.role } };
+  const logger = options.logDestination ? pino(logOptions, options.logDestination) : pino(logOptions);
 
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   await chmod(config.dataDir, 0o700); // the sandboxes must not be able to read it

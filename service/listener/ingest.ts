@@ -41,20 +41,20 @@ export class Ingest {
   }
 
   /** Events for the functions the project's triggers route them to; all or nothing on the quota. */
-  async events(projectId: string, events: CloudEvent[], check: QuotaCheck): Promise<void> {
+  async events(projectId: string, events: CloudEvent[], check: QuotaCheck, requestId?: string): Promise<void> {
     const valid = events.map((e, i) => validateEnvelope(e, events.length > 1 ? `events[${i}]` : 'event'));
     const scope = this.store.forProject(projectId);
     if (check === 'routed') await this.quota.beforeEvents(scope, this.router, valid);
     else if (check === 'addressed') await this.quota.beforeExecutions(scope, valid.length);
-    for (const event of valid) await this.queue.publish({ kind: 'event', projectId, event });
+    for (const event of valid) await this.queue.publish({ kind: 'event', projectId, event, ...(requestId ? { requestId } : {}) });
   }
 
   /** A direct invocation: the execution is recorded as queued and its work made durable; a replayed event id returns the existing one. */
-  async invocation(fn: FnFunction, event: CloudEvent): Promise<Execution> {
+  async invocation(fn: FnFunction, event: CloudEvent, requestId: string | null = null): Promise<Execution> {
     validateEnvelope(event, 'event');
     const perMinute = (await this.quota.limits(this.store.forProject(fn.projectId))).executionsPerMinute;
     const admission = await this.store.ledger.createWithinQuota(
-      newExecutionOf(fn, event),
+      newExecutionOf(fn, event, requestId),
       perMinute,
     );
     if (admission.overQuota) throw executionsQuotaExceeded(admission.overQuota.recent, admission.overQuota.limit);

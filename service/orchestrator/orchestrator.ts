@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import { newExecutionOf, type ProjectBacklog } from '../store/execution-store.js';
 import type { Delivery, Consumer, WorkQueue, WorkMessage } from '../queue/queue.js';
-import { backoffMs, isWorkMessage } from '../queue/queue.js';
+import { backoffMs, isWorkMessage, REQUEST_ID } from '../queue/queue.js';
 import { isTransientStoreError } from '../store/store-errors.js';
 import type { Provider, Environment } from '../provisioner/provider.js';
 import { ProvisioningError } from '../provisioner/provider.js';
@@ -111,7 +111,7 @@ export class Orchestrator {
       }
       perMinute ??= (await scope.quotas.limits(this.deps.config.quotas)).executionsPerMinute;
       const admission = await this.deps.store.ledger.createWithinQuota(
-        newExecutionOf(fn, msg.event),
+        newExecutionOf(fn, msg.event, requestIdOf(msg)),
         perMinute,
       );
       if (admission.overQuota) {
@@ -168,7 +168,7 @@ export class Orchestrator {
     const executionId = execution.id;
     this.lastServed.set(execution.projectId, ++this.served);
 
-    const log = logger.child({ executionId, fn: execution.functionName });
+    const log = logger.child({ executionId, fn: execution.functionName, ...(execution.requestId ? { requestId: execution.requestId } : {}) });
     const heartbeat = setInterval(() => {
       store.ledger.heartbeat(executionId, this.workerId, config.execution.leaseMs).catch((err: unknown) => log.warn({ err }, 'lease heartbeat failed'));
     }, Math.max(500, config.execution.leaseMs / 3));
@@ -263,6 +263,11 @@ export function fairestOf(backlog: readonly ProjectBacklog[], lastServed: Readon
   return best?.projectId ?? null;
 }
 
+
+/** The request id an event message carries, if it is one (the queue is not trusted to hold only well-formed ids). */
+function requestIdOf(msg: Extract<WorkMessage, { kind: 'event' }>): string | null {
+  return typeof msg.requestId === 'string' && REQUEST_ID.test(msg.requestId) ? msg.requestId : null;
+}
 
 function buildAssignment(execution: Execution, version: FunctionVersion, codeDir: string, logLimitBytes: number): Assignment {
   const event: CloudEvent = execution.event;

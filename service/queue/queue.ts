@@ -8,11 +8,15 @@
  */
 import type { CloudEvent } from '../runner/protocol.js';
 
+/** What a request id may be (a client's X-Request-Id is taken only when it matches): short, and nothing a log or header could misread. */
+export const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
 export type WorkMessage =
   /** Run one execution that already exists in the store (direct invoke, or fan-out of an event). */
   | { kind: 'run'; executionId: string; projectId: string }
   /** An event to route to every function bound to it. */
-  | { kind: 'event'; projectId: string; event: CloudEvent };
+  /** `requestId`: the API call that brought the event, carried onto the executions it causes. */
+  | { kind: 'event'; projectId: string; event: CloudEvent; requestId?: string };
 
 /** Whether a decoded payload is a work message at all (anything else is poison: dead-lettered at once). */
 export function isWorkMessage(m: unknown): m is WorkMessage {

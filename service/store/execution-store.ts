@@ -20,10 +20,12 @@ export interface NewExecutionInput {
   functionVersion: number;
   event: CloudEvent;
   limits: ExecutionLimits;
+  /** The request id of the API call that caused it (see service/api/request-id.ts). */
+  requestId?: string | null;
 }
 
 /** A new execution of the function's current version for this event (with a fresh id). */
-export function newExecutionOf(fn: FnFunction, event: CloudEvent): NewExecutionInput {
+export function newExecutionOf(fn: FnFunction, event: CloudEvent, requestId: string | null = null): NewExecutionInput {
   const s = fn.spec;
   return {
     id: randomUUID(),
@@ -33,6 +35,7 @@ export function newExecutionOf(fn: FnFunction, event: CloudEvent): NewExecutionI
     functionVersion: fn.currentVersion,
     event,
     limits: { memory_mb: s.memoryMb, vcpus: s.vcpus, disk_gb: s.diskGb, timeout_s: s.timeoutS, network: s.network },
+    requestId,
   };
 }
 
@@ -45,7 +48,7 @@ export const RESULT_PREVIEW_MAX_BYTES = 1024;
 const SUMMARY_COLUMNS = [
   'id', 'project_id', 'function_id', 'function_name', 'function_version', 'event_id', 'status', 'attempts',
   'result_bytes', 'result_preview', 'error_json', 'limits_json', 'placement_json', 'peak_memory_bytes', 'logs_truncated',
-  'queued_at', 'provisioning_at', 'running_at', 'finished_at', 'created_at', 'updated_at',
+  'queued_at', 'provisioning_at', 'running_at', 'finished_at', 'created_at', 'updated_at', 'request_id',
 ] as const;
 type SummaryRow = Pick<ExecutionRow, (typeof SUMMARY_COLUMNS)[number]>;
 
@@ -432,6 +435,7 @@ async function insertOnce(db: Kysely<Database>, input: NewExecutionInput, now: n
     finished_at: null,
     created_at: now,
     updated_at: now,
+    request_id: input.requestId ?? null,
   };
   try {
     await db.insertInto('executions').values(row).execute();
@@ -471,6 +475,7 @@ function toSummary(r: SummaryRow): ExecutionSummary {
     finishedAt: r.finished_at === null ? null : Number(r.finished_at),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
+    requestId: r.request_id,
   };
 }
 

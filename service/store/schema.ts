@@ -109,6 +109,8 @@ export interface ExecutionsTable {
   finished_at: number | null;
   created_at: number;
   updated_at: number;
+  /** The X-Request-Id of the API call that caused the execution; null when none did. */
+  request_id: string | null;
 }
 
 /** A succeeded execution's result: its JSON text as UTF-8 bytes, in chunks of at most 1 MiB. */

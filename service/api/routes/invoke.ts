@@ -39,7 +39,7 @@ export default async function invokeRoutes(app: FastifyInstance) {
       if (!fn) throw notFound('function', name);
       const h = req.headers as Record<string, string | undefined>;
       const event = invocationEvent(fn, req.body ?? {}, { id: h['ce-id'], type: h['ce-type'], source: h['ce-source'], subject: h['ce-subject'] });
-      const accepted = await ingest.invocation(fn, event);
+      const accepted = await ingest.invocation(fn, event, req.id);
       if (mode === 'async') return reply.code(202).header('location', `/v1/executions/${accepted.id}`).send({ execution_id: accepted.id, status: accepted.status });
 
       const waitMs = fn.spec.timeoutS * 1000 + SYNC_GRACE_MS;
