@@ -6,6 +6,7 @@ import type { CodeCache } from '../code/code-cache.js';
 import type { ExecutionEvents } from '../orchestrator/execution-events.js';
 import type { Provider } from '../provisioner/provider.js';
 import type { Principal } from '../store/account-store.js';
+import type { ServiceMetrics } from '../metrics/service-metrics.js';
 
 export interface ApiDeps {
   config: Readonly<Config>;
@@ -15,6 +16,8 @@ export interface ApiDeps {
   events: ExecutionEvents;
   /** Used to check at create/update time that a function can be hosted. */
   provider: Provider;
+  /** This process's Prometheus metrics (GET /metrics); a fresh set when not given. */
+  metrics?: ServiceMetrics;
 }
 
 declare module 'fastify' {

@@ -21,6 +21,7 @@ import type { Assignment, CloudEvent, RunOutcome } from '../runner/protocol.js';
 import type { Config } from '../config.js';
 import { ConcurrencyGate } from '../quota/concurrency-gate.js';
 import { LiveLog } from '../runner/live-log.js';
+import type { ServiceMetrics } from '../metrics/service-metrics.js';
 import { noBindings, type EventRouter, type RouteTarget } from './event-router.js';
 
 export interface OrchestratorDeps {
@@ -33,6 +34,8 @@ export interface OrchestratorDeps {
   logger: Logger;
   /** Which functions an event runs (triggers); default: only events addressed to one function. */
   router?: EventRouter;
+  /** Counts executions, stage timings, trigger fires and dead letters (Prometheus). */
+  metrics?: ServiceMetrics;
 }
 
 export class Orchestrator {
@@ -66,6 +69,7 @@ export class Orchestrator {
     if (!isWorkMessage(msg)) {
       this.deps.logger.error({ msg }, 'poison work message: dead-lettered without retries');
       await delivery.deadLetter(`not a work message: ${JSON.stringify(msg)?.slice(0, 200)}`);
+      this.deps.metrics?.deadLetter();
       return;
     }
     try {
@@ -79,6 +83,7 @@ export class Orchestrator {
         this.deps.logger.error({ err, msg }, 'giving up on work message');
         await this.markDeadLettered(msg, reason);
         await delivery.deadLetter(reason);
+        this.deps.metrics?.deadLetter();
       } else {
         // An unreachable store is nobody's fault: back off (capped) for as long as it lasts.
         const delay = transient ? backoffMs(Math.min(delivery.attempt, 5), 500, 5_000) : backoffMs(delivery.attempt);
@@ -107,6 +112,7 @@ export class Orchestrator {
       const fn = await scope.functions.get(target.functionName);
       if (!fn) {
         await router.fired?.(msg.projectId, target, msg.event, `function ${target.functionName} does not exist`);
+        this.deps.metrics?.triggerFired('no_function');
         continue;
       }
       perMinute ??= (await scope.quotas.limits(this.deps.config.quotas)).executionsPerMinute;
@@ -119,10 +125,14 @@ export class Orchestrator {
         const reason = `event ${msg.event.id} dropped: quota exceeded: executions_per_minute (${recent} executions in the last minute, at most ${limit})`;
         this.deps.logger.warn({ projectId: msg.projectId, fn: fn.name, eventId: msg.event.id }, 'executions-per-minute quota: event dropped');
         await router.fired?.(msg.projectId, target, msg.event, reason);
+        this.deps.metrics?.triggerFired('over_quota');
         continue;
       }
       const { execution, created } = admission;
-      if (created) await router.fired?.(msg.projectId, target, msg.event);
+      if (created) {
+        await router.fired?.(msg.projectId, target, msg.event);
+        this.deps.metrics?.triggerFired('fired');
+      }
       if (!isFinal(execution.status)) toRun.push(execution.id);
     }
     // Each execution gets its own work message, so that several workers share a fan-out.
@@ -174,9 +184,11 @@ export class Orchestrator {
     }, Math.max(500, config.execution.leaseMs / 3));
     const abort = new AbortController();
     this.aborts.add(abort);
+    const stages = { claimedAt: Date.now(), runningAt: null as number | null };
     try {
-      const outcome = await this.provisionAndRun(execution, abort.signal, log);
+      const outcome = await this.provisionAndRun(execution, abort.signal, log, stages);
       if (outcome) {
+        this.deps.metrics?.executionFinished(execution, stages.claimedAt, stages.runningAt, outcome, this.deps.provider.name);
         const recorded = await store.ledger.finish(executionId, this.workerId, outcome);
         if (!recorded) log.warn('outcome not recorded: the lease was lost to another worker');
         const fields = { status: outcome.status, projectId: execution.projectId, durationMs: outcome.finishedAt - outcome.startedAt, errorKind: outcome.failure?.kind };
@@ -195,7 +207,7 @@ export class Orchestrator {
   }
 
   /** Returns the outcome to record, or null when it was already recorded (failure paths). */
-  private async provisionAndRun(execution: Execution, signal: AbortSignal, log: Logger): Promise<RunOutcome | null> {
+  private async provisionAndRun(execution: Execution, signal: AbortSignal, log: Logger, stages: { runningAt: number | null }): Promise<RunOutcome | null> {
     const { store, provider, codeCache, config } = this.deps;
     const version = await store.forProject(execution.projectId).functions.version(execution.functionId, execution.functionVersion);
     if (!version) {
@@ -222,6 +234,7 @@ export class Orchestrator {
     }
     try {
       await store.ledger.markRunning(execution.id, this.workerId, env.placement);
+      stages.runningAt = Date.now();
       const assignment = buildAssignment(execution, version, codeDir, config.execution.logLimitBytes);
       // Output reaches the store while the function runs (GET …/logs?after=); the outcome's logs replace it.
       const live = new LiveLog(async (text) => {

@@ -72,6 +72,8 @@ export interface Provider {
    * (throws the reason when it cannot run anything at all).
    */
   describeGuards?(): Promise<Record<string, string>>;
+  /** Environments kept by this process now, by kind (`warm_busy`, `warm_idle`, `pool_ready`), for metrics. */
+  environmentCounts?(): Record<string, number>;
 }
 
 /** A failure to provision (not the function's fault): no fitting flavor, quota, boot error, deadline. */

@@ -31,6 +31,13 @@ export function isWorkMessage(m: unknown): m is WorkMessage {
   return false;
 }
 
+export interface QueueStats {
+  /** Messages ready to be delivered (RabbitMQ: ready, not unacked; store: not yet claimed). */
+  messages: number;
+  /** Consumers of the work queue in every process (a worker with several channels counts each). */
+  consumers: number;
+}
+
 export interface Delivery {
   readonly message: WorkMessage;
   /** 1 for the first delivery. */
@@ -59,6 +66,8 @@ export interface WorkQueue {
   consume(handler: (delivery: Delivery) => Promise<void>, options: ConsumeOptions): Promise<Consumer>;
   /** Answers whether the back end is reachable now (readiness). */
   ping(): Promise<boolean>;
+  /** Messages waiting on the work queue, and consumers taking them (any process); throws when unreachable. */
+  stats(): Promise<QueueStats>;
   close(): Promise<void>;
 }
 

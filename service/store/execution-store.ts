@@ -372,6 +372,19 @@ export class ExecutionLedger {
     return rows.filter((r) => Number(r.queued) > 0).map((r) => ({ projectId: r.project_id, queued: Number(r.queued), active: Number(r.active), oldestQueuedAt: Number(r.oldest) }));
   }
 
+  /** How many executions are queued, provisioning and running, all projects (operator metrics). */
+  async countByActiveStatus(): Promise<Record<'queued' | 'provisioning' | 'running', number>> {
+    const rows = await this.db
+      .selectFrom('executions')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('status', 'in', ['queued', 'provisioning', 'running'])
+      .groupBy('status')
+      .execute();
+    const counts = { queued: 0, provisioning: 0, running: 0 };
+    for (const r of rows) counts[r.status as keyof typeof counts] = Number(r.n);
+    return counts;
+  }
+
   /** The project's queued execution waiting longest. */
   async oldestQueued(projectId: string): Promise<Execution | null> {
     const row = await this.db.selectFrom('executions').selectAll().where('status', '=', 'queued').where('project_id', '=', projectId).orderBy('queued_at').orderBy('id').limit(1).executeTakeFirst();

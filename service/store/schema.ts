@@ -133,6 +133,13 @@ export interface QueueMessagesTable {
   created_at: number;
 }
 
+/** A live consumer of the store queue (see migration 2026-12-05-0300). */
+export interface QueueConsumersTable {
+  id: string;
+  queue: string;
+  seen_at: number;
+}
+
 export interface DeadLettersTable {
   id: string;
   project_id: string | null;
@@ -226,6 +233,7 @@ export interface Database {
   executions: ExecutionsTable;
   execution_result_chunks: ExecutionResultChunksTable;
   queue_messages: QueueMessagesTable;
+  queue_consumers: QueueConsumersTable;
   dead_letters: DeadLettersTable;
   runner_sessions: RunnerSessionsTable;
   triggers: TriggersTable;
@@ -254,6 +262,7 @@ const TABLES = {
   executions: true,
   execution_result_chunks: true,
   queue_messages: true,
+  queue_consumers: true,
   dead_letters: true,
   runner_sessions: true,
   triggers: true,
