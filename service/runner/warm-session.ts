@@ -257,9 +257,9 @@ export class WarmSession {
       this.maybeFinish();
       return;
     }
-    // Keep what could be the start of a fence split across chunks.
-    const keep = Math.min(this.out.length, run.fence.length - 1);
-    const split = this.out.length - keep;
+    // Keep only what could be the start of a fence split across chunks: the rest is the
+    // function's output and goes on at once (live logs must not wait for the next write).
+    const split = this.out.length - fencePrefixAtEnd(this.out, run.fence);
     if (split > 0) {
       run.capture.push(this.out.subarray(0, split));
       this.out = this.out.subarray(split);
@@ -352,4 +352,12 @@ export class WarmSession {
       finishedAt: Date.now(),
     };
   }
+}
+
+/** The length of the longest end of `out` that begins `fence` (a fence split across chunks). */
+export function fencePrefixAtEnd(out: Buffer, fence: Buffer): number {
+  for (let n = Math.min(out.length, fence.length - 1); n > 0; n--) {
+    if (out.subarray(out.length - n).equals(fence.subarray(0, n))) return n;
+  }
+  return 0;
 }

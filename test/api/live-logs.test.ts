@@ -11,6 +11,7 @@ test.before(async () => {
   svc = await startTestService({ env: { FNSTACK_LOG_LIMIT_BYTES: String(LOG_CAP) } });
   // Prints, then waits far longer than any test: only its timeout ends it.
   await createFunction(svc, 'waiter', 'exports.handler = async () => { console.log("first line"); console.error("then \\u001b[31mred\\u001b[0m"); await new Promise((r) => setTimeout(r, 600000)); };', { timeout_s: 20 });
+  await createFunction(svc, 'warm-waiter', 'exports.handler = async () => { console.log("warm line"); await new Promise((r) => setTimeout(r, 600000)); };', { timeout_s: 20, isolation: 'reuse' });
   await createFunction(svc, 'flood', 'exports.handler = async () => { const line = "x".repeat(999) + "\\n"; for (;;) await new Promise((r) => process.stdout.write(line, r)); };', { timeout_s: 3 });
 });
 test.after.always(async () => {
@@ -82,4 +83,14 @@ test('a function writing without end never grows its stored logs past the cap', 
   const body = done.logs.replace(/\n?\[fnstack: output truncated after \d+ bytes\]\n$/, '');
   t.true(Buffer.byteLength(body) <= LOG_CAP, `the final logs within the cap: ${Buffer.byteLength(body)} bytes, ending ${JSON.stringify(done.logs.slice(-300))}`);
   t.regex(done.logs, /output truncated/);
+});
+
+test('a warm sandbox (isolation: reuse) serves its output live too', async (t) => {
+  const id = await invokeAsync('warm-waiter');
+  const live = await pollUntil('the warm line in the live logs', async () => {
+    const r = await svc.api('GET', `/v1/executions/${id}/logs`);
+    return /warm line/.test(r.body.logs) ? r.body : undefined;
+  });
+  t.is(live.status, 'running', 'not held back until the run ends');
+  t.is(live.logs, 'warm line\n');
 });

@@ -36,7 +36,8 @@ export class FunctionLogsCommand extends ReadCommand {
     const last = Number(this.last);
     if (!Number.isInteger(last) || last < 0 || last > 500) throw new UsageError(`--last must be an integer from 0 to 500, got '${this.last}'`);
     const client = this.client();
-    const recent = (await client.listExecutions({ function: this.name, limit: Math.max(last, 1) })).slice(0, last);
+    const listed = await client.listExecutions({ function: this.name, limit: Math.max(last, 20) });
+    const recent = listed.slice(0, last);
     if (this.json) {
       const logs = [];
       for (const e of recent.reverse()) logs.push(await client.getLogs(e.id));
@@ -44,7 +45,8 @@ export class FunctionLogsCommand extends ReadCommand {
       return 0;
     }
     const tty = (this.context.stdout as { isTTY?: boolean }).isTTY === true;
-    const known = new Set<string>(recent.map((e) => e.id));
+    // What exists now is either printed (the last --last) or old: --follow adds only executions that come later.
+    const known = new Set<string>(listed.map((e) => e.id));
     const followed = new Map<string, Followed>();
     const start = (e: ExecutionSummaryInfo) => followed.set(e.id, { tail: new LogTail(client, e.id), lines: new LinePrefixer(`[${e.id}] `) });
     for (const e of [...recent].reverse()) start(e);
