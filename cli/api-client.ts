@@ -171,8 +171,9 @@ export class ApiClient {
     return this.request('GET', `/v1/executions/${enc(id)}`);
   }
 
-  getLogs(id: string): Promise<ExecutionLogs> {
-    return this.request('GET', `/v1/executions/${enc(id)}/logs`);
+  /** The logs after `after` (a cursor from an earlier answer), or all of them. */
+  getLogs(id: string, after?: string): Promise<ExecutionLogs> {
+    return this.request('GET', `/v1/executions/${enc(id)}/logs`, after === undefined ? {} : { query: { after } });
   }
 
   private sendMultipart<T>(method: string, path: string, parts: Part[], onProgress?: ProgressListener): Promise<T> {

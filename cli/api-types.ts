@@ -105,6 +105,8 @@ export interface ExecutionSummaryInfo {
   peak_memory_bytes: number | null;
   timings: Partial<ExecutionTimings> | null;
   logs_truncated: boolean;
+  /** The X-Request-Id of the call that caused it (services before 0.x send none). */
+  request_id?: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -121,6 +123,10 @@ export interface ExecutionLogs {
   status: ExecutionStatus;
   logs: string;
   truncated: boolean;
+  /** Pass back as `after` for what comes next (services before live logs send none). */
+  cursor?: string;
+  /** `after` was beyond the logs (the execution was retried): `logs` starts from the beginning. */
+  reset?: boolean;
 }
 
 export interface AsyncInvokeAccepted {

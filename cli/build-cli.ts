@@ -22,6 +22,7 @@ import { FunctionCreateCommand } from './commands/function/create.js';
 import { FunctionDeleteCommand } from './commands/function/delete.js';
 import { FunctionInvokeCommand } from './commands/function/invoke.js';
 import { FunctionListCommand } from './commands/function/list.js';
+import { FunctionLogsCommand } from './commands/function/logs.js';
 import { FunctionShowCommand } from './commands/function/show.js';
 import { FunctionUpdateCommand } from './commands/function/update.js';
 import { FunctionVersionsCommand } from './commands/function/versions.js';
@@ -66,6 +67,7 @@ export function buildCli(): FnstackCli {
     FunctionDeleteCommand,
     FunctionVersionsCommand,
     FunctionInvokeCommand,
+    FunctionLogsCommand,
     ExecutionListCommand,
     ExecutionShowCommand,
     ExecutionWaitCommand,

@@ -21,6 +21,13 @@ export interface Config {
   /** URL clients and runners use to reach the API; default http://<host>:<port>. */
   publicUrl: string | null;
   role: Role;
+  /**
+   * The operator listener (/health, /ready, /metrics without authentication; the only port
+   * of a worker): `port` null (default) keeps it closed, 0 takes any free port
+   * (FNSTACK_OPERATOR_PORT / operator_port). `host` default 127.0.0.1 (FNSTACK_OPERATOR_HOST /
+   * operator_host): whoever reaches it sees every project's function names in the metrics.
+   */
+  operator: { host: string; port: number | null };
   /** Data directory (SQLite file, code cache, sandboxes, credentials). Default ./.fnstack */
   dataDir: string;
   /** `sqlite:<path>` (default `<dataDir>/fnstack.db`) or `mariadb://user:pass@host:port/db`. */
@@ -210,6 +217,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     port,
     publicUrl: pick('FNSTACK_PUBLIC_URL', 'public_url') ?? null,
     role,
+    operator: operatorListenerOf(pick('FNSTACK_OPERATOR_HOST', 'operator_host'), pick('FNSTACK_OPERATOR_PORT', 'operator_port')),
     dataDir,
     databaseUrl,
     store: {
@@ -265,6 +273,11 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
   if (provider === 'openstack' && !config.openstack) throw new ConfigError('os_auth_url', 'the openstack provider needs FNSTACK_OS_AUTH_URL and credentials');
   if (authMode === 'keystone' && !config.openstack) throw new ConfigError('os_auth_url', 'keystone auth needs FNSTACK_OS_AUTH_URL and the service credentials');
   return deepFreeze(config);
+}
+
+function operatorListenerOf(host: string | undefined, port: string | undefined): Config['operator'] {
+  if (host !== undefined && host.trim() === '') throw new ConfigError('operator_host', 'must not be empty');
+  return { host: host ?? '127.0.0.1', port: port === undefined || port === '' ? null : int('operator_port', port, 0, 0, 65535) };
 }
 
 function absPathOrNull(key: string, value: string | undefined): string | null {

@@ -19,6 +19,9 @@ import { TriggerRouter } from './triggers/trigger-router.js';
 import { startTriggerListeners } from './listener/sources.js';
 import { buildApi } from './api/app.js';
 import { bootstrapAdmin, credentialsPath } from './auth/bootstrap.js';
+import { ServiceMetrics } from './metrics/service-metrics.js';
+import { readinessOf } from './metrics/readiness.js';
+import { startOperatorListener } from './metrics/operator-listener.js';
 
 export interface StartOptions {
   /** Overrides on top of the loaded configuration (config file, FNSTACK_* env). */
@@ -30,6 +33,8 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
   /** false silences the service log (tests). */
   log?: boolean;
+  /** Where the JSON log lines go instead of stdout (tests that read them). */
+  logDestination?: NodeJS.WritableStream;
 }
 
 export interface RunningService {
@@ -39,12 +44,15 @@ export interface RunningService {
   credentialsFile: string | null;
   /** Worker id, when this process runs a worker. */
   workerId: string | null;
+  /** Base URL of the operator listener (/health, /ready, /metrics), or null when it is off. */
+  operatorUrl: string | null;
   close(): Promise<void>;
 }
 
 export async function startService(options: StartOptions = {}): Promise<RunningService> {
   const config = persistSecretsKey(loadConfig(options.env ?? process.env, { port: options.port, host: options.host, dataDir: options.dataDir, role: options.role }));
-  const logger = pino({ level: options.log === false ? 'silent' : config.logLevel, base: { role: config.role } });
+  const logOptions = { level: options.log === false ? 'silent' : config.logLevel, base: { role: config.role } };
+  const logger = options.logDestination ? pino(logOptions, options.logDestination) : pino(logOptions);
 
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   await chmod(config.dataDir, 0o700); // the sandboxes must not be able to read it
@@ -65,10 +73,11 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
     // With notices from every process, polling is only a safety net; without (store queue), an
     // API-only process polls as before, and an all-in-one process hears its own worker at once.
     const events = new ExecutionEvents({ bus, fallbackPollMs: bus ? 5_000 : config.role === 'all' ? 1_000 : 250 });
+    const metrics = new ServiceMetrics().observe({ store, queue, provider });
 
     let orchestrator: Orchestrator | null = null;
     if (config.role !== 'api') {
-      orchestrator = new Orchestrator({ config, store, queue, provider, codeCache, events, logger, router: new TriggerRouter(store) });
+      orchestrator = new Orchestrator({ config, store, queue, provider, codeCache, events, logger, router: new TriggerRouter(store), metrics });
       const sweeper = new StallSweeper(store, queue, logger, { intervalMs: 5_000, queuedForMs: 30_000 });
       await orchestrator.start();
       sweeper.start();
@@ -85,7 +94,7 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
     let url: string | null = null;
     let credentialsFile: string | null = null;
     if (config.role !== 'worker') {
-      const app: FastifyInstance = await buildApi({ config, store, queue, codeCache, events, provider, directLane: orchestrator }, logger);
+      const app: FastifyInstance = await buildApi({ config, store, queue, codeCache, events, provider, metrics, directLane: orchestrator }, logger);
       closers.push(() => app.close());
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();
@@ -96,7 +105,15 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
       }
       logger.info({ url, dataDir: config.dataDir, provider: provider.name, queue: queue.name, store: store.dialect }, 'fnstack API listening');
     }
-    return { url, credentialsFile, workerId: orchestrator?.workerId ?? null, close };
+    let operatorUrl: string | null = null;
+    if (config.operator.port !== null) {
+      // A process that takes requests is ready only with a worker somewhere; a worker only needs the store and the queue.
+      const ready = () => readinessOf(store, queue, config.role !== 'worker');
+      const listener = await startOperatorListener({ host: config.operator.host, port: config.operator.port }, metrics, ready, logger);
+      closers.push(() => listener.close());
+      operatorUrl = listener.url;
+    }
+    return { url, credentialsFile, workerId: orchestrator?.workerId ?? null, operatorUrl, close };
   } catch (err) {
     await close();
     throw err;

@@ -82,6 +82,8 @@ export interface ExecutionSummary {
   finishedAt: number | null;
   createdAt: number;
   updatedAt: number;
+  /** The request id of the API call that caused it; null when none did. */
+  requestId: string | null;
 }
 
 /** An execution with its event, as the orchestrator reads it. */

@@ -52,6 +52,7 @@ export class ServerCommand extends BaseCommand {
     if (service.url) this.err(`fnstack is listening on ${service.url}`);
     else this.err('fnstack worker is running (no API in this process)');
     if (service.credentialsFile) this.err(`credentials: ${service.credentialsFile}`);
+    if (service.operatorUrl) this.err(`health, readiness and metrics: ${service.operatorUrl}/metrics`);
     this.err('press Ctrl-C to stop');
 
     const signal = await new Promise<NodeJS.Signals>((resolve) => {

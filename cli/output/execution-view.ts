@@ -22,6 +22,7 @@ export function executionDetails(e: ExecutionInfo): string {
     ['status', e.status],
     ['event', e.event_id ?? '-'],
     ['attempts', String(e.attempts)],
+    ['request', e.request_id ?? '-'],
   ];
   if (e.error) fields.push(['error', `${e.error.kind}: ${e.error.message}`]);
   fields.push(

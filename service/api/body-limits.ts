@@ -15,6 +15,8 @@ export const BODY_LIMITS = {
   webhook: 1 * MiB,
   /** A run's outcome reported by the runner from a VM (its result is up to 32 MiB). */
   runnerOutcome: 64 * MiB,
+  /** One batch of live logs posted by the runner from a VM. */
+  runnerLogs: 1 * MiB,
   /** The multipart `metadata` field of a function create or update. */
   metadata: 64 * KiB,
 } as const;

@@ -7,6 +7,7 @@ import type { ExecutionEvents } from '../orchestrator/execution-events.js';
 import type { Provider } from '../provisioner/provider.js';
 import type { Principal } from '../store/account-store.js';
 import type { DirectLane } from '../listener/ingest.js';
+import type { ServiceMetrics } from '../metrics/service-metrics.js';
 
 export interface ApiDeps {
   config: Readonly<Config>;
@@ -18,6 +19,8 @@ export interface ApiDeps {
   provider: Provider;
   /** The worker of this process, when there is one: sync invokes run in its free slots directly. */
   directLane?: DirectLane | null;
+  /** This process's Prometheus metrics (GET /metrics); a fresh set when not given. */
+  metrics?: ServiceMetrics;
 }
 
 declare module 'fastify' {

@@ -5,12 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { REQUEST_ID } from '../queue/queue.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 /** What a client may choose: short (the audit column holds 64) and without anything a log or header could misread. */
-const CLIENT_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 export function requestIdOf(req: IncomingMessage): string {
   const given = req.headers[REQUEST_ID_HEADER];
-  return typeof given === 'string' && CLIENT_ID.test(given) ? given : randomUUID();
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }

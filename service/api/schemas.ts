@@ -118,6 +118,7 @@ const ExecutionSummaryProps = {
     },
   },
   logs_truncated: { type: 'boolean' },
+  request_id: { type: ['string', 'null'], description: 'The X-Request-Id of the API call that caused the execution; null when none did (schedules, brokers, notifications)' },
   created_at: { type: 'string' },
   updated_at: { type: 'string' },
 } as const;

@@ -51,6 +51,7 @@ export function executionSummaryJson(e: ExecutionSummary) {
       total_ms: span(e.queuedAt, e.finishedAt),
     },
     logs_truncated: e.logsTruncated,
+    request_id: e.requestId,
     created_at: iso(e.createdAt),
     updated_at: iso(e.updatedAt),
   };

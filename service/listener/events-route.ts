@@ -43,7 +43,7 @@ export default async function eventRoutes(app: FastifyInstance) {
       }
       // Each event starts one execution per function it is routed to: a request that would take
       // the project past its executions-per-minute quota is refused whole (nothing is queued).
-      await ingest.events(req.project().projectId, events, 'routed');
+      await ingest.events(req.project().projectId, events, 'routed', req.id);
       return reply.code(202).send({ accepted: events.map((e) => e.id) });
     },
   });

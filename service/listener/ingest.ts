@@ -56,12 +56,12 @@ export class Ingest {
   }
 
   /** Events for the functions the project's triggers route them to; all or nothing on the quota. */
-  async events(projectId: string, events: CloudEvent[], check: QuotaCheck): Promise<void> {
+  async events(projectId: string, events: CloudEvent[], check: QuotaCheck, requestId?: string): Promise<void> {
     const valid = events.map((e, i) => validateEnvelope(e, events.length > 1 ? `events[${i}]` : 'event'));
     const scope = this.store.forProject(projectId);
     if (check === 'routed') await this.quota.beforeEvents(scope, this.router, valid);
     else if (check === 'addressed') await this.quota.beforeExecutions(scope, valid.length);
-    for (const event of valid) await this.queue.publish({ kind: 'event', projectId, event });
+    for (const event of valid) await this.queue.publish({ kind: 'event', projectId, event, ...(requestId ? { requestId } : {}) });
   }
 
   /**
@@ -72,10 +72,10 @@ export class Ingest {
    * wait on the queue; its lease stands for the message (a dead worker's lease runs out and
    * the stall sweeper queues it).
    */
-  async invocation(fn: FnFunction, event: CloudEvent, lane?: DirectLane | null): Promise<Execution> {
+  async invocation(fn: FnFunction, event: CloudEvent, requestId: string | null = null, lane?: DirectLane | null): Promise<Execution> {
     validateEnvelope(event, 'event');
     const limits = await this.quota.limits(this.store.forProject(fn.projectId));
-    const input = newExecutionOf(fn, event);
+    const input = newExecutionOf(fn, event, requestId);
     const slot = (await lane?.reserve()) ?? null;
     let admission: QuotaAdmission;
     try {

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import { newExecutionOf, type ProjectBacklog } from '../store/execution-store.js';
 import type { Delivery, Consumer, WorkQueue, WorkMessage } from '../queue/queue.js';
-import { backoffMs, isWorkMessage } from '../queue/queue.js';
+import { backoffMs, isWorkMessage, REQUEST_ID } from '../queue/queue.js';
 import { isTransientStoreError } from '../store/store-errors.js';
 import type { Provider, Environment } from '../provisioner/provider.js';
 import { ProvisioningError } from '../provisioner/provider.js';
@@ -20,6 +20,8 @@ import { isFinal, type Execution, type FunctionVersion } from '../model.js';
 import type { Assignment, CloudEvent, RunOutcome } from '../runner/protocol.js';
 import type { Config } from '../config.js';
 import { ConcurrencyGate } from '../quota/concurrency-gate.js';
+import { LiveLog } from '../runner/live-log.js';
+import type { ServiceMetrics } from '../metrics/service-metrics.js';
 import { noBindings, type EventRouter, type RouteTarget } from './event-router.js';
 import type { DirectLane } from '../listener/ingest.js';
 import { Slots } from './slots.js';
@@ -34,6 +36,8 @@ export interface OrchestratorDeps {
   logger: Logger;
   /** Which functions an event runs (triggers); default: only events addressed to one function. */
   router?: EventRouter;
+  /** Counts executions, stage timings, trigger fires and dead letters (Prometheus). */
+  metrics?: ServiceMetrics;
 }
 
 /**
@@ -80,6 +84,7 @@ export class Orchestrator implements DirectLane {
     if (!isWorkMessage(msg)) {
       this.deps.logger.error({ msg }, 'poison work message: dead-lettered without retries');
       await delivery.deadLetter(`not a work message: ${JSON.stringify(msg)?.slice(0, 200)}`);
+      this.deps.metrics?.deadLetter();
       return;
     }
     await this.slots.take();
@@ -94,6 +99,7 @@ export class Orchestrator implements DirectLane {
         this.deps.logger.error({ err, msg }, 'giving up on work message');
         await this.markDeadLettered(msg, reason);
         await delivery.deadLetter(reason);
+        this.deps.metrics?.deadLetter();
       } else {
         // An unreachable store is nobody's fault: back off (capped) for as long as it lasts.
         const delay = transient ? backoffMs(Math.min(delivery.attempt, 5), 500, 5_000) : backoffMs(delivery.attempt);
@@ -156,11 +162,12 @@ export class Orchestrator implements DirectLane {
       const fn = await scope.functions.get(target.functionName);
       if (!fn) {
         await router.fired?.(msg.projectId, target, msg.event, `function ${target.functionName} does not exist`);
+        this.deps.metrics?.triggerFired('no_function');
         continue;
       }
       perMinute ??= (await scope.quotas.limits(this.deps.config.quotas)).executionsPerMinute;
       const admission = await this.deps.store.ledger.createWithinQuota(
-        newExecutionOf(fn, msg.event),
+        newExecutionOf(fn, msg.event, requestIdOf(msg)),
         perMinute,
       );
       if (admission.overQuota) {
@@ -168,10 +175,14 @@ export class Orchestrator implements DirectLane {
         const reason = `event ${msg.event.id} dropped: quota exceeded: executions_per_minute (${recent} executions in the last minute, at most ${limit})`;
         this.deps.logger.warn({ projectId: msg.projectId, fn: fn.name, eventId: msg.event.id }, 'executions-per-minute quota: event dropped');
         await router.fired?.(msg.projectId, target, msg.event, reason);
+        this.deps.metrics?.triggerFired('over_quota');
         continue;
       }
       const { execution, created } = admission;
-      if (created) await router.fired?.(msg.projectId, target, msg.event);
+      if (created) {
+        await router.fired?.(msg.projectId, target, msg.event);
+        this.deps.metrics?.triggerFired('fired');
+      }
       if (!isFinal(execution.status)) toRun.push(execution.id);
     }
     // Each execution gets its own work message, so that several workers share a fan-out.
@@ -217,15 +228,17 @@ export class Orchestrator implements DirectLane {
     const executionId = execution.id;
     this.lastServed.set(execution.projectId, ++this.served);
 
-    const log = logger.child({ executionId, fn: execution.functionName });
+    const log = logger.child({ executionId, fn: execution.functionName, ...(execution.requestId ? { requestId: execution.requestId } : {}) });
     const heartbeat = setInterval(() => {
       store.ledger.heartbeat(executionId, this.workerId, config.execution.leaseMs).catch((err: unknown) => log.warn({ err }, 'lease heartbeat failed'));
     }, Math.max(500, config.execution.leaseMs / 3));
     const abort = new AbortController();
     this.aborts.add(abort);
+    const stages = { claimedAt: Date.now(), runningAt: null as number | null };
     try {
-      const outcome = await this.provisionAndRun(execution, abort.signal, log);
+      const outcome = await this.provisionAndRun(execution, abort.signal, log, stages);
       if (outcome) {
+        this.deps.metrics?.executionFinished(execution, stages.claimedAt, stages.runningAt, outcome, this.deps.provider.name);
         const recorded = await store.ledger.finish(executionId, this.workerId, outcome);
         if (!recorded) log.warn('outcome not recorded: the lease was lost to another worker');
         const fields = { status: outcome.status, projectId: execution.projectId, durationMs: outcome.finishedAt - outcome.startedAt, errorKind: outcome.failure?.kind };
@@ -244,7 +257,7 @@ export class Orchestrator implements DirectLane {
   }
 
   /** Returns the outcome to record, or null when it was already recorded (failure paths). */
-  private async provisionAndRun(execution: Execution, signal: AbortSignal, log: Logger): Promise<RunOutcome | null> {
+  private async provisionAndRun(execution: Execution, signal: AbortSignal, log: Logger, stages: { runningAt: number | null }): Promise<RunOutcome | null> {
     const { store, provider, codeCache, config } = this.deps;
     const version = await store.forProject(execution.projectId).functions.version(execution.functionId, execution.functionVersion);
     if (!version) {
@@ -271,8 +284,17 @@ export class Orchestrator implements DirectLane {
     }
     try {
       await store.ledger.markRunning(execution.id, this.workerId, env.placement);
+      stages.runningAt = Date.now();
       const assignment = buildAssignment(execution, version, codeDir, config.execution.logLimitBytes);
-      return await env.run(assignment, signal);
+      // Output reaches the store while the function runs (GET …/logs?after=); the outcome's logs replace it.
+      const live = new LiveLog(async (text) => {
+        await store.ledger.appendLogs(execution.id, this.workerId, text, config.execution.logLimitBytes);
+      });
+      try {
+        return await env.run(assignment, signal, (part) => live.push(part));
+      } finally {
+        await live.close();
+      }
     } finally {
       await provider.release(env).catch((err: unknown) => log.error({ err }, 'release failed'));
     }
@@ -304,6 +326,11 @@ export function fairestOf(backlog: readonly ProjectBacklog[], lastServed: Readon
   return best?.projectId ?? null;
 }
 
+
+/** The request id an event message carries, if it is one (the queue is not trusted to hold only well-formed ids). */
+function requestIdOf(msg: Extract<WorkMessage, { kind: 'event' }>): string | null {
+  return typeof msg.requestId === 'string' && REQUEST_ID.test(msg.requestId) ? msg.requestId : null;
+}
 
 function buildAssignment(execution: Execution, version: FunctionVersion, codeDir: string, logLimitBytes: number): Assignment {
   const event: CloudEvent = execution.event;

@@ -8,7 +8,7 @@
  *   try { outcome = await env.run(assignment, signal) }    // status: running
  *   finally { await provider.release(env) }                // always, whatever happened
  */
-import type { Assignment, RunOutcome } from '../runner/protocol.js';
+import type { Assignment, OutputListener, RunOutcome } from '../runner/protocol.js';
 
 /** What an execution needs from its environment; computed by the orchestrator. */
 export interface ProvisioningParams {
@@ -51,8 +51,12 @@ export interface Placement {
 export interface Environment {
   readonly id: string;
   readonly placement: Placement;
-  /** Runs the assignment to a final outcome. Never throws for anything the function did. */
-  run(assignment: Assignment, signal?: AbortSignal): Promise<RunOutcome>;
+  /**
+   * Runs the assignment to a final outcome. Never throws for anything the function did.
+   * `onOutput` sees the function's output while it runs, where the provider can see it
+   * (the openstack provider's runner posts its logs to the service instead).
+   */
+  run(assignment: Assignment, signal?: AbortSignal, onOutput?: OutputListener): Promise<RunOutcome>;
 }
 
 export interface Provider {
@@ -68,6 +72,8 @@ export interface Provider {
    * (throws the reason when it cannot run anything at all).
    */
   describeGuards?(): Promise<Record<string, string>>;
+  /** Environments kept by this process now, by kind (`warm_busy`, `warm_idle`, `pool_ready`), for metrics. */
+  environmentCounts?(): Record<string, number>;
 }
 
 /** A failure to provision (not the function's fault): no fitting flavor, quota, boot error, deadline. */

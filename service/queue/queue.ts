@@ -8,11 +8,15 @@
  */
 import type { CloudEvent } from '../runner/protocol.js';
 
+/** What a request id may be (a client's X-Request-Id is taken only when it matches): short, and nothing a log or header could misread. */
+export const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
 export type WorkMessage =
   /** Run one execution that already exists in the store (direct invoke, or fan-out of an event). */
   | { kind: 'run'; executionId: string; projectId: string }
   /** An event to route to every function bound to it. */
-  | { kind: 'event'; projectId: string; event: CloudEvent };
+  /** `requestId`: the API call that brought the event, carried onto the executions it causes. */
+  | { kind: 'event'; projectId: string; event: CloudEvent; requestId?: string };
 
 /** Whether a decoded payload is a work message at all (anything else is poison: dead-lettered at once). */
 export function isWorkMessage(m: unknown): m is WorkMessage {
@@ -25,6 +29,13 @@ export function isWorkMessage(m: unknown): m is WorkMessage {
     return !!e && typeof e === 'object' && typeof e.id === 'string' && typeof e.type === 'string' && typeof e.source === 'string';
   }
   return false;
+}
+
+export interface QueueStats {
+  /** Messages ready to be delivered (RabbitMQ: ready, not unacked; store: not yet claimed). */
+  messages: number;
+  /** Consumers of the work queue in every process (a worker with several channels counts each). */
+  consumers: number;
 }
 
 export interface Delivery {
@@ -55,6 +66,8 @@ export interface WorkQueue {
   consume(handler: (delivery: Delivery) => Promise<void>, options: ConsumeOptions): Promise<Consumer>;
   /** Answers whether the back end is reachable now (readiness). */
   ping(): Promise<boolean>;
+  /** Messages waiting on the work queue, and consumers taking them (any process); throws when unreachable. */
+  stats(): Promise<QueueStats>;
   close(): Promise<void>;
 }
 

@@ -22,7 +22,7 @@ import { AmqpConnectionManagerClass, type AmqpConnectionManager, type ChannelWra
 import type { Channel, ConsumeMessage, Message, Options } from 'amqplib';
 import type { Store } from '../store/store.js';
 import { DeadLetterStore } from '../store/dead-letter-store.js';
-import type { ConsumeOptions, Consumer, Delivery, WorkMessage, WorkQueue } from './queue.js';
+import type { ConsumeOptions, Consumer, Delivery, QueueStats, WorkMessage, WorkQueue } from './queue.js';
 import { RabbitConsumer, messageOf, type Settler } from './rabbit-consumer.js';
 import { ORIGIN_HEADER, PROJECT_HEADER, REASON_HEADER, WORK_QUEUE, declareDelayQueue, declareTopology, delayBucket, republishHeaders, topologyNames, type TopologyNames } from './rabbit-topology.js';
 import { QueueUnavailableError, closeWithin, firstConnect, redactUrl, silentLogger, sleep, type QueueLogger } from './rabbit-support.js';
@@ -184,6 +184,11 @@ export class RabbitQueue implements WorkQueue {
         this.consumers.delete(consumer);
       },
     };
+  }
+
+  async stats(): Promise<QueueStats> {
+    const q = await this.publisher.checkQueue(this.names.work);
+    return { messages: q.messageCount, consumers: q.consumerCount };
   }
 
   async ping(): Promise<boolean> {

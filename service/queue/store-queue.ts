@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import type { ConsumeOptions, Consumer, Delivery, WorkMessage, WorkQueue } from './queue.js';
+import type { ConsumeOptions, Consumer, Delivery, QueueStats, WorkMessage, WorkQueue } from './queue.js';
 
 export interface StoreQueueOptions {
   /** Queue name (rows of several queues share the table). Default `work`. */
@@ -18,6 +18,10 @@ export interface StoreQueueOptions {
   /** Poll interval when idle, ms. Default 250. */
   pollMs?: number;
 }
+
+/** How often a consumer renews its row in queue_consumers, and how old a row may be to count. */
+const CONSUMER_BEAT_MS = 5_000;
+const CONSUMER_STALE_MS = 20_000;
 
 export class StoreQueue implements WorkQueue {
   readonly name = 'store';
@@ -111,8 +115,13 @@ export class StoreQueue implements WorkQueue {
       return run;
     };
     const onWake = () => void pump(true);
+    await this.beat(consumerId);
+    const beating = setInterval(() => void this.beat(consumerId), CONSUMER_BEAT_MS);
+    beating.unref();
     const halt = () => {
       stopping = true;
+      clearInterval(beating);
+      void this.db.deleteFrom('queue_consumers').where('id', '=', consumerId).execute().catch(() => undefined);
       if (timer) clearTimeout(timer);
       this.wake.off('message', onWake);
       for (const r of renewals) clearInterval(r);
@@ -232,6 +241,26 @@ export class StoreQueue implements WorkQueue {
       .where('locked_by', '=', consumerId)
       .execute()
       .catch(() => undefined); // the lock expires by itself
+  }
+
+  async stats(): Promise<QueueStats> {
+    const now = Date.now();
+    const [m, c] = await Promise.all([
+      this.db.selectFrom('queue_messages').select((eb) => eb.fn.countAll<number>().as('n')).where('queue', '=', this.queue).where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)])).executeTakeFirstOrThrow(),
+      this.db.selectFrom('queue_consumers').select((eb) => eb.fn.countAll<number>().as('n')).where('queue', '=', this.queue).where('seen_at', '>=', now - CONSUMER_STALE_MS).executeTakeFirstOrThrow(),
+    ]);
+    return { messages: Number(m.n), consumers: Number(c.n) };
+  }
+
+  /** This consumer is alive (a failed write only makes it look gone a little early). */
+  private async beat(consumerId: string): Promise<void> {
+    const now = Date.now();
+    try {
+      const r = await this.db.updateTable('queue_consumers').set({ seen_at: now }).where('id', '=', consumerId).executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) await this.db.insertInto('queue_consumers').values({ id: consumerId, queue: this.queue, seen_at: now }).execute();
+    } catch {
+      // the store is unreachable: the consumer cannot take work either
+    }
   }
 
   async ping(): Promise<boolean> {

@@ -15,6 +15,8 @@
  *                                       (the first call also tells the service the runner is up)
  *   GET  /v1/runner/code                the function's code, unpacked by the service, as tar.gz
  *   POST /v1/runner/started             {pid, nodeVersion}: the code is in place, the function starts now
+ *   POST /v1/runner/logs                {text}: the function's output while it runs (batched; best effort:
+ *                                       the outcome carries the whole logs)
  *   POST /v1/runner/outcome             the RunOutcome of the supervised run
  *
  * The run itself is exactly the local provider's — supervisor.ts feeding executor.ts on
@@ -27,6 +29,7 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { untarGz } from './agent-untar.js';
+import { LiveLog } from './live-log.js';
 import { EXECUTOR_PATH, supervise } from './supervisor.js';
 import type { Assignment, RunOutcome } from './protocol.js';
 
@@ -98,7 +101,17 @@ async function runAssignment(assignment: Assignment): Promise<RunOutcome> {
   for (const [k, v] of Object.entries(assignment.env)) if (typeof v === 'string' && k !== 'NODE_OPTIONS') env[k] = v;
   Object.assign(env, { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: tmp, TMPDIR: tmp });
   const argv = [process.execPath, `--max-old-space-size=${memoryMb}`, EXECUTOR_PATH];
-  return supervise(local, { argv, cwd: codeDir, env });
+  // Live logs: a refusal (cap reached, run over) or an unreachable service ends them; the outcome has them all.
+  let sending = true;
+  const live = new LiveLog(async (text) => {
+    if (!sending) return;
+    await call('POST', '/v1/runner/logs', { text }, 10_000).catch(() => (sending = false));
+  }, 500);
+  try {
+    return await supervise(local, { argv, cwd: codeDir, env }, undefined, { onOutput: (part) => live.push(part) });
+  } finally {
+    await live.close();
+  }
 }
 
 /** POSTs the outcome, retrying for about two minutes; the logs go to the console if that fails. */

@@ -1,7 +1,8 @@
 /**
  * Collects a run's stdout and stderr in arrival order up to a byte cap. Beyond the cap
  * chunks are still read (so the function never blocks on a full pipe) but dropped, and
- * the text ends with a marker line. It also notices V8's fatal heap-exhaustion message,
+ * the text ends with a marker line. `onKept` sees every kept byte as it arrives (live logs),
+ * so what it is given never exceeds the cap either. It also notices V8's fatal heap-exhaustion message,
  * even past the cap, so that a heap OOM is reported as such.
  */
 export const HEAP_OOM_MARKER = 'JavaScript heap out of memory';
@@ -13,7 +14,10 @@ export class OutputCapture {
   private tail = Buffer.alloc(0);
   private heapOom = false;
 
-  constructor(readonly limitBytes: number) {}
+  constructor(
+    readonly limitBytes: number,
+    private readonly onKept?: (part: Buffer) => void,
+  ) {}
 
   push(chunk: Buffer): void {
     this.seen += chunk.length;
@@ -22,6 +26,7 @@ export class OutputCapture {
       const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
       this.chunks.push(part);
       this.kept += part.length;
+      this.onKept?.(part);
     }
     if (!this.heapOom) {
       const head = chunk.subarray(0, HEAP_OOM_MARKER.length);

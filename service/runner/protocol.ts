@@ -73,6 +73,9 @@ export type RunnerMessage =
    */
   | { type: 'ready'; pid: number; nodeVersion: string };
 
+/** Sees a run's output while it runs: stdout and stderr bytes in arrival order, within the log cap. */
+export type OutputListener = (part: Buffer) => void;
+
 /** Messages the service sends to the runner. `token` is a per-run secret the runner echoes back. */
 export type ServiceMessage = { type: 'assignment'; assignment: Assignment; token?: string };
 

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 import { classifyRun, type Observation } from './classify-run.js';
 import { OutputCapture } from './output-capture.js';
-import type { Assignment, FailureInfo, RunOutcome, SignedRunnerMessage } from './protocol.js';
+import type { Assignment, FailureInfo, OutputListener, RunOutcome, SignedRunnerMessage } from './protocol.js';
 
 /** Absolute path of the compiled executor entry, next to this file. */
 export const EXECUTOR_PATH = join(dirname(fileURLToPath(import.meta.url)), 'executor.js');
@@ -69,6 +69,8 @@ export interface SuperviseOptions {
    * Default 30000.
    */
   startupMs?: number;
+  /** Sees the captured output as it comes (live logs); never more than the assignment's cap. */
+  onOutput?: OutputListener;
 }
 
 export function supervise(assignment: Assignment, spec: LaunchSpec, signal?: AbortSignal, options: SuperviseOptions = {}): Promise<RunOutcome> {
@@ -96,7 +98,7 @@ class Run {
     private readonly spec: LaunchSpec,
     private readonly options: SuperviseOptions,
   ) {
-    this.capture = new OutputCapture(assignment.logLimitBytes);
+    this.capture = new OutputCapture(assignment.logLimitBytes, options.onOutput);
   }
 
   async start(signal?: AbortSignal): Promise<RunOutcome> {

@@ -13,7 +13,7 @@ import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { classifyRun } from './classify-run.js';
 import { OutputCapture } from './output-capture.js';
-import { logFence, type Assignment, type FailureInfo, type RunnerMessage, type RunOutcome, type SignedRunnerMessage } from './protocol.js';
+import { logFence, type Assignment, type FailureInfo, type OutputListener, type RunnerMessage, type RunOutcome, type SignedRunnerMessage } from './protocol.js';
 import type { LaunchSpec, SuperviseOptions } from './supervisor.js';
 
 type Report = Extract<RunnerMessage, { type: 'result' | 'failure' }>;
@@ -108,8 +108,8 @@ export class WarmSession {
     });
   }
 
-  /** Runs one assignment to its outcome; never throws for what the function did. */
-  async runOnce(assignment: Assignment, signal?: AbortSignal): Promise<RunOutcome> {
+  /** Runs one assignment to its outcome; never throws for what the function did. `onOutput` sees its logs live. */
+  async runOnce(assignment: Assignment, signal?: AbortSignal, onOutput?: OutputListener): Promise<RunOutcome> {
     if (this.run) throw new Error('WarmSession: a run is already in progress');
     const startedAt = Date.now();
     if (!this.alive) {
@@ -119,7 +119,7 @@ export class WarmSession {
     const outcome = new Promise<RunOutcome>((done) => {
       this.run = {
         assignment,
-        capture: new OutputCapture(assignment.logLimitBytes),
+        capture: new OutputCapture(assignment.logLimitBytes, onOutput),
         fence: Buffer.from(logFence(this.token, assignment.executionId)),
         startedAt,
         started: false,
@@ -257,9 +257,9 @@ export class WarmSession {
       this.maybeFinish();
       return;
     }
-    // Keep what could be the start of a fence split across chunks.
-    const keep = Math.min(this.out.length, run.fence.length - 1);
-    const split = this.out.length - keep;
+    // Keep only what could be the start of a fence split across chunks: the rest is the
+    // function's output and goes on at once (live logs must not wait for the next write).
+    const split = this.out.length - fencePrefixAtEnd(this.out, run.fence);
     if (split > 0) {
       run.capture.push(this.out.subarray(0, split));
       this.out = this.out.subarray(split);
@@ -352,4 +352,12 @@ export class WarmSession {
       finishedAt: Date.now(),
     };
   }
+}
+
+/** The length of the longest end of `out` that begins `fence` (a fence split across chunks). */
+export function fencePrefixAtEnd(out: Buffer, fence: Buffer): number {
+  for (let n = Math.min(out.length, fence.length - 1); n > 0; n--) {
+    if (out.subarray(out.length - n).equals(fence.subarray(0, n))) return n;
+  }
+  return 0;
 }

@@ -20,10 +20,12 @@ export interface NewExecutionInput {
   functionVersion: number;
   event: CloudEvent;
   limits: ExecutionLimits;
+  /** The request id of the API call that caused it (see service/api/request-id.ts). */
+  requestId?: string | null;
 }
 
 /** A new execution of the function's current version for this event (with a fresh id). */
-export function newExecutionOf(fn: FnFunction, event: CloudEvent): NewExecutionInput {
+export function newExecutionOf(fn: FnFunction, event: CloudEvent, requestId: string | null = null): NewExecutionInput {
   const s = fn.spec;
   return {
     id: randomUUID(),
@@ -33,6 +35,7 @@ export function newExecutionOf(fn: FnFunction, event: CloudEvent): NewExecutionI
     functionVersion: fn.currentVersion,
     event,
     limits: { memory_mb: s.memoryMb, vcpus: s.vcpus, disk_gb: s.diskGb, timeout_s: s.timeoutS, network: s.network },
+    requestId,
   };
 }
 
@@ -45,7 +48,7 @@ export const RESULT_PREVIEW_MAX_BYTES = 1024;
 const SUMMARY_COLUMNS = [
   'id', 'project_id', 'function_id', 'function_name', 'function_version', 'event_id', 'status', 'attempts',
   'result_bytes', 'result_preview', 'error_json', 'limits_json', 'placement_json', 'peak_memory_bytes', 'logs_truncated',
-  'queued_at', 'provisioning_at', 'running_at', 'finished_at', 'created_at', 'updated_at',
+  'queued_at', 'provisioning_at', 'running_at', 'finished_at', 'created_at', 'updated_at', 'request_id',
 ] as const;
 type SummaryRow = Pick<ExecutionRow, (typeof SUMMARY_COLUMNS)[number]>;
 
@@ -217,7 +220,7 @@ export class ExecutionLedger {
     const now = Date.now();
     const r = await this.db
       .updateTable('executions')
-      .set((eb) => ({ status: 'provisioning', worker_id: workerId, lease_until: now + leaseMs, provisioning_at: now, updated_at: now, attempts: eb('attempts', '+', 1) }))
+      .set((eb) => ({ status: 'provisioning', worker_id: workerId, lease_until: now + leaseMs, provisioning_at: now, updated_at: now, logs: null, logs_truncated: 0, attempts: eb('attempts', '+', 1) }))
       .where('id', '=', id)
       .where((eb) => eb.or([eb('status', '=', 'queued'), eb.and([eb('status', 'in', ['provisioning', 'running']), eb('lease_until', '<', now)])]))
       .executeTakeFirst();
@@ -256,6 +259,29 @@ export class ExecutionLedger {
       .where('id', '=', id)
       .where('worker_id', '=', workerId)
       .execute();
+  }
+
+  /**
+   * Appends live output to a running execution's logs, only while the execution is not final
+   * (the outcome's logs replace them) and only while the stored logs stay within `capBytes`:
+   * a text that would pass the cap is refused whole (false), whoever sent it. `workerId`
+   * null: any holder (the openstack runner's own posts, checked by its session token).
+   */
+  async appendLogs(id: string, workerId: string | null, text: string, capBytes: number): Promise<boolean> {
+    const bytes = Buffer.byteLength(text);
+    if (bytes === 0) return true;
+    if (bytes > capBytes) return false;
+    const joined = this.dialect === 'sqlite' ? sql<string>`coalesce(logs, '') || ${text}` : sql<string>`concat(coalesce(logs, ''), ${text})`;
+    const size = this.dialect === 'sqlite' ? sql<number>`coalesce(length(cast(logs as blob)), 0)` : sql<number>`coalesce(length(logs), 0)`;
+    let q = this.db
+      .updateTable('executions')
+      .set({ logs: joined })
+      .where('id', '=', id)
+      .where('status', 'in', ['provisioning', 'running'])
+      .where(size, '<=', capBytes - bytes);
+    if (workerId) q = q.where('worker_id', '=', workerId);
+    const r = await q.executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   /** Records the final outcome once; a worker that lost its lease records nothing. */
@@ -357,6 +383,19 @@ export class ExecutionLedger {
     return rows.filter((r) => Number(r.queued) > 0).map((r) => ({ projectId: r.project_id, queued: Number(r.queued), active: Number(r.active), oldestQueuedAt: Number(r.oldest) }));
   }
 
+  /** How many executions are queued, provisioning and running, all projects (operator metrics). */
+  async countByActiveStatus(): Promise<Record<'queued' | 'provisioning' | 'running', number>> {
+    const rows = await this.db
+      .selectFrom('executions')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('status', 'in', ['queued', 'provisioning', 'running'])
+      .groupBy('status')
+      .execute();
+    const counts = { queued: 0, provisioning: 0, running: 0 };
+    for (const r of rows) counts[r.status as keyof typeof counts] = Number(r.n);
+    return counts;
+  }
+
   /** The project's queued execution waiting longest. */
   async oldestQueued(projectId: string): Promise<Execution | null> {
     const row = await this.db.selectFrom('executions').selectAll().where('status', '=', 'queued').where('project_id', '=', projectId).orderBy('queued_at').orderBy('id').limit(1).executeTakeFirst();
@@ -431,6 +470,7 @@ async function insertOnce(db: Kysely<Database>, input: NewExecutionInput, now: n
     finished_at: null,
     created_at: now,
     updated_at: now,
+    request_id: input.requestId ?? null,
   };
   try {
     await db.insertInto('executions').values(row).execute();
@@ -470,6 +510,7 @@ function toSummary(r: SummaryRow): ExecutionSummary {
     finishedAt: r.finished_at === null ? null : Number(r.finished_at),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
+    requestId: r.request_id,
   };
 }
 

@@ -10,6 +10,8 @@ import * as triggers from './migrations/2026-11-26-0300-triggers.js';
 import * as accountNamesPerProject from './migrations/2026-12-04-0100-account-names-per-project.js';
 import * as executionResults from './migrations/2026-12-04-0200-execution-results.js';
 import * as fairScheduling from './migrations/2026-12-05-0100-fair-scheduling.js';
+import * as executionRequestId from './migrations/2026-12-05-0200-execution-request-id.js';
+import * as queueConsumers from './migrations/2026-12-05-0300-queue-consumers.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0001-initial': initial,
@@ -19,6 +21,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04-0100-account-names-per-project': accountNamesPerProject,
   '2026-12-04-0200-execution-results': executionResults,
   '2026-12-05-0100-fair-scheduling': fairScheduling,
+  '2026-12-05-0200-execution-request-id': executionRequestId,
+  '2026-12-05-0300-queue-consumers': queueConsumers,
 };
 
 class StaticProvider implements MigrationProvider {

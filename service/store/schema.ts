@@ -109,6 +109,8 @@ export interface ExecutionsTable {
   finished_at: number | null;
   created_at: number;
   updated_at: number;
+  /** The X-Request-Id of the API call that caused the execution; null when none did. */
+  request_id: string | null;
 }
 
 /** A succeeded execution's result: its JSON text as UTF-8 bytes, in chunks of at most 1 MiB. */
@@ -129,6 +131,13 @@ export interface QueueMessagesTable {
   locked_until: number | null;
   last_error: string | null;
   created_at: number;
+}
+
+/** A live consumer of the store queue (see migration 2026-12-05-0300). */
+export interface QueueConsumersTable {
+  id: string;
+  queue: string;
+  seen_at: number;
 }
 
 export interface DeadLettersTable {
@@ -224,6 +233,7 @@ export interface Database {
   executions: ExecutionsTable;
   execution_result_chunks: ExecutionResultChunksTable;
   queue_messages: QueueMessagesTable;
+  queue_consumers: QueueConsumersTable;
   dead_letters: DeadLettersTable;
   runner_sessions: RunnerSessionsTable;
   triggers: TriggersTable;
@@ -252,6 +262,7 @@ const TABLES = {
   executions: true,
   execution_result_chunks: true,
   queue_messages: true,
+  queue_consumers: true,
   dead_letters: true,
   runner_sessions: true,
   triggers: true,

@@ -61,6 +61,12 @@ export class Store {
     };
   }
 
+  /** Dead letters of every project (operator metrics). */
+  async deadLetterCount(): Promise<number> {
+    const r = await this.db.selectFrom('dead_letters').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
   /** Whether a query answers now; false at once while the store is known to be unreachable. */
   async ping(): Promise<boolean> {
     try {

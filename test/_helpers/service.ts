@@ -36,6 +36,8 @@ export interface TestServiceOptions {
   dialect?: 'sqlite' | 'mariadb';
   env?: Record<string, string>;
   role?: StartOptions['role'];
+  /** Receives the service's JSON log lines. */
+  logDestination?: StartOptions['logDestination'];
 }
 
 export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
@@ -51,7 +53,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     FNSTACK_QUEUE_URL: queueUrl,
     ...options.env,
   };
-  const service = await startService({ port: 0, host: '127.0.0.1', env, log: process.env.FNSTACK_TEST_LOG === '1', role: options.role });
+  const service = await startService({ port: 0, host: '127.0.0.1', env, log: process.env.FNSTACK_TEST_LOG === '1' || options.logDestination !== undefined, role: options.role, logDestination: options.logDestination });
   const creds = JSON.parse(await readFile(join(dataDir, 'credentials.json'), 'utf8')) as { api_key: string };
   const url = service.url!;
   const api: TestService['api'] = async (method, path, body, headers = {}) => {

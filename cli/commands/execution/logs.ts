@@ -1,6 +1,7 @@
 import { Command, Option, UsageError } from 'clipanion';
 import { isFinalStatus } from '../../api-types.js';
 import { ReadCommand } from '../../base-command.js';
+import { forTerminal, LogTail } from '../../log-tail.js';
 import { pollDelay, sleep } from '../../wait-execution.js';
 
 export class ExecutionLogsCommand extends ReadCommand {
@@ -9,7 +10,7 @@ export class ExecutionLogsCommand extends ReadCommand {
   static override usage = Command.Usage({
     category: 'Executions',
     description: 'Print the logs (stdout and stderr) of an execution',
-    details: 'With `--follow`, keeps printing new output until the execution reaches a final status. (`-f` is `--format`, as in every read command; `--follow` has no short form.)',
+    details: 'With `--follow`, prints the output while the function runs, until the execution reaches a final status. (`-f` is `--format`, as in every read command; `--follow` has no short form.)',
     examples: [
       ['Print the logs', '$0 execution logs 01JD5Z8Q3W4E5R6T7Y8U9I0OPA'],
       ['Follow a running execution', '$0 execution logs "$($0 function invoke report --async)" --follow'],
@@ -25,25 +26,31 @@ export class ExecutionLogsCommand extends ReadCommand {
     const raw = output.format === 'table' && output.columns.length === 0;
     if (this.follow && !raw) throw new UsageError('--follow prints the logs as they come: it cannot be combined with --json, -f or -c');
     const client = this.client();
-    let logs = await client.getLogs(this.id);
     if (!raw) {
+      const logs = await client.getLogs(this.id);
       this.printOne(logs, () => logs.logs, output);
       return 0;
     }
-    let printed = 0;
-    for (let attempt = 0; ; attempt++) {
-      // Logs only grow while an execution runs; print what is new since the last poll.
-      if (logs.logs.length > printed) {
-        this.context.stdout.write(logs.logs.slice(printed));
-        printed = logs.logs.length;
+    const tty = (this.context.stdout as { isTTY?: boolean }).isTTY === true;
+    const tail = new LogTail(client, this.id);
+    let endsWithNewline = true;
+    let wrote = false;
+    for (let quiet = 0; ; ) {
+      const logs = await tail.next();
+      if (logs.reset && wrote) this.err(`(execution ${this.id} was retried: its logs start again)`);
+      if (logs.fresh.length > 0) {
+        this.context.stdout.write(forTerminal(logs.fresh, tty));
+        endsWithNewline = logs.fresh.endsWith('\n');
+        wrote = true;
+        quiet = 0;
+      } else quiet++;
+      if (!this.follow || isFinalStatus(logs.status)) {
+        if (!endsWithNewline) this.context.stdout.write('\n');
+        if (logs.truncated) this.err('(logs were truncated: the execution wrote more than the service keeps)');
+        if (this.follow) this.err(`execution ${logs.execution_id ?? this.id} ${logs.status}`);
+        return 0;
       }
-      if (!this.follow || isFinalStatus(logs.status)) break;
-      await sleep(pollDelay(attempt));
-      logs = await client.getLogs(this.id);
+      await sleep(pollDelay(quiet));
     }
-    if (printed > 0 && !logs.logs.endsWith('\n')) this.context.stdout.write('\n');
-    if (logs.truncated) this.err('(logs were truncated: the execution wrote more than the service keeps)');
-    if (this.follow) this.err(`execution ${logs.execution_id ?? this.id} ${logs.status}`);
-    return 0;
   }
 }

@@ -75,19 +75,39 @@ export default async function executionRoutes(app: FastifyInstance) {
   app.get('/v1/executions/:id/logs', {
     config: { access: 'read' },
     schema: {
-      summary: "An execution's captured stdout and stderr",
+      summary: "An execution's captured stdout and stderr, live while it runs",
+      description:
+        'The logs grow while the execution runs (batched, a few times a second) and are final once its status is. ' +
+        '`cursor` marks how far this answer went: pass it back as `after` to get only what came since. ' +
+        'A cursor beyond the logs (a retried execution starts its logs afresh) gives them from the start, with `reset: true`.',
       tags: ['executions'],
       params: idParam,
+      querystring: { type: 'object', properties: { after: { type: 'string', pattern: '^[0-9]{1,12}$', description: 'A `cursor` from an earlier answer' } } },
       response: {
-        200: { type: 'object', properties: { execution_id: { type: 'string' }, status: { type: 'string' }, logs: { type: 'string' }, truncated: { type: 'boolean' } } },
-        ...errorResponses(401, 404),
+        200: {
+          type: 'object',
+          required: ['execution_id', 'status', 'logs', 'truncated', 'cursor', 'reset'],
+          properties: {
+            execution_id: { type: 'string' },
+            status: { type: 'string' },
+            logs: { type: 'string', description: 'The logs after `after` (all of them without it)' },
+            truncated: { type: 'boolean' },
+            cursor: { type: 'string', description: 'Pass as `after` to get what comes next' },
+            reset: { type: 'boolean', description: '`after` was beyond the logs: these are the logs from the start' },
+          },
+        },
+        ...errorResponses(400, 401, 404),
       },
     },
     handler: async (req) => {
       const { id } = req.params as { id: string };
+      const { after } = req.query as { after?: string };
       const l = await req.project().executions.logs(id);
       if (!l) throw notFound('execution', id);
-      return { execution_id: id, status: l.status, logs: l.logs, truncated: l.truncated };
+      const from = after === undefined ? 0 : Number(after);
+      const reset = from > l.logs.length;
+      const start = reset ? 0 : from;
+      return { execution_id: id, status: l.status, logs: l.logs.slice(start), truncated: l.truncated, cursor: String(l.logs.length), reset };
     },
   });
 }

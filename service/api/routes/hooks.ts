@@ -58,7 +58,7 @@ export default async function hookRoutes(app: FastifyInstance) {
         extensions: { [TRIGGER_ATTR]: id },
       });
       // One execution, if the trigger's filter holds; the orchestrator enforces the quota exactly.
-      await ingest.events(found.trigger.projectId, [event], 'addressed');
+      await ingest.events(found.trigger.projectId, [event], 'addressed', req.id);
       return reply.code(202).send({ accepted: event.id });
     },
   });

@@ -1,6 +1,7 @@
 /** POST /v1/functions/{name}/invoke: sync (waits for the result) or async (202 + execution id). */
 import type { FastifyInstance } from 'fastify';
-import { notFound } from '../../errors.js';
+import { ApiError, notFound } from '../../errors.js';
+import { WorkerPresence } from '../../metrics/readiness.js';
 import { errorResponses } from '../schemas.js';
 import { executionDetailJson } from '../execution-detail.js';
 import { invocationEvent } from '../../listener/invocations.js';
@@ -12,6 +13,7 @@ const SYNC_GRACE_MS = 60_000;
 export default async function invokeRoutes(app: FastifyInstance) {
   const { store, queue, events, config, directLane } = app.fnstack;
   const ingest = new Ingest(store, queue, config.quotas);
+  const workers = new WorkerPresence(queue);
 
   app.post('/v1/functions/:name/invoke', {
     schema: {
@@ -28,7 +30,7 @@ export default async function invokeRoutes(app: FastifyInstance) {
       response: {
         200: { $ref: 'Execution#' },
         202: { type: 'object', properties: { execution_id: { type: 'string' }, status: { type: 'string' } } },
-        ...errorResponses(400, 401, 403, 404, 413, 415, 429),
+        ...errorResponses(400, 401, 403, 404, 413, 415, 429, 503),
       },
     },
     handler: async (req, reply) => {
@@ -39,7 +41,11 @@ export default async function invokeRoutes(app: FastifyInstance) {
       if (!fn) throw notFound('function', name);
       const h = req.headers as Record<string, string | undefined>;
       const event = invocationEvent(fn, req.body ?? {}, { id: h['ce-id'], type: h['ce-type'], source: h['ce-source'], subject: h['ce-subject'] });
-      const accepted = await ingest.invocation(fn, event, mode === 'sync' ? directLane : null);
+      // Nothing would run it: say so now, before anything is accepted, rather than wait out the timeout.
+      if (mode === 'sync' && !directLane && (await workers.consumers()) === 0) {
+        throw new ApiError('not_ready', 'no worker consumes the work queue, so nothing would run this invocation; start `fnstack server --role worker` (mode=async queues it meanwhile)');
+      }
+      const accepted = await ingest.invocation(fn, event, req.id, mode === 'sync' ? directLane : null);
       if (mode === 'async') return reply.code(202).header('location', `/v1/executions/${accepted.id}`).send({ execution_id: accepted.id, status: accepted.status });
 
       const waitMs = fn.spec.timeoutS * 1000 + SYNC_GRACE_MS;

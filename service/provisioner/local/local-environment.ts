@@ -4,7 +4,7 @@
  * provider's release) kills whatever is left and removes everything.
  */
 import type { Environment, Placement } from '../provider.js';
-import type { Assignment, RunOutcome } from '../../runner/protocol.js';
+import type { Assignment, OutputListener, RunOutcome } from '../../runner/protocol.js';
 import { supervise, type LaunchSpec, type SandboxHooks } from '../../runner/supervisor.js';
 import { WarmSession } from '../../runner/warm-session.js';
 import type { ExecutionCgroup } from './cgroups.js';
@@ -54,7 +54,7 @@ export class LocalEnvironment implements Environment {
     private readonly runnerDir: string,
   ) {}
 
-  async run(assignment: Assignment, signal?: AbortSignal): Promise<RunOutcome> {
+  async run(assignment: Assignment, signal?: AbortSignal, onOutput?: OutputListener): Promise<RunOutcome> {
     const startedAt = Date.now();
     const refuse = (message: string): RunOutcome => ({
       status: 'failed',
@@ -79,7 +79,7 @@ export class LocalEnvironment implements Environment {
       env: {},
       logLimitBytes: Math.min(assignment.logLimitBytes, this.options.logLimitBytes),
     };
-    const outcome = await supervise(local, this.launchSpec(this.plan(), assignment.env), signal, { maxMessageBytes: this.options.maxResultBytes });
+    const outcome = await supervise(local, this.launchSpec(this.plan(), assignment.env), signal, { maxMessageBytes: this.options.maxResultBytes, onOutput });
     // A function that filled its disk fails on ENOSPC: the failure says that was the limit.
     return this.withDiskVerdict(outcome);
   }

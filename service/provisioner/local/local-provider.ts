@@ -168,6 +168,11 @@ export class LocalProvider implements Provider {
     if (clean && env.parts.uid !== null) await this.uids?.give(env.parts.uid);
   }
 
+  environmentCounts(): Record<string, number> {
+    const warm = this.reuse.counts();
+    return { warm_busy: warm.busy, warm_idle: warm.idle, pool_ready: this.spawnPool.readyCount() };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([this.reuse.close(), this.spawnPool.close()]);

@@ -57,6 +57,13 @@ export class ReusePool<S> {
     }
   }
 
+  /** Warm sandboxes now: serving an event, and idle (kept for the next one). */
+  counts(): { busy: number; idle: number } {
+    let busy = 0;
+    for (const s of this.slots) if (s.busy) busy++;
+    return { busy, idle: this.slots.size - busy };
+  }
+
   /** A free warm sandbox of `key`, a new one when the caps allow, else the next one to come free. */
   take(key: string, project: string, hooks: ReuseHooks<S>, signal?: AbortSignal): Promise<Taken<S>> {
     if (this.closed) return Promise.reject(new Error('the reuse pool is closed'));

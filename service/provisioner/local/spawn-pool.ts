@@ -62,9 +62,12 @@ export class SpawnPool<T> {
     return item;
   }
 
-  /** Items ready now for `shape` (tests). */
-  readyCount(shape: string): number {
-    return this.shapes.get(shape)?.ready.length ?? 0;
+  /** Items ready now for `shape`, or for all shapes together (metrics). */
+  readyCount(shape?: string): number {
+    if (shape !== undefined) return this.shapes.get(shape)?.ready.length ?? 0;
+    let n = 0;
+    for (const s of this.shapes.values()) n += s.ready.length;
+    return n;
   }
 
   async close(): Promise<void> {

@@ -14,7 +14,7 @@
  * the moment Node starts and the number of events it serves differ.
  */
 import type { Environment, Placement } from '../provider.js';
-import type { Assignment, RunOutcome } from '../../runner/protocol.js';
+import type { Assignment, OutputListener, RunOutcome } from '../../runner/protocol.js';
 import type { WarmSession } from '../../runner/warm-session.js';
 import type { LocalEnvironment } from './local-environment.js';
 import { INSIDE, sandboxEnv } from './launch-command.js';
@@ -51,9 +51,9 @@ export class WarmSandbox {
     }
   }
 
-  async runOnce(assignment: Assignment, env: Record<string, string>, signal?: AbortSignal): Promise<RunOutcome> {
+  async runOnce(assignment: Assignment, env: Record<string, string>, signal?: AbortSignal, onOutput?: OutputListener): Promise<RunOutcome> {
     const local: Assignment = { ...assignment, code: { ...assignment.code, dir: INSIDE.code }, env, logLimitBytes: this.env.logLimit(assignment.logLimitBytes) };
-    return this.env.withDiskVerdict(await this.session!.runOnce(local, signal));
+    return this.env.withDiskVerdict(await this.session!.runOnce(local, signal, onOutput));
   }
 }
 
@@ -70,7 +70,7 @@ export class WarmLease implements Environment {
     this.placement = { ...sandbox.env.placement, warm: reuseCount > 0, reuse_count: reuseCount };
   }
 
-  async run(assignment: Assignment, signal?: AbortSignal): Promise<RunOutcome> {
+  async run(assignment: Assignment, signal?: AbortSignal, onOutput?: OutputListener): Promise<RunOutcome> {
     if (this.used) return refusal('this lease has already been used');
     this.used = true;
     const sb = this.sandbox;
@@ -82,7 +82,7 @@ export class WarmLease implements Environment {
     } else if (sb.codeSha !== assignment.code.sha256) {
       return refusal('this warm sandbox holds other code'); // the key includes the sha: never expected
     }
-    return sb.runOnce(assignment, { FNSTACK_EXECUTION_ID: assignment.executionId }, signal);
+    return sb.runOnce(assignment, { FNSTACK_EXECUTION_ID: assignment.executionId }, signal, onOutput);
   }
 }
 
@@ -96,12 +96,12 @@ export class PooledLease implements Environment {
     this.placement = { ...sandbox.env.placement, details: { ...sandbox.env.placement.details, preStarted: true }, warm: false, reuse_count: 0 };
   }
 
-  async run(assignment: Assignment, signal?: AbortSignal): Promise<RunOutcome> {
+  async run(assignment: Assignment, signal?: AbortSignal, onOutput?: OutputListener): Promise<RunOutcome> {
     if (this.used || this.sandbox.session?.runs !== 0) return refusal('this pre-started sandbox has already been used');
     this.used = true;
     const problem = await this.sandbox.placeCode(assignment);
     if (problem) return refusal(problem);
-    return this.sandbox.runOnce(assignment, sandboxEnv(assignment.env), signal);
+    return this.sandbox.runOnce(assignment, sandboxEnv(assignment.env), signal, onOutput);
   }
 }
 

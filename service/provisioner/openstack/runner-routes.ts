@@ -11,6 +11,7 @@
  *   GET  /v1/runner/assignment?wait=20   long-poll; 200 {assignment} once, else 204
  *   GET  /v1/runner/code                 the function's unpacked code as tar.gz
  *   POST /v1/runner/started              the code is in place; the function starts
+ *   POST /v1/runner/logs                 {text}: output of the running function (live logs)
  *   POST /v1/runner/outcome              the run's RunOutcome; 204, or 409 when already recorded
  */
 import { readdir, readFile } from 'node:fs/promises';
@@ -170,6 +171,27 @@ export default async function runnerRoutes(app: FastifyInstance) {
     handler: async (req, reply) => {
       const session = await sessionOf(req);
       if (!(await sessions.started(session.id)) && session.state !== 'started') throw new ApiError('conflict', `the session is ${session.state}, not picked`);
+      return reply.code(204).send();
+    },
+  });
+
+  app.post('/v1/runner/logs', {
+    config: { access: 'public' },
+    bodyLimit: BODY_LIMITS.runnerLogs,
+    schema: {
+      summary: 'Output of the running function, as it comes (live logs)',
+      description: `${runnerAuth.description}. Appended to the execution's logs while it runs; the outcome's logs replace them. Past the log cap a text is refused (413) and the runner stops sending.`,
+      tags,
+      security: [],
+      body: { type: 'object', required: ['text'], properties: { text: { type: 'string' } } },
+      response: { 204: { type: 'null' }, ...errorResponses(400, 401, 409, 413) },
+    },
+    handler: async (req, reply) => {
+      const session = await sessionOf(req);
+      if (session.state !== 'started' || !session.executionId) throw new ApiError('conflict', `the session is ${session.state}: no function runs`);
+      const { text } = req.body as { text: string };
+      const kept = await store.ledger.appendLogs(session.executionId, null, text, config.execution.logLimitBytes);
+      if (!kept) throw new ApiError('payload_too_large', `the logs would pass the cap of ${config.execution.logLimitBytes} bytes, or the execution is over`);
       return reply.code(204).send();
     },
   });

@@ -1,0 +1,126 @@
+/**
+ * The VM runner's live logs, without a cloud: the real runner (agent.js, as the user_data
+ * starts it inside a server) talks to the real runner routes of an API configured for the
+ * openstack provider, through the store, as in a Nova server. The function prints a line and
+ * waits; the line is in the execution's logs while it still runs; the outcome ends them.
+ */
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { loadConfig, publicUrlOf } from '../../service/config.js';
+import { Store } from '../../service/store/store.js';
+import { createQueue } from '../../service/queue/registry.js';
+import { CodeCache } from '../../service/code/code-cache.js';
+import { ExecutionEvents } from '../../service/orchestrator/execution-events.js';
+import { buildApi } from '../../service/api/app.js';
+import { bootstrapAdmin } from '../../service/auth/bootstrap.js';
+import { newExecutionOf } from '../../service/store/execution-store.js';
+import { RunnerSessionStore } from '../../service/store/runner-session-store.js';
+import type { Provider } from '../../service/provisioner/provider.js';
+import type { Assignment } from '../../service/runner/protocol.js';
+import { functionForm, RUNTIME } from '../_helpers/service.js';
+import { pollUntil } from '../_helpers/poll.js';
+
+const AGENT = fileURLToPath(new URL('../../service/runner/agent.js', import.meta.url));
+const LOG_CAP = 4096;
+
+/** The runner routes never reach the provider (the waiting env.run() does): it only says at create that the function fits. */
+const noProvider = { name: 'openstack', check: async () => ({ provider: 'openstack', details: {} }), acquire: () => Promise.reject(new Error('not in this test')), release: async () => undefined, close: async () => undefined } as unknown as Provider;
+
+test('a runner in a server posts the function’s output while it runs, within the cap', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'fnstack-vmlogs-'));
+  const workDir = await mkdtemp(join(tmpdir(), 'fnstack-vmlogs-runner-'));
+  const config = loadConfig(
+    {
+      FNSTACK_DATA_DIR: dataDir,
+      FNSTACK_PROVIDER: 'openstack',
+      FNSTACK_OS_AUTH_URL: 'http://127.0.0.1:9/v3',
+      FNSTACK_OS_APPLICATION_CREDENTIAL_ID: 'unused',
+      FNSTACK_OS_APPLICATION_CREDENTIAL_SECRET: 'unused',
+      FNSTACK_LOG_LIMIT_BYTES: String(LOG_CAP),
+    },
+    { port: 0, host: '127.0.0.1', role: 'api' },
+  );
+  const logger = pino({ level: 'silent' });
+  const store = await Store.open(config.databaseUrl);
+  const queue = await createQueue(config, store, logger);
+  const codeCache = new CodeCache(join(dataDir, 'code'), store.code, { maxUnpackedBytes: config.code.maxUnpackedBytes, maxEntries: config.code.maxEntries });
+  const app = await buildApi({ config, store, queue, codeCache, events: new ExecutionEvents(), provider: noProvider }, false);
+  try {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    const url = publicUrlOf(config, typeof address === 'object' && address ? address.port : 0);
+    const adminKey = (JSON.parse(await readFile((await bootstrapAdmin(store, dataDir, url))!, 'utf8')) as { api_key: string }).api_key;
+    const call = async (method: string, path: string, body?: unknown) => {
+      const init: RequestInit = { method, headers: { authorization: `Bearer ${adminKey}` } };
+      if (body !== undefined) init.body = body as FormData;
+      const res = await fetch(url + path, init);
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const source = 'exports.handler = async () => { console.log("vm first line"); console.log("x".repeat(10000)); await new Promise((r) => setTimeout(r, 600000)); };';
+    const created = await call('POST', '/v1/functions', functionForm({ name: 'vm-waiter', runtime: RUNTIME, handler: 'index.handler', timeout_s: 10 }, { name: 'index.js', content: source }));
+    t.is(created.status, 201, JSON.stringify(created.body));
+
+    // What the orchestrator and the openstack provider do before the runner asks: an execution, claimed and running, and its server's session.
+    const projectId = (await store.accounts.adminProjectId())!;
+    const fn = (await store.forProject(projectId).functions.get('vm-waiter'))!;
+    const event = { specversion: '1.0' as const, id: randomUUID(), source: 'test', type: 'test' };
+    const { execution } = await store.ledger.createOnce(newExecutionOf(fn, event));
+    t.true(await store.ledger.claim(execution.id, 'test-worker', 600_000));
+    await store.ledger.markRunning(execution.id, 'test-worker', { provider: 'openstack', details: {} });
+    const sessions = new RunnerSessionStore(store.db);
+    const token = randomUUID();
+    const sessionId = randomUUID();
+    await sessions.create({ id: sessionId, token, serverName: 'fnstack-test', executionId: execution.id, poolKey: null, owner: 'test-worker', leaseMs: 600_000 });
+    const assignment: Assignment = {
+      executionId: execution.id,
+      handler: 'index.handler',
+      code: { sha256: fn.spec.code.sha256, format: fn.spec.code.format, url: `${url}/v1/runner/code` },
+      event,
+      env: {},
+      context: { functionName: fn.name, functionVersion: fn.currentVersion, memoryMb: 128, timeoutS: 10, deadline: Date.now() + 10_000 },
+      logLimitBytes: LOG_CAP,
+    };
+    await sessions.assign(sessionId, assignment);
+
+    const agent = spawn(process.execPath, [AGENT], { env: { PATH: process.env.PATH, FNSTACK_URL: url, FNSTACK_TOKEN: token, FNSTACK_WORK_DIR: workDir }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let agentLog = '';
+    agent.stderr!.setEncoding('utf8').on('data', (d: string) => (agentLog += d));
+    const exited = new Promise<number | null>((resolve) => agent.on('close', (code) => resolve(code)));
+    try {
+      const live = await pollUntil('the runner’s first line in the live logs', async () => {
+        const r = await call('GET', `/v1/executions/${execution.id}/logs`);
+        return /vm first line/.test(r.body.logs) ? r.body : undefined;
+      });
+      t.is(live.status, 'running', 'posted while the function runs');
+      t.true(live.logs.startsWith('vm first line\n'));
+      t.true(Buffer.byteLength(live.logs) <= LOG_CAP, 'the runner’s posts stay within the cap');
+
+      t.is(await exited, 0, agentLog);
+      const session = await sessions.get(sessionId);
+      t.is(session?.outcome?.status, 'timed_out', 'the outcome went to the session');
+      t.true(session!.outcome!.logsTruncated);
+
+      // A runner (hostile, say) posting past the cap is refused and the stored logs do not grow.
+      const before = (await call('GET', `/v1/executions/${execution.id}/logs`)).body.logs as string;
+      const flood = await fetch(`${url}/v1/runner/logs`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ text: 'y'.repeat(LOG_CAP) }) });
+      t.true([409, 413].includes(flood.status), String(flood.status));
+      t.is((await call('GET', `/v1/executions/${execution.id}/logs`)).body.logs, before);
+      const stranger = await fetch(`${url}/v1/runner/logs`, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: JSON.stringify({ text: 'z' }) });
+      t.is(stranger.status, 401);
+    } finally {
+      agent.kill('SIGKILL');
+    }
+  } finally {
+    await app.close();
+    await queue.close();
+    await store.close();
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(workDir, { recursive: true, force: true });
+  }
+});
