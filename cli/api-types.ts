@@ -86,6 +86,8 @@ export interface ExecutionTimings {
   queue_ms: number | null;
   provision_ms: number | null;
   run_ms: number | null;
+  /** Loading the handler's module: part of run_ms, not of the timeout. */
+  init_ms?: number | null;
   total_ms: number | null;
 }
 

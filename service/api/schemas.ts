@@ -114,6 +114,7 @@ const ExecutionSummaryProps = {
       queue_ms: nullableInt,
       provision_ms: nullableInt,
       run_ms: nullableInt,
+      init_ms: { ...nullableInt, description: "Loading the handler's module (its top-level code), part of run_ms but not of the function's timeout: loading has its own bound, the timeout but at least 10 s; null when it never loaded" },
       total_ms: nullableInt,
     },
   },

@@ -51,6 +51,7 @@ const Outcome = {
     logs: { type: 'string' },
     logsTruncated: { type: 'boolean' },
     peakMemoryBytes: { type: 'number' },
+    initMs: { type: 'integer', minimum: 0 },
     startedAt: { type: 'number' },
     finishedAt: { type: 'number' },
     exitCode: { type: ['integer', 'null'] },
