@@ -42,6 +42,8 @@ export interface FunctionInfo {
   code: CodeInfo;
   created_at: string;
   updated_at: string;
+  /** Create and update only: what the uploaded package may lack (e.g. node_modules). */
+  warnings?: string[];
 }
 
 export interface FunctionVersionInfo {

@@ -76,6 +76,20 @@ export const FunctionBody = {
   properties: { name: { type: 'string' }, ...VersionProps, created_at: { type: 'string' }, updated_at: { type: 'string' } },
 } as const;
 
+/** A function as create and update answer it: with what its new code package may lack. */
+export const FunctionAcceptedBody = {
+  $id: 'FunctionAccepted',
+  type: 'object',
+  properties: {
+    ...FunctionBody.properties,
+    warnings: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'What the uploaded package may lack without being refused, e.g. dependencies in package.json with no node_modules; empty when none (or no new code)',
+    },
+  },
+} as const;
+
 export const FunctionVersionBody = {
   $id: 'FunctionVersion',
   type: 'object',
@@ -141,7 +155,7 @@ export const ExecutionBody = {
   },
 } as const;
 
-export const SHARED_SCHEMAS = [ErrorBody, FunctionCreateMetadata, FunctionUpdateMetadata, FunctionBody, FunctionVersionBody, ExecutionSummaryBody, ExecutionBody];
+export const SHARED_SCHEMAS = [ErrorBody, FunctionCreateMetadata, FunctionUpdateMetadata, FunctionBody, FunctionAcceptedBody, FunctionVersionBody, ExecutionSummaryBody, ExecutionBody];
 
 /**
  * The 503 every route that reaches the store, the queue or Keystone may answer (the error
