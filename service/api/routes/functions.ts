@@ -1,7 +1,7 @@
 /** /v1/functions: create (multipart), list, show, update (new version), delete, versions. */
 import type { FastifyInstance } from 'fastify';
 import { ApiError, invalid, notFound } from '../../errors.js';
-import { errorResponses, pageOf, FunctionCreateMetadata, FunctionUpdateMetadata } from '../schemas.js';
+import { errorResponses, pageOf, FunctionCreateMetadata } from '../schemas.js';
 import { functionJson, versionJson } from '../serialize.js';
 import { checkCreate, checkUpdate, parseMetadataText } from '../function-input.js';
 import { inspectPackage, assertHandlerExists } from '../../code/inspect-package.js';
@@ -18,11 +18,11 @@ import type { ProjectStore } from '../../store/store.js';
 const nameParam = { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 128 } } } as const;
 
 /** Multipart bodies are validated by hand (function-input.ts); the schema here documents them. */
-const multipartBody = (metadataRef: object, codeRequired: boolean) => ({
+const multipartBody = (metadataRef: { $id: string }, codeRequired: boolean) => ({
   type: 'object',
   required: codeRequired ? ['metadata', 'code'] : [],
   properties: {
-    metadata: { ...metadataRef, description: 'JSON text of this object' },
+    metadata: { $ref: `${metadataRef.$id}#`, description: 'JSON text of this object' },
     code: { type: 'string', format: 'binary', description: 'one .js/.mjs/.cjs file, or a .zip / .tar.gz with package.json and node_modules' },
   },
 });
@@ -113,7 +113,7 @@ export default async function functionRoutes(app: FastifyInstance) {
       tags: ['functions'],
       consumes: ['application/json', 'multipart/form-data'],
       params: nameParam,
-      body: FunctionUpdateMetadata,
+      body: { $ref: 'FunctionUpdateMetadata#' },
       response: { 200: { $ref: 'FunctionAccepted#' }, ...errorResponses(400, 401, 403, 404, 413, 415, 422, 429) },
     },
     validatorCompiler: docsOnlyBody,

@@ -21,6 +21,7 @@ export default async function invokeRoutes(app: FastifyInstance) {
         'The body is the event data (any JSON, at most 6 MiB, nested at most 100 levels, each key once per object, no __proto__ key). Headers ce-id, ce-type, ce-source and ce-subject fill the CloudEvent; a repeated ce-id returns the existing execution. mode=sync (default) waits for the final status; mode=async answers 202 at once.',
       tags: ['executions'],
       params: { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 128 } } },
+      body: { description: 'The event data: any JSON value ({} when there is no body)', examples: [{ order: 42 }] },
       querystring: {
         type: 'object',
         properties: {
@@ -38,8 +39,19 @@ export default async function invokeRoutes(app: FastifyInstance) {
         properties: { 'ce-id': { type: 'string', maxLength: 255 }, 'ce-type': { type: 'string', maxLength: 255 }, 'ce-source': { type: 'string', maxLength: 1024 }, 'ce-subject': { type: 'string', maxLength: 1024 } },
       },
       response: {
-        200: { $ref: 'Execution#' },
-        202: { type: 'object', properties: { execution_id: { type: 'string' }, status: { type: 'string' } } },
+        // Only JSON is declared, so that generated clients type the usual answer without a
+        // cast; raw=true (bytes in the function's content type) is described, not typed.
+        200: {
+          description: 'The final Execution (application/json); with raw=true and a succeeded run, the result itself: a binary result as its bytes in its own content type, another as its JSON text',
+          content: { 'application/json': { schema: { $ref: 'Execution#' } } },
+        },
+        202: {
+          description: 'Accepted (async), or still running when a sync wait ended: poll the Location',
+          type: 'object',
+          required: ['execution_id', 'status'],
+          properties: { execution_id: { type: 'string' }, status: { type: 'string', enum: ['queued', 'provisioning', 'running'] } },
+          examples: [{ execution_id: '0b7e4c2a-2f6d-4a51-9a43-7f1d2c3b4a59', status: 'queued' }],
+        },
         ...errorResponses(400, 401, 403, 404, 413, 415, 429),
       },
     },
