@@ -42,6 +42,8 @@ export interface FunctionInfo {
   code: CodeInfo;
   created_at: string;
   updated_at: string;
+  /** Create and update only: what the uploaded package may lack (e.g. node_modules). */
+  warnings?: string[];
 }
 
 export interface FunctionVersionInfo {
@@ -86,6 +88,8 @@ export interface ExecutionTimings {
   queue_ms: number | null;
   provision_ms: number | null;
   run_ms: number | null;
+  /** Loading the handler's module: part of run_ms, not of the timeout. */
+  init_ms?: number | null;
   total_ms: number | null;
 }
 

@@ -13,7 +13,7 @@ import { packDirectory } from './tar-pack.js';
 export interface CodePackage extends Omit<FilePart, 'name'> {
   format: CodeFormat;
   /** Set when the package was packed from a directory. */
-  packed?: { files: number; skipped: string[] };
+  packed?: { files: number; skipped: string[]; ignored: number; devPackages: number };
 }
 
 const FORMATS: Array<{ suffix: string; format: CodeFormat; contentType: string }> = [
@@ -59,7 +59,7 @@ async function packDirectoryPackage(abs: string, shown: string): Promise<CodePac
     contentType: 'application/gzip',
     format: 'tar.gz',
     size: archive.byteLength,
-    packed: { files: pack.files, skipped: pack.skipped },
+    packed: { files: pack.files, skipped: pack.skipped, ignored: pack.ignored, devPackages: pack.devPackages },
     async *open() {
       for (let i = 0; i < archive.byteLength; i += 64 * 1024) yield archive.subarray(i, i + 64 * 1024);
     },

@@ -7,6 +7,7 @@ import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import { packFilter, type PackFilter } from './pack-filter.js';
 
 export interface TarEntry {
   /** Path inside the archive, '/'-separated, without a leading './'. */
@@ -120,27 +121,38 @@ export interface DirectoryPack {
   files: number;
   /** Entries left out (symlinks pointing outside the directory, sockets, …), relative paths. */
   skipped: string[];
+  /** Entries left out by .fnstackignore or as devDependencies (each directory once). */
+  ignored: number;
+  /** Packages under node_modules left out because only devDependencies need them. */
+  devPackages: number;
 }
 
 export async function packDirectory(dir: string): Promise<DirectoryPack> {
   const root = resolve(dir);
   const entries: TarEntry[] = [];
   const skipped: string[] = [];
-  await walk(root, root, entries, skipped);
+  const filter = await packFilter(root);
+  const seen = { ignored: 0, devPackages: 0 };
+  await walk(root, root, entries, skipped, filter, seen);
   const archive = await promisify(gzip)(packTar(entries), { level: 9 });
-  return { archive, files: entries.filter((e) => e.type === 'file').length, skipped };
+  return { archive, files: entries.filter((e) => e.type === 'file').length, skipped, ...seen };
 }
 
-async function walk(root: string, dir: string, out: TarEntry[], skipped: string[]): Promise<void> {
+async function walk(root: string, dir: string, out: TarEntry[], skipped: string[], filter: PackFilter, seen: { ignored: number; devPackages: number }): Promise<void> {
   const names = (await readdir(dir)).filter((n) => !EXCLUDED_NAMES.has(n)).sort();
   for (const name of names) {
     const abs = join(dir, name);
     const path = relative(root, abs).split(sep).join(posix.sep);
     const st = await lstat(abs);
     const mtime = Math.floor(st.mtimeMs / 1000);
+    if (filter.excludes(path, st.isDirectory())) {
+      seen.ignored++;
+      if (filter.devOnly.has(path)) seen.devPackages++;
+      continue;
+    }
     if (st.isDirectory()) {
       out.push({ path, type: 'directory', mode: st.mode, mtime });
-      await walk(root, abs, out, skipped);
+      await walk(root, abs, out, skipped, filter, seen);
     } else if (st.isFile()) {
       out.push({ path, type: 'file', mode: st.mode, mtime, data: await readFile(abs) });
     } else if (st.isSymbolicLink()) {

@@ -75,6 +75,8 @@ export interface ExecutionSummary {
   limits: ExecutionLimits;
   placement: { provider: string; details: Record<string, unknown>; warm?: boolean; reuse_count?: number } | null;
   peakMemoryBytes: number | null;
+  /** How long loading the handler's module took, ms (not part of the timeout); null when it never loaded. */
+  initMs: number | null;
   logsTruncated: boolean;
   queuedAt: number;
   provisioningAt: number | null;

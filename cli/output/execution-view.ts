@@ -29,7 +29,7 @@ export function executionDetails(e: ExecutionInfo): string {
     ['limits', limitsLine(e.limits)],
     ['placement', e.placement ? `${e.placement.provider}${detailsLine(e.placement.details)}` : '-'],
     ['peak memory', humanSize(e.peak_memory_bytes)],
-    ['timings', `queue ${humanDuration(t.queue_ms)}, provision ${humanDuration(t.provision_ms)}, run ${humanDuration(t.run_ms)}, total ${humanDuration(t.total_ms)}`],
+    ['timings', `queue ${humanDuration(t.queue_ms)}, provision ${humanDuration(t.provision_ms)}, run ${humanDuration(t.run_ms)}${t.init_ms !== null && t.init_ms !== undefined ? ` (init ${humanDuration(t.init_ms)})` : ''}, total ${humanDuration(t.total_ms)}`],
     ['created', humanTime(e.created_at)],
     ['finished', humanTime(t.finished_at)],
     ['logs', e.logs_truncated ? 'truncated' : 'complete'],

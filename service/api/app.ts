@@ -14,6 +14,7 @@ import { BODY_LIMITS } from './body-limits.js';
 import { clientErrorHandler } from './client-error.js';
 import { jsonBodyParser } from './json-body.js';
 import auth from './plugins/auth.js';
+import operationIds from './plugins/operation-ids.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import healthRoutes from './routes/health.js';
 import functionRoutes from './routes/functions.js';
@@ -53,10 +54,19 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   await app.register(requestGuards);
   // Before any route, so that its route table sees every route (the /docs ones too).
   await app.register(auth);
+  // Before swagger, whose own onRoute hook reads the schema.
+  await app.register(operationIds);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'fnstack API', version: VERSION, description: 'Function-as-a-Service for OpenStack clouds' },
+      info: {
+        title: 'fnstack API',
+        version: VERSION,
+        description: 'Function-as-a-Service for OpenStack clouds',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
+      // Relative: the document is served by the API it describes, whatever its public URL.
+      servers: [{ url: '/', description: 'The fnstack service that serves this document' }],
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'Built-in accounts: an API key' },

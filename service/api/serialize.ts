@@ -48,6 +48,7 @@ export function executionSummaryJson(e: ExecutionSummary) {
       queue_ms: span(e.queuedAt, e.provisioningAt),
       provision_ms: span(e.provisioningAt, e.runningAt),
       run_ms: span(e.runningAt, e.finishedAt),
+      init_ms: e.initMs ?? null,
       total_ms: span(e.queuedAt, e.finishedAt),
     },
     logs_truncated: e.logsTruncated,

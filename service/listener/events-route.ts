@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { errorResponses } from '../api/schemas.js';
 import { jsonBodyParser } from '../api/json-body.js';
+import { docsOnlyBody } from '../api/docs-only-body.js';
 import { fromBinary, validateEnvelope } from './cloudevents.js';
 import { invalid } from '../errors.js';
 import { Ingest } from './ingest.js';
@@ -21,11 +22,20 @@ export default async function eventRoutes(app: FastifyInstance) {
       description:
         'Structured mode: Content-Type application/cloudevents+json with the envelope as the body (or application/cloudevents-batch+json with an array). Binary mode: ce-specversion, ce-id, ce-source, ce-type (+ ce-subject, ce-time) headers and the data as the body. Answers 202 once every event is durable on the work queue; a repeated id runs nothing twice.',
       tags: ['events'],
+      consumes: ['application/cloudevents+json', 'application/cloudevents-batch+json', 'application/json', 'application/octet-stream'],
+      body: { description: 'Structured mode: one CloudEvent (JSON object with specversion, id, source, type, data…); batch: a JSON array of them; binary mode: the event data itself' },
       response: {
-        202: { type: 'object', properties: { accepted: { type: 'array', items: { type: 'string' } } } },
+        202: {
+          type: 'object',
+          required: ['accepted'],
+          properties: { accepted: { type: 'array', items: { type: 'string' }, description: 'The ids of the accepted events' } },
+          examples: [{ accepted: ['6f1c2a4e-orders-42'] }],
+        },
         ...errorResponses(400, 401, 403, 429, 503),
       },
     },
+    // The body is read by the content type's own rules in the handler; its schema documents it.
+    validatorCompiler: docsOnlyBody,
     handler: async (req, reply) => {
       const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
       let events;

@@ -40,8 +40,6 @@ async function main(): Promise<void> {
     if (message?.type !== 'assignment') throw new Error(`expected an assignment, got ${JSON.stringify(message).slice(0, 200)}`);
     assignment = message.assignment;
     token = message.token;
-    // The timeout counts from here, as the supervisor's does: starting the sandbox is not the function's time.
-    assignment.context.deadline = Date.now() + assignment.context.timeoutS * 1000;
     signed({ type: 'started', pid: process.pid, nodeVersion: process.version });
   } catch (err) {
     process.stderr.write(`[fnstack runner] ${describe(err)}\n`);
@@ -58,8 +56,13 @@ async function main(): Promise<void> {
   } catch (err) {
     return fail('runner_error', err, `cannot enter the code directory: ${describe(err)}`);
   }
+  const initStart = Date.now();
   const loaded = await loadHandler(codeDir, assignment.handler);
   if (!loaded.ok) return report({ type: 'failure', failure: loaded.failure, ...stats() });
+  // The timeout counts from here, as the supervisor's does: neither starting the sandbox nor
+  // loading the module is the handler's time.
+  assignment.context.deadline = Date.now() + assignment.context.timeoutS * 1000;
+  signed({ type: 'loaded', initMs: Date.now() - initStart });
 
   const { context: c, executionId } = assignment;
   const context: HandlerContext = {

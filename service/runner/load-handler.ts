@@ -34,23 +34,55 @@ export async function loadHandler(codeDir: string, ref: string): Promise<LoadRes
   const abs = join(root, file);
   if (!abs.startsWith(root + sep)) return loadError(`handler '${ref}' points outside the code package`);
 
-  let exported: unknown;
+  let exports: Record<string, unknown>;
   try {
-    exported = formatOf(abs, root) === 'module' ? await importExport(abs, exportName) : createRequire(abs)(abs)?.[exportName];
+    exports = formatOf(abs, root) === 'module' ? await importModule(abs) : exportsOf(createRequire(abs)(abs));
   } catch (err) {
     return loadError(`cannot load ${file}: ${describe(err)}`, err);
   }
+  const exported = exports[exportName];
   if (typeof exported !== 'function') {
-    return loadError(`${file} has no function export '${exportName}' (found ${exported === undefined ? 'nothing' : typeof exported})`);
+    const found = exported === undefined ? 'not found' : `is not a function (it is ${exported === null ? 'null' : typeof exported})`;
+    return loadError(`handler '${exportName}' ${found} in ${file}; ${exportList(exports)}`);
   }
-  return { ok: true, handler: exported as Handler, file };
+  return { ok: true, handler: wrapCallbackStyle(exported as (...args: unknown[]) => unknown), file };
 }
 
-async function importExport(abs: string, name: string): Promise<unknown> {
+/** An ES module's exports, with those of a default-exported object (CommonJS compiled to ESM) as fallback. */
+async function importModule(abs: string): Promise<Record<string, unknown>> {
   const ns = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
-  if (name in ns) return ns[name];
   const def = ns.default;
-  return def !== null && typeof def === 'object' ? (def as Record<string, unknown>)[name] : undefined;
+  return def !== null && typeof def === 'object' ? { ...(def as Record<string, unknown>), ...ns } : { ...ns };
+}
+
+function exportsOf(value: unknown): Record<string, unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') ? { ...(value as Record<string, unknown>) } : {};
+}
+
+function exportList(exports: Record<string, unknown>): string {
+  const names = Object.keys(exports).filter((k) => k !== 'default' || typeof exports.default === 'function');
+  if (names.length === 0) return 'the module exports nothing (did you forget `exports.handler = …` or `export`?)';
+  return `the module exports: ${names.sort().join(', ')}`;
+}
+
+/**
+ * A Lambda-style handler `(event, context, callback)` (three parameters, the way Node Lambda
+ * functions were written before async): it finishes by calling `callback(error, result)`.
+ * The run ends with whichever comes first, the callback or the settling of a returned promise;
+ * a non-promise return value waits for the callback.
+ */
+function wrapCallbackStyle(fn: (...args: unknown[]) => unknown): Handler {
+  if (fn.length < 3) return fn as Handler;
+  return (event, context) =>
+    new Promise((resolve, reject) => {
+      const callback = (error?: unknown, result?: unknown) => (error !== undefined && error !== null ? reject(error instanceof Error ? error : new Error(describe(error))) : resolve(result));
+      const returned = fn(event, context, callback);
+      if (isThenable(returned)) returned.then(resolve, reject);
+    });
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
 }
 
 function formatOf(abs: string, root: string): 'module' | 'commonjs' {

@@ -62,6 +62,12 @@ export interface FailureInfo {
  */
 export type RunnerMessage =
   | { type: 'started'; pid: number; nodeVersion: string }
+  /**
+   * The handler's module is loaded (its top-level code ran) after `initMs`, measured by the
+   * executor (the supervisor's own clock may see `started` late when its process is busy).
+   * The function's timeout counts from here; loading had its own bound (`initBoundMs`).
+   */
+  | { type: 'loaded'; initMs: number }
   | { type: 'result'; value: unknown; peakRssBytes: number; durationMs: number }
   /** `last` (warm executor): the process ends after this report and serves no other event. */
   | { type: 'failure'; failure: FailureInfo; peakRssBytes: number; durationMs: number; last?: boolean }
@@ -93,10 +99,28 @@ export interface RunOutcome {
   logs: string;
   logsTruncated: boolean;
   peakMemoryBytes?: number;
+  /** How long loading the handler's module took (absent when the run never got that far). */
+  initMs?: number;
   startedAt: number;
   finishedAt: number;
   exitCode?: number | null;
   signal?: string | null;
+}
+
+/**
+ * Loading the handler's module (its top-level code: requires, connections, …) does not count
+ * against the function's timeout; it has a bound of its own: the timeout, but at least 10 s
+ * (Lambda gives init 10 s). A run thus lasts at most initBoundMs + timeout_s.
+ */
+export const MIN_INIT_BOUND_S = 10;
+export function initBoundMs(timeoutS: number): number {
+  return Math.max(MIN_INIT_BOUND_S, timeoutS) * 1000;
+}
+
+/** A reported init time as the supervisor records it: a whole number of ms within the bound. */
+export function initMsOf(reported: unknown, timeoutS: number): number {
+  const ms = typeof reported === 'number' && Number.isFinite(reported) ? Math.round(reported) : 0;
+  return Math.min(Math.max(0, ms), initBoundMs(timeoutS));
 }
 
 /**

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 import { classifyRun, type Observation } from './classify-run.js';
 import { OutputCapture } from './output-capture.js';
-import type { Assignment, FailureInfo, OutputListener, RunOutcome, SignedRunnerMessage } from './protocol.js';
+import { initBoundMs, initMsOf, type Assignment, type FailureInfo, type OutputListener, type RunOutcome, type SignedRunnerMessage } from './protocol.js';
 
 /** Absolute path of the compiled executor entry, next to this file. */
 export const EXECUTOR_PATH = join(dirname(fileURLToPath(import.meta.url)), 'executor.js');
@@ -90,6 +90,8 @@ class Run {
   private protocolError: FailureInfo | null = null;
   private spawnError: string | null = null;
   private timedOut = false;
+  private initTimedOut = false;
+  private initMs: number | undefined;
   private aborted: string | null = null;
   private killing: Promise<void> | null = null;
 
@@ -162,10 +164,17 @@ class Run {
     return this.classify(exit, seen);
   }
 
-  /** The function's time starts once the runner is up, as the executor's own deadline does. */
-  private startDeadline(): void {
-    const ms = Math.min(Math.max(0, this.assignment.context.timeoutS * 1000), 2 ** 31 - 1);
+  /**
+   * Two deadlines, one after the other: from the runner's `started`, loading the module has
+   * its own bound (initBoundMs); from its `loaded`, the function's timeout runs, as the
+   * executor's own deadline does.
+   */
+  private startDeadline(phase: 'init' | 'run'): void {
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    const timeoutS = this.assignment.context.timeoutS;
+    const ms = Math.min(Math.max(0, phase === 'init' ? initBoundMs(timeoutS) : timeoutS * 1000), 2 ** 31 - 1);
     this.deadlineTimer = setTimeout(() => {
+      this.initTimedOut = phase === 'init';
       // Whatever was reported, a process still running at its deadline has timed out: the
       // executor exits right after its report, so a report followed by more running time
       // did not come from it.
@@ -191,6 +200,8 @@ class Run {
       spawnError,
       protocolError: this.protocolError,
       timedOut: this.timedOut,
+      initTimedOut: this.initTimedOut,
+      ...(this.initMs !== undefined ? { initMs: this.initMs } : {}),
       aborted: this.aborted,
       outOfMemory: seen.outOfMemory || this.capture.sawHeapOutOfMemory,
       timeoutS: this.assignment.context.timeoutS,
@@ -242,7 +253,10 @@ class Run {
     const { token: _, ...message } = msg;
     if (message.type === 'started' && !this.started) {
       this.started = true;
-      this.startDeadline();
+      this.startDeadline('init');
+    } else if (message.type === 'loaded' && this.started && this.initMs === undefined && !this.report) {
+      this.initMs = initMsOf(message.initMs, this.assignment.context.timeoutS);
+      this.startDeadline('run');
     } else if ((message.type === 'result' || message.type === 'failure') && !this.report) this.report = message;
   }
 

@@ -63,7 +63,6 @@ channel.write(JSON.stringify({ type: 'ready', pid: process.pid, nodeVersion: pro
 async function serve(assignment: Assignment, token: string | undefined): Promise<void> {
   const run: Current = { assignment, token, reported: false, handlerStart: Date.now() };
   current = run;
-  assignment.context.deadline = Date.now() + assignment.context.timeoutS * 1000;
   for (const [k, v] of Object.entries(assignment.env ?? {})) if (typeof v === 'string') process.env[k] = v;
   signed(run, { type: 'started', pid: process.pid, nodeVersion: process.version });
   const codeDir = assignment.code.dir ?? process.cwd();
@@ -72,11 +71,15 @@ async function serve(assignment: Assignment, token: string | undefined): Promise
   } catch (err) {
     return report(run, { type: 'failure', failure: failureOf('runner_error', err, `cannot enter the code directory: ${describe(err)}`), ...stats(run) });
   }
+  // Only the event that loads the module has init time; later ones find it loaded (initMs 0).
+  const initStart = Date.now();
   if (loaded?.ref !== assignment.handler) {
     const l = await loadHandler(codeDir, assignment.handler);
     if (!l.ok) return report(run, { type: 'failure', failure: l.failure, ...stats(run) }, true);
     loaded = { ref: assignment.handler, handler: l.handler };
   }
+  assignment.context.deadline = Date.now() + assignment.context.timeoutS * 1000;
+  signed(run, { type: 'loaded', initMs: Date.now() - initStart });
   const c = assignment.context;
   const context: HandlerContext = {
     functionName: c.functionName,

@@ -13,7 +13,7 @@ import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { classifyRun } from './classify-run.js';
 import { OutputCapture } from './output-capture.js';
-import { logFence, type Assignment, type FailureInfo, type OutputListener, type RunnerMessage, type RunOutcome, type SignedRunnerMessage } from './protocol.js';
+import { initBoundMs, initMsOf, logFence, type Assignment, type FailureInfo, type OutputListener, type RunnerMessage, type RunOutcome, type SignedRunnerMessage } from './protocol.js';
 import type { LaunchSpec, SuperviseOptions } from './supervisor.js';
 
 type Report = Extract<RunnerMessage, { type: 'result' | 'failure' }>;
@@ -27,6 +27,10 @@ interface ActiveRun {
   report: Report | null;
   fenced: boolean;
   timedOut: boolean;
+  initTimedOut: boolean;
+  /** From the executor's `loaded`. */
+  initMs: number | undefined;
+  deadline: NodeJS.Timeout | null;
   startupTimedOut: boolean;
   aborted: string | null;
   protocolError: FailureInfo | null;
@@ -126,6 +130,9 @@ export class WarmSession {
         report: null,
         fenced: false,
         timedOut: false,
+        initTimedOut: false,
+        initMs: undefined,
+        deadline: null,
         startupTimedOut: false,
         aborted: null,
         protocolError: null,
@@ -220,13 +227,10 @@ export class WarmSession {
     if (msg.type === 'started' && !run.started) {
       run.started = true;
       this.ready = true;
-      const ms = Math.min(Math.max(0, run.assignment.context.timeoutS * 1000), 2 ** 31 - 1);
-      run.timers.push(
-        setTimeout(() => {
-          run.timedOut = true;
-          void this.kill();
-        }, ms),
-      );
+      this.startDeadline(run, 'init');
+    } else if (msg.type === 'loaded' && run.started && run.initMs === undefined && !run.report) {
+      run.initMs = initMsOf(msg.initMs, run.assignment.context.timeoutS);
+      this.startDeadline(run, 'run');
     } else if ((msg.type === 'result' || msg.type === 'failure') && !run.report) {
       const { token: _, ...report } = msg;
       run.report = report as Report;
@@ -235,6 +239,19 @@ export class WarmSession {
       // The fence must follow at once; output stuck elsewhere cannot hold the event.
       if (!run.fenced) run.timers.push(setTimeout(() => this.finish(run, true), this.options.drainMs ?? 1000));
     }
+  }
+
+  /** Loading the module has its own bound, then the function's timeout runs (as in supervisor.ts). */
+  private startDeadline(run: ActiveRun, phase: 'init' | 'run'): void {
+    if (run.deadline) clearTimeout(run.deadline);
+    const timeoutS = run.assignment.context.timeoutS;
+    const ms = Math.min(Math.max(0, phase === 'init' ? initBoundMs(timeoutS) : timeoutS * 1000), 2 ** 31 - 1);
+    run.deadline = setTimeout(() => {
+      run.timedOut = true;
+      run.initTimedOut = phase === 'init';
+      void this.kill();
+    }, ms);
+    run.timers.push(run.deadline);
   }
 
   /** Output belongs to the run in progress up to its fence; output between runs goes to the next one. */
@@ -278,7 +295,10 @@ export class WarmSession {
       void this.kill();
       return; // onExit classifies it, with the report it has
     }
-    this.settle(run, classifyRun({ ...this.observation(run.assignment, run.startedAt), report: run.report, started: true, exitCode: null, logs: run.capture.text(), logsTruncated: run.capture.truncated }));
+    this.settle(
+      run,
+      classifyRun({ ...this.observation(run.assignment, run.startedAt), ...initOf(run), report: run.report, started: true, exitCode: null, logs: run.capture.text(), logsTruncated: run.capture.truncated }),
+    );
   }
 
   private onExit(exit: { code: number | null; signal: string | null }): void {
@@ -308,6 +328,7 @@ export class WarmSession {
         run,
         classifyRun({
           ...this.observation(run.assignment, run.startedAt),
+          ...initOf(run),
           report: trusted,
           started: run.started,
           exitCode: code,
@@ -360,4 +381,8 @@ export function fencePrefixAtEnd(out: Buffer, fence: Buffer): number {
     if (out.subarray(out.length - n).equals(fence.subarray(0, n))) return n;
   }
   return 0;
+}
+
+function initOf(run: ActiveRun): { initTimedOut: boolean; initMs?: number } {
+  return run.initMs === undefined ? { initTimedOut: run.initTimedOut } : { initTimedOut: run.initTimedOut, initMs: run.initMs };
 }

@@ -47,7 +47,7 @@ export const RESULT_PREVIEW_MAX_BYTES = 1024;
 /** Every column but the event, the logs and the (emptied) result: what lists and the API read. */
 const SUMMARY_COLUMNS = [
   'id', 'project_id', 'function_id', 'function_name', 'function_version', 'event_id', 'status', 'attempts',
-  'result_bytes', 'result_preview', 'error_json', 'limits_json', 'placement_json', 'peak_memory_bytes', 'logs_truncated',
+  'result_bytes', 'result_preview', 'error_json', 'limits_json', 'placement_json', 'peak_memory_bytes', 'init_ms', 'logs_truncated',
   'queued_at', 'provisioning_at', 'running_at', 'finished_at', 'created_at', 'updated_at', 'request_id',
 ] as const;
 type SummaryRow = Pick<ExecutionRow, (typeof SUMMARY_COLUMNS)[number]>;
@@ -300,6 +300,7 @@ export class ExecutionLedger {
           logs: outcome.logs,
           logs_truncated: outcome.logsTruncated ? 1 : 0,
           peak_memory_bytes: outcome.peakMemoryBytes ?? null,
+          init_ms: outcome.initMs ?? null,
           finished_at: now,
           updated_at: now,
           lease_until: null,
@@ -407,7 +408,7 @@ export class ExecutionLedger {
     const now = Date.now();
     const r = await this.db
       .updateTable('executions')
-      .set({ status: 'queued', error_json: null, result_json: null, result_bytes: null, result_preview: null, finished_at: null, provisioning_at: null, running_at: null, worker_id: null, lease_until: null, queued_at: now, updated_at: now })
+      .set({ status: 'queued', error_json: null, init_ms: null, result_json: null, result_bytes: null, result_preview: null, finished_at: null, provisioning_at: null, running_at: null, worker_id: null, lease_until: null, queued_at: now, updated_at: now })
       .where('id', '=', id)
       .where('status', '=', 'failed')
       .executeTakeFirst();
@@ -459,6 +460,7 @@ async function insertOnce(db: Kysely<Database>, input: NewExecutionInput, now: n
     limits_json: JSON.stringify(input.limits),
     placement_json: null,
     peak_memory_bytes: null,
+    init_ms: null,
     logs: null,
     logs_truncated: 0,
     worker_id: claim?.workerId ?? null,
@@ -503,6 +505,7 @@ function toSummary(r: SummaryRow): ExecutionSummary {
     limits: JSON.parse(r.limits_json) as ExecutionLimits,
     placement: r.placement_json === null ? null : (JSON.parse(r.placement_json) as Execution['placement']),
     peakMemoryBytes: r.peak_memory_bytes === null ? null : Number(r.peak_memory_bytes),
+    initMs: r.init_ms === null || r.init_ms === undefined ? null : Number(r.init_ms),
     logsTruncated: Boolean(r.logs_truncated),
     queuedAt: Number(r.queued_at),
     provisioningAt: r.provisioning_at === null ? null : Number(r.provisioning_at),

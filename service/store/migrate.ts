@@ -12,6 +12,7 @@ import * as executionResults from './migrations/2026-12-04-0200-execution-result
 import * as fairScheduling from './migrations/2026-12-05-0100-fair-scheduling.js';
 import * as executionRequestId from './migrations/2026-12-05-0200-execution-request-id.js';
 import * as queueConsumers from './migrations/2026-12-05-0300-queue-consumers.js';
+import * as executionInitTime from './migrations/2026-12-05-1200-execution-init-time.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0001-initial': initial,
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-05-0100-fair-scheduling': fairScheduling,
   '2026-12-05-0200-execution-request-id': executionRequestId,
   '2026-12-05-0300-queue-consumers': queueConsumers,
+  '2026-12-05-1200-execution-init-time': executionInitTime,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -97,6 +97,8 @@ export interface ExecutionsTable {
   limits_json: string;
   placement_json: string | null;
   peak_memory_bytes: number | null;
+  /** How long loading the handler's module took, ms; null when it never loaded. */
+  init_ms: number | null;
   logs: string | null;
   logs_truncated: number;
   worker_id: string | null;

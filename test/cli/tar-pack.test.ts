@@ -77,3 +77,68 @@ test('the raw archive is whole 512-byte blocks ending in two zero blocks, with v
   t.is(header.subarray(257, 263).toString('ascii'), 'ustar\u0000');
   t.is(tar.subarray(512, 517).toString(), 'hello');
 });
+
+function listedOf(archive: Buffer): string[] {
+  const file = join(tempDir(), 'code.tar.gz');
+  writeFileSync(file, archive);
+  return execFileSync('tar', ['-tzf', file], { encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
+test('.fnstackignore leaves out what it names (gitignore syntax, negation included)', async (t) => {
+  const root = writeTree(tempDir(), {
+    '.fnstackignore': '# local only\n*.log\ntest/\n/secrets.json\n!keep.log\n',
+    'index.js': 'exports.handler = () => 1;\n',
+    'debug.log': 'x',
+    'keep.log': 'kept',
+    'lib/trace.log': 'x',
+    'test/a.test.js': 'x',
+    'secrets.json': '{}',
+    'lib/secrets.json': '{}',
+  });
+  const pack = await packDirectory(root);
+  const listed = listedOf(pack.archive);
+  for (const path of ['index.js', 'keep.log', 'lib/secrets.json', '.fnstackignore']) t.true(listed.includes(path), `${path} missing from ${listed.join(', ')}`);
+  for (const path of ['debug.log', 'lib/trace.log', 'test/', 'test/a.test.js', 'secrets.json']) t.false(listed.includes(path), `${path} packed`);
+  t.is(pack.ignored, 4);
+});
+
+test('packages only devDependencies need stay out, as npm\'s lockfile marks them', async (t) => {
+  const root = writeTree(tempDir(), {
+    'package.json': JSON.stringify({ name: 'x', dependencies: { left: '1' }, devDependencies: { ava: '1' } }),
+    'package-lock.json': JSON.stringify({
+      lockfileVersion: 3,
+      packages: {
+        '': { name: 'x' },
+        'node_modules/left': { version: '1.0.0' },
+        'node_modules/ava': { version: '1.0.0', dev: true },
+        'node_modules/ava-helper': { version: '1.0.0', dev: true },
+        'node_modules/shared': { version: '1.0.0' },
+      },
+    }),
+    'index.js': 'exports.handler = () => 1;\n',
+    'node_modules/left/index.js': 'x',
+    'node_modules/shared/index.js': 'x',
+    'node_modules/ava/index.js': 'x',
+    'node_modules/ava-helper/index.js': 'x',
+  });
+  const pack = await packDirectory(root);
+  const listed = listedOf(pack.archive);
+  t.true(listed.includes('node_modules/left/index.js'));
+  t.true(listed.includes('node_modules/shared/index.js'), 'a package prod code needs stays');
+  t.false(listed.some((p) => p.startsWith('node_modules/ava')), listed.join(', '));
+  t.is(pack.devPackages, 2);
+});
+
+test('without a lockfile, top-level packages named only in devDependencies stay out', async (t) => {
+  const root = writeTree(tempDir(), {
+    'package.json': JSON.stringify({ name: 'x', dependencies: { both: '1', left: '1' }, devDependencies: { both: '1', typescript: '5' } }),
+    'index.js': 'exports.handler = () => 1;\n',
+    'node_modules/left/index.js': 'x',
+    'node_modules/both/index.js': 'x',
+    'node_modules/typescript/index.js': 'x',
+  });
+  const listed = listedOf((await packDirectory(root)).archive);
+  t.true(listed.includes('node_modules/left/index.js'));
+  t.true(listed.includes('node_modules/both/index.js'));
+  t.false(listed.some((p) => p.startsWith('node_modules/typescript')));
+});

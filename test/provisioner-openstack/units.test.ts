@@ -14,6 +14,7 @@ import { buildUserData, parseUserData } from '../../service/provisioner/openstac
 import { entry, tarGzDirectory } from '../../service/provisioner/openstack/code-tar.js';
 import { untarGz } from '../../service/runner/agent-untar.js';
 import { DEFAULT_TIMINGS, phaseOverdue } from '../../service/provisioner/openstack/openstack-environment.js';
+import { initBoundMs } from '../../service/runner/protocol.js';
 import { networksOf, serviceTagOf } from '../../service/provisioner/openstack/server-factory.js';
 import { ProvisioningError } from '../../service/provisioner/provider.js';
 import { OpenStackError, MAX_USER_DATA_BASE64 } from '../../service/openstack/index.js';
@@ -161,14 +162,15 @@ test('untar refuses names and links that leave the destination', (t) => {
   }
 });
 
-test('phase deadlines: pickup, code download, run + grace', (t) => {
+test('phase deadlines: pickup, code download, init bound + run + grace', (t) => {
   const T = DEFAULT_TIMINGS;
   const at = 1_000_000;
   t.is(phaseOverdue({ state: 'assigned', pickedAt: null, startedAt: null }, at, 10, T, at + T.pickupTimeoutMs), null);
   t.is(phaseOverdue({ state: 'assigned', pickedAt: null, startedAt: null }, at, 10, T, at + T.pickupTimeoutMs + 1)?.kind, 'runner_error');
   t.is(phaseOverdue({ state: 'picked', pickedAt: at, startedAt: null }, at, 10, T, at + T.codeTimeoutMs + 1)?.kind, 'runner_error');
-  t.is(phaseOverdue({ state: 'started', pickedAt: at, startedAt: at }, at, 10, T, at + 10_000 + T.reportGraceMs), null);
-  const late = phaseOverdue({ state: 'started', pickedAt: at, startedAt: at }, at, 10, T, at + 10_000 + T.reportGraceMs + 1);
+  const run = initBoundMs(10) + 10_000;
+  t.is(phaseOverdue({ state: 'started', pickedAt: at, startedAt: at }, at, 10, T, at + run + T.reportGraceMs), null);
+  const late = phaseOverdue({ state: 'started', pickedAt: at, startedAt: at }, at, 10, T, at + run + T.reportGraceMs + 1);
   t.is(late?.kind, 'timeout');
   t.regex(late!.message, /timeout of 10 s/);
 });

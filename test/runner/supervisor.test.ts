@@ -105,3 +105,60 @@ test('the log cap applies in plain mode too', async (t) => {
   t.true(o.logsTruncated);
   t.true(o.logs.startsWith('z'.repeat(1000) + '\n[fnstack: output truncated after 1000 bytes]'));
 });
+
+test('loading the module does not count against the timeout; init time is recorded apart', async (t) => {
+  // 1.5 s of top-level work, then a 2 s timeout that starts when the handler does
+  const o = await run(`const end = Date.now() + 1500; while (Date.now() < end) {} exports.handler = (e, ctx) => ({ left: ctx.getRemainingTimeMs() });`, { timeoutS: 2 });
+  t.is(o.status, 'succeeded', JSON.stringify(o));
+  t.true((o.initMs ?? 0) >= 1000, `init ${o.initMs}`);
+  t.true((o.result as { left: number }).left > 1500, `left ${JSON.stringify(o.result)}`);
+});
+
+test('a module that never finishes loading hits the init bound, named as such', async (t) => {
+  const o = await run(`for (;;) {}`, { timeoutS: 1 });
+  t.is(o.status, 'timed_out', JSON.stringify(o));
+  t.is(o.failure?.kind, 'timeout');
+  t.regex(o.failure?.message ?? '', /module did not finish loading within 10 s/);
+  t.is(o.initMs, undefined);
+});
+
+test('a handler that runs past its timeout after a quick load is an ordinary timeout', async (t) => {
+  const o = await run(`exports.handler = () => new Promise(() => {});`, { timeoutS: 1 });
+  t.is(o.status, 'timed_out');
+  t.regex(o.failure?.message ?? '', /did not finish within its timeout of 1 s/);
+  t.is(typeof o.initMs, 'number');
+});
+
+test('a missing export lists what the module exports', async (t) => {
+  const o = await run(`exports.foo = () => 1; exports.bar = 2;`);
+  t.is(o.failure?.kind, 'load_error');
+  t.is(o.failure?.message, "handler 'handler' not found in index.js; the module exports: bar, foo");
+});
+
+test('a module exporting nothing says so', async (t) => {
+  const o = await run(`const handler = () => 1;`);
+  t.regex(o.failure?.message ?? '', /handler 'handler' not found in index\.js; the module exports nothing/);
+});
+
+test('an export that is not a function says what it is', async (t) => {
+  const o = await run(`exports.handler = { a: 1 }; exports.main = () => 1;`);
+  t.is(o.failure?.message, "handler 'handler' is not a function (it is object) in index.js; the module exports: handler, main");
+});
+
+test('a Lambda-style callback handler finishes with callback(null, result)', async (t) => {
+  const o = await run(`exports.handler = function (event, context, callback) { setTimeout(() => callback(null, { ok: event.data.n }), 10); };`);
+  t.is(o.status, 'succeeded', JSON.stringify(o));
+  t.deepEqual(o.result, { ok: n });
+});
+
+test('a Lambda-style callback handler fails with callback(error)', async (t) => {
+  const o = await run(`exports.handler = (event, context, callback) => callback(new Error('nope'));`);
+  t.is(o.failure?.kind, 'handler_error');
+  t.regex(o.failure?.message ?? '', /Error: nope/);
+});
+
+test('a returned Buffer arrives as base64 with a content type', async (t) => {
+  const o = await run(`exports.handler = () => Buffer.from('png-bytes');`);
+  t.is(o.status, 'succeeded', JSON.stringify(o));
+  t.deepEqual(o.result, { $binary: Buffer.from('png-bytes').toString('base64'), content_type: 'application/octet-stream' });
+});

@@ -34,3 +34,29 @@ for (const [what, value, pattern] of [
     if (!r.ok) t.regex(r.message, pattern);
   });
 }
+
+test('a returned Buffer becomes base64 with a content type, not {"type":"Buffer","data":[…]}', (t) => {
+  t.deepEqual(toJson(Buffer.from('hi')), { ok: true, json: '{"$binary":"aGk=","content_type":"application/octet-stream"}' });
+});
+
+test('Uint8Array and ArrayBuffer, nested too, become base64', (t) => {
+  const r = toJson({ a: new Uint8Array([1, 2, 3]), b: [new Uint8Array([255]).buffer] });
+  t.deepEqual(r, {
+    ok: true,
+    json: '{"a":{"$binary":"AQID","content_type":"application/octet-stream"},"b":[{"$binary":"/w==","content_type":"application/octet-stream"}]}',
+  });
+});
+
+test('a view on part of a buffer encodes only its bytes', (t) => {
+  const whole = Buffer.from('xxhelloxx');
+  const r = toJson(whole.subarray(2, 7));
+  t.true(r.ok && JSON.parse(r.json).$binary === Buffer.from('hello').toString('base64'));
+});
+
+test('{ $binary: bytes, content_type } keeps the handler\'s content type', (t) => {
+  t.deepEqual(toJson({ $binary: Buffer.from([0x89, 0x50]), content_type: 'image/png' }), { ok: true, json: '{"$binary":"iVA=","content_type":"image/png"}' });
+});
+
+test('an object with $binary that is not bytes is plain JSON', (t) => {
+  t.deepEqual(toJson({ $binary: 'text', content_type: 'x/y' }), { ok: true, json: '{"$binary":"text","content_type":"x/y"}' });
+});

@@ -37,6 +37,7 @@ export class FunctionCreateCommand extends FunctionSpecCommand {
 
     const metadata = { name: this.name, ...fields, ...(Object.keys(env).length > 0 ? { env } : {}) };
     const fn = await this.withProgress(code, (onProgress) => client.createFunction(metadata, code, onProgress));
+    this.printWarnings(fn);
     if (this.json) this.outJson(fn);
     else this.out(`created function ${fn.name} version ${fn.version} (${fn.runtime}, ${fn.code.format}, ${humanSize(fn.code.size_bytes)})`);
     return 0;

@@ -3,7 +3,7 @@
  * the API's metadata. Values are checked here only for shape; the service enforces limits.
  */
 import { Option } from 'clipanion';
-import type { FunctionMetadata, Isolation } from '../../api-types.js';
+import type { FunctionInfo, FunctionMetadata, Isolation } from '../../api-types.js';
 import { ApiCommand } from '../../base-command.js';
 import { loadCodePackage, type CodePackage } from '../../code-package.js';
 import { parseChoice, parseEnvPairs, parseHandler, parseIntOption } from '../../input.js';
@@ -62,10 +62,17 @@ export abstract class FunctionSpecCommand extends ApiCommand {
     if (this.code === undefined) return undefined;
     const pkg = await loadCodePackage(this.code);
     if (pkg.packed) {
-      this.err(`packed ${this.code}: ${pkg.packed.files} files, ${humanSize(pkg.size)} (${pkg.filename})`);
+      const { files, ignored, devPackages } = pkg.packed;
+      const left = ignored > 0 ? `; left out ${ignored} by .fnstackignore and devDependencies${devPackages > 0 ? ` (${devPackages} dev-only packages)` : ''}` : '';
+      this.err(`packed ${this.code}: ${files} files, ${humanSize(pkg.size)} (${pkg.filename})${left}`);
       if (pkg.packed.skipped.length > 0) this.err(`warning: left out (links outside the directory, special files): ${pkg.packed.skipped.join(', ')}`);
     }
     return pkg;
+  }
+
+  /** The service's warnings about the uploaded package, on stderr (stdout stays the result). */
+  protected printWarnings(fn: FunctionInfo): void {
+    for (const w of fn.warnings ?? []) this.err(`warning: ${w}`);
   }
 
   /** Runs an upload with a progress bar on stderr (drawn only on a terminal). */

@@ -44,6 +44,7 @@ export class FunctionUpdateCommand extends FunctionSpecCommand {
     }
     const code = await this.loadCode();
     const fn = await this.withProgress(code, (onProgress) => client.updateFunction(this.name, fields, code, onProgress));
+    this.printWarnings(fn);
     if (this.json) this.outJson(fn);
     else this.out(`updated function ${fn.name}: now version ${fn.version} (${fn.runtime}, ${fn.code.format}, ${humanSize(fn.code.size_bytes)})`);
     return 0;

@@ -5,6 +5,7 @@ import { ApiError, notFound } from '../../errors.js';
 import { errorResponses, pageOf } from '../schemas.js';
 import { executionSummaryJson } from '../serialize.js';
 import { executionDetailJson, RESULT_INLINE_MAX_BYTES } from '../execution-detail.js';
+import { sendRawResult } from '../raw-result.js';
 import type { ExecutionStatus } from '../../model.js';
 
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } } as const;
@@ -56,17 +57,24 @@ export default async function executionRoutes(app: FastifyInstance) {
     config: { access: 'read' },
     schema: {
       summary: "An execution's whole result, streamed",
-      description: 'The JSON text of the result exactly as stored (application/json), whatever its size. 409 while the execution has no result (not succeeded).',
+      description:
+        'The JSON text of the result exactly as stored (application/json), whatever its size. With raw=true a binary result ({"$binary": base64, "content_type": …}, what a handler returning a Buffer or Uint8Array gets) comes as its bytes with its content type. 409 while the execution has no result (not succeeded).',
       tags: ['executions'],
       params: idParam,
-      response: { 200: { description: 'The result (any JSON)', content: { 'application/json': { schema: {} } } }, ...errorResponses(401, 404, 409) },
+      querystring: { type: 'object', properties: { raw: { type: 'boolean', default: false, description: 'true: a binary result as its bytes with its content type' } } },
+      response: {
+        200: { description: 'The result (any JSON); with raw=true a binary result as bytes', content: { 'application/json': { schema: {} }, 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+        ...errorResponses(401, 404, 409),
+      },
     },
     handler: async (req, reply) => {
       const { id } = req.params as { id: string };
+      const { raw } = req.query as { raw: boolean };
       const executions = req.project().executions;
       const e = await executions.get(id);
       if (!e) throw notFound('execution', id);
       if (e.resultBytes === null) throw new ApiError('conflict', `execution '${id}' has no result: it is ${e.status}${e.status === 'failed' ? ' (see its error)' : ''}`);
+      if (raw) return sendRawResult(reply, executions, e);
       // Streamed a stored chunk at a time: the result is never whole in this process.
       return reply.type('application/json; charset=utf-8').header('content-length', e.resultBytes).send(Readable.from(executions.resultChunks(id)));
     },

@@ -1,10 +1,11 @@
 /** /v1/functions: create (multipart), list, show, update (new version), delete, versions. */
 import type { FastifyInstance } from 'fastify';
 import { ApiError, invalid, notFound } from '../../errors.js';
-import { errorResponses, pageOf, FunctionCreateMetadata, FunctionUpdateMetadata } from '../schemas.js';
+import { errorResponses, pageOf, FunctionCreateMetadata } from '../schemas.js';
 import { functionJson, versionJson } from '../serialize.js';
 import { checkCreate, checkUpdate, parseMetadataText } from '../function-input.js';
 import { inspectPackage, assertHandlerExists } from '../../code/inspect-package.js';
+import { packageWarnings } from '../../code/package-warnings.js';
 import type { CodeRef, FunctionSpec } from '../../model.js';
 import { findRuntime } from '../../runtimes.js';
 import { ProvisioningError } from '../../provisioner/provider.js';
@@ -17,11 +18,11 @@ import type { ProjectStore } from '../../store/store.js';
 const nameParam = { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 128 } } } as const;
 
 /** Multipart bodies are validated by hand (function-input.ts); the schema here documents them. */
-const multipartBody = (metadataRef: object, codeRequired: boolean) => ({
+const multipartBody = (metadataRef: { $id: string }, codeRequired: boolean) => ({
   type: 'object',
   required: codeRequired ? ['metadata', 'code'] : [],
   properties: {
-    metadata: { ...metadataRef, description: 'JSON text of this object' },
+    metadata: { $ref: `${metadataRef.$id}#`, description: 'JSON text of this object' },
     code: { type: 'string', format: 'binary', description: 'one .js/.mjs/.cjs file, or a .zip / .tar.gz with package.json and node_modules' },
   },
 });
@@ -32,14 +33,15 @@ export default async function functionRoutes(app: FastifyInstance) {
   const limits = { maxUnpackedBytes: config.code.maxUnpackedBytes, maxEntries: config.code.maxEntries };
   const quota = new QuotaGuard(config.quotas);
 
-  async function acceptCode(file: FunctionForm['code'], handler: string, scope: ProjectStore): Promise<CodeRef> {
+  /** The accepted package, and what it may lack (returned to the caller as `warnings`). */
+  async function acceptCode(file: FunctionForm['code'], handler: string, scope: ProjectStore): Promise<{ ref: CodeRef; warnings: string[] }> {
     if (!file) throw invalid('code', 'code is required: a file field named "code"');
     const blob = file.data;
     if (blob.length === 0) throw new ApiError('invalid_code_package', 'the code file is empty', 'code');
     const ref = await inspectPackage(blob, file.filename || 'code', handler, limits, codeCache);
     await quota.beforeCode(scope, ref);
     await store.code.put(ref, blob);
-    return ref;
+    return { ref, warnings: await packageWarnings(await codeCache.ensure(ref)) };
   }
 
   async function checkHostable(name: string, spec: FunctionSpec, projectId: string): Promise<void> {
@@ -62,7 +64,7 @@ export default async function functionRoutes(app: FastifyInstance) {
       tags: ['functions'],
       consumes: ['multipart/form-data'],
       body: multipartBody(FunctionCreateMetadata, true),
-      response: { 201: { $ref: 'Function#' }, ...errorResponses(400, 401, 403, 409, 413, 415, 422, 429) },
+      response: { 201: { $ref: 'FunctionAccepted#' }, ...errorResponses(400, 401, 403, 409, 413, 415, 422, 429) },
     },
     validatorCompiler: docsOnlyBody,
     handler: async (req, reply) => {
@@ -73,9 +75,9 @@ export default async function functionRoutes(app: FastifyInstance) {
       await quota.beforeCreate(scope, spec.memoryMb);
       await checkHostable(name, spec, scope.projectId);
       const code = await acceptCode(body.code, spec.handler, scope);
-      const fn = await scope.functions.create(name, spec, code);
+      const fn = await scope.functions.create(name, spec, code.ref);
       if (!fn) throw new ApiError('conflict', `function '${name}' already exists`, 'name');
-      return reply.code(201).send(functionJson(fn));
+      return reply.code(201).send({ ...functionJson(fn), warnings: code.warnings });
     },
   });
 
@@ -111,8 +113,8 @@ export default async function functionRoutes(app: FastifyInstance) {
       tags: ['functions'],
       consumes: ['application/json', 'multipart/form-data'],
       params: nameParam,
-      body: FunctionUpdateMetadata,
-      response: { 200: { $ref: 'Function#' }, ...errorResponses(400, 401, 403, 404, 413, 415, 422, 429) },
+      body: { $ref: 'FunctionUpdateMetadata#' },
+      response: { 200: { $ref: 'FunctionAccepted#' }, ...errorResponses(400, 401, 403, 404, 413, 415, 422, 429) },
     },
     validatorCompiler: docsOnlyBody,
     handler: async (req) => {
@@ -133,11 +135,12 @@ export default async function functionRoutes(app: FastifyInstance) {
       await quota.beforeUpdate(scope, spec.memoryMb);
       await checkHostable(name, spec, scope.projectId);
       let code: CodeRef = current.spec.code;
-      if (file) code = await acceptCode(file, spec.handler, scope);
+      let warnings: string[] = [];
+      if (file) ({ ref: code, warnings } = await acceptCode(file, spec.handler, scope));
       else if (spec.handler !== current.spec.handler) await assertHandlerExists(await codeCache.ensure(code), spec.handler);
       const fn = await scope.functions.update(name, spec, code);
       if (!fn) throw notFound('function', name);
-      return functionJson(fn);
+      return { ...functionJson(fn), warnings };
     },
   });
 

@@ -8,6 +8,7 @@ import { ApiError, notFound } from '../../errors.js';
 import { errorResponses } from '../schemas.js';
 import { BODY_LIMITS } from '../body-limits.js';
 import { parseJsonBytes } from '../json-body.js';
+import { docsOnlyBody } from '../docs-only-body.js';
 import { TriggerCatalog } from '../../store/trigger-store.js';
 import { verifyWebhook, SECRET_HEADER, SIGNATURE_HEADER } from '../../triggers/kind-http.js';
 import { TRIGGER_ATTR } from '../../triggers/event-attrs.js';
@@ -33,8 +34,15 @@ export default async function hookRoutes(app: FastifyInstance) {
       tags: ['triggers'],
       security: [],
       params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } },
-      response: { 202: { type: 'object', properties: { accepted: { type: 'string' } } }, ...errorResponses(400, 401, 404, 409, 429, 503) },
+      consumes: ['application/json', 'text/plain', 'application/octet-stream'],
+      body: { description: 'Any body, at most the webhook limit: JSON becomes the event data, other text a string, anything else data_base64' },
+      response: {
+        202: { type: 'object', required: ['accepted'], properties: { accepted: { type: 'string', description: 'The event id' } }, examples: [{ accepted: 'd2b0c1f4-5e6a-4b7c-8d9e-0f1a2b3c4d5e' }] },
+        ...errorResponses(400, 401, 404, 409, 429, 503),
+      },
     },
+    // The raw bytes are the body (the signature covers them); its schema documents it.
+    validatorCompiler: docsOnlyBody,
     handler: async (req, reply) => {
       const { id } = req.params as { id: string };
       const found = await catalog.byIdWithSecrets(id);

@@ -14,7 +14,7 @@
  */
 import type { ComputeClient } from '../../openstack/index.js';
 import type { RunnerSession, RunnerSessionStore } from '../../store/runner-session-store.js';
-import type { Assignment, FailureInfo, RunOutcome } from '../../runner/protocol.js';
+import { initBoundMs, type Assignment, type FailureInfo, type RunOutcome } from '../../runner/protocol.js';
 import type { Environment, Placement } from '../provider.js';
 import type { BootedServer } from './server-factory.js';
 
@@ -102,8 +102,9 @@ export function phaseOverdue(s: Pick<RunnerSession, 'state' | 'pickedAt' | 'star
   if (s.state === 'picked' && s.pickedAt !== null && now > s.pickedAt + t.codeTimeoutMs) {
     return { kind: 'runner_error', message: `the runner did not start the function within ${t.codeTimeoutMs / 1000} s of picking up its assignment` };
   }
-  if (s.state === 'started' && s.startedAt !== null && now > s.startedAt + timeoutS * 1000 + t.reportGraceMs) {
-    return { kind: 'timeout', message: `the runner did not report within the function's timeout of ${timeoutS} s (+${t.reportGraceMs / 1000} s grace)` };
+  // The runner bounds loading the module separately (initBoundMs), then the function's timeout.
+  if (s.state === 'started' && s.startedAt !== null && now > s.startedAt + initBoundMs(timeoutS) + timeoutS * 1000 + t.reportGraceMs) {
+    return { kind: 'timeout', message: `the runner did not report within the function's timeout of ${timeoutS} s (+${initBoundMs(timeoutS) / 1000} s to load the module, +${t.reportGraceMs / 1000} s grace)` };
   }
   return null;
 }

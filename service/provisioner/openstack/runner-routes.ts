@@ -52,6 +52,7 @@ const Outcome = {
     logs: { type: 'string' },
     logsTruncated: { type: 'boolean' },
     peakMemoryBytes: { type: 'number' },
+    initMs: { type: 'integer', minimum: 0 },
     startedAt: { type: 'number' },
     finishedAt: { type: 'number' },
     exitCode: { type: ['integer', 'null'] },
@@ -90,6 +91,7 @@ export default async function runnerRoutes(app: FastifyInstance) {
   app.get('/v1/runner/program', {
     config: { access: 'public' },
     schema: {
+      hide: true, // the runner's own protocol: not part of the public API document
       summary: 'The runner program (for the user_data bootstrap of a function server)',
       description: runnerAuth.description,
       tags,
@@ -109,6 +111,7 @@ export default async function runnerRoutes(app: FastifyInstance) {
   app.get('/v1/runner/assignment', {
     config: { access: 'public' },
     schema: {
+      hide: true, // the runner's own protocol: not part of the public API document
       summary: 'Long-poll for the assignment of this server',
       description: `${runnerAuth.description}. The first call also tells the service that the runner is up.`,
       tags,
@@ -140,6 +143,7 @@ export default async function runnerRoutes(app: FastifyInstance) {
   app.get('/v1/runner/code', {
     config: { access: 'public' },
     schema: {
+      hide: true, // the runner's own protocol: not part of the public API document
       summary: "The assigned function's code, unpacked by the service, as a gzip'ed tar",
       description: runnerAuth.description,
       tags,
@@ -161,6 +165,7 @@ export default async function runnerRoutes(app: FastifyInstance) {
   app.post('/v1/runner/started', {
     config: { access: 'public' },
     schema: {
+      hide: true, // the runner's own protocol: not part of the public API document
       summary: 'The code is in place and the function starts now',
       description: runnerAuth.description,
       tags,
@@ -201,6 +206,7 @@ export default async function runnerRoutes(app: FastifyInstance) {
     config: { access: 'public', jsonMaxDepth: Infinity },
     bodyLimit: BODY_LIMITS.runnerOutcome,
     schema: {
+      hide: true, // the runner's own protocol: not part of the public API document
       summary: "The run's final outcome",
       description: runnerAuth.description,
       tags,
