@@ -32,6 +32,8 @@ export interface OrchestratorDeps {
   logger: Logger;
   /** Which functions an event runs (triggers); default: only events addressed to one function. */
   router?: EventRouter;
+  /** Told of every execution that may have reached its final status (destinations); must not block. */
+  outcomes?: { afterFinal(executionId: string): void; drain(): Promise<void> };
 }
 
 export class Orchestrator {
@@ -58,6 +60,7 @@ export class Orchestrator {
     const timer = setTimeout(() => this.aborts.forEach((a) => a.abort()), graceMs);
     await stopping;
     clearTimeout(timer);
+    await this.deps.outcomes?.drain();
   }
 
   private async handle(delivery: Delivery): Promise<void> {
@@ -190,6 +193,7 @@ export class Orchestrator {
       clearInterval(heartbeat);
       this.aborts.delete(abort);
       this.deps.events.finished(executionId);
+      this.deps.outcomes?.afterFinal(executionId);
     }
   }
 
@@ -238,6 +242,7 @@ export class Orchestrator {
     if (msg.kind !== 'run') return;
     await this.deps.store.ledger.fail(msg.executionId, null, { kind: 'runner_error', message: `gave up after repeated failures: ${reason}` }).catch(() => undefined);
     this.deps.events.finished(msg.executionId);
+    this.deps.outcomes?.afterFinal(msg.executionId);
   }
 }
 

@@ -10,6 +10,7 @@ import * as triggers from './migrations/2026-11-26-0300-triggers.js';
 import * as accountNamesPerProject from './migrations/2026-12-04-0100-account-names-per-project.js';
 import * as executionResults from './migrations/2026-12-04-0200-execution-results.js';
 import * as fairScheduling from './migrations/2026-12-05-0100-fair-scheduling.js';
+import * as functionDestinations from './migrations/2026-12-05-0200-function-destinations.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0001-initial': initial,
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04-0100-account-names-per-project': accountNamesPerProject,
   '2026-12-04-0200-execution-results': executionResults,
   '2026-12-05-0100-fair-scheduling': fairScheduling,
+  '2026-12-05-0200-function-destinations': functionDestinations,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -141,6 +141,16 @@ export interface DeadLettersTable {
   created_at: number;
 }
 
+export interface FunctionDestinationsTable {
+  function_id: string;
+  project_id: string;
+  config_json: string;
+  last_delivered_at: number | null;
+  last_error: string | null;
+  last_error_at: number | null;
+  updated_at: number;
+}
+
 export interface RunnerSessionsTable {
   id: string;
   token_hash: string;
@@ -225,6 +235,7 @@ export interface Database {
   execution_result_chunks: ExecutionResultChunksTable;
   queue_messages: QueueMessagesTable;
   dead_letters: DeadLettersTable;
+  function_destinations: FunctionDestinationsTable;
   runner_sessions: RunnerSessionsTable;
   triggers: TriggersTable;
   trigger_ticks: TriggerTicksTable;
@@ -253,6 +264,7 @@ const TABLES = {
   execution_result_chunks: true,
   queue_messages: true,
   dead_letters: true,
+  function_destinations: true,
   runner_sessions: true,
   triggers: true,
   trigger_ticks: true,
