@@ -20,9 +20,10 @@ import type { WorkQueue } from '../queue/queue.js';
 import { newCloudEvent } from '../listener/cloudevents.js';
 import { executionDetailJson } from '../api/execution-detail.js';
 import { DEPTH_ATTR, ROUTING_KEY_ATTR, depthOf } from '../triggers/event-attrs.js';
-import { urlPolicyOf, type BrokerPolicy } from '../triggers/broker-policy.js';
-import type { Destination } from './destination-spec.js';
-import { postEvent, type UrlDeliveryOptions } from './url-delivery.js';
+import { brokerPolicyOf, urlPolicyOf, type BrokerPolicy } from '../triggers/broker-policy.js';
+import { openBrokerUrl, type ShownDestination } from './destination-spec.js';
+import { postEvent, withRetries, type UrlDeliveryOptions } from './url-delivery.js';
+import { publishEvent } from './broker-delivery.js';
 
 export const OUTCOME_TYPES = { succeeded: 'org.fnstack.execution.succeeded', failed: 'org.fnstack.execution.failed' } as const;
 
@@ -38,10 +39,12 @@ export class OutcomeDelivery {
   private readonly pending = new Set<Promise<void>>();
   private readonly ingest: Ingest;
   private readonly policy: BrokerPolicy;
+  private readonly brokerPolicy: BrokerPolicy;
 
   constructor(private readonly deps: OutcomeDeliveryDeps) {
     this.ingest = new Ingest(deps.store, deps.queue, deps.config.quotas);
     this.policy = urlPolicyOf(deps.config);
+    this.brokerPolicy = brokerPolicyOf(deps.config);
   }
 
   /** Starts delivering the execution's outcome, if its function has a destination for it. */
@@ -63,8 +66,9 @@ export class OutcomeDelivery {
     if (!execution || !isFinal(execution.status)) return;
     const scope = store.forProject(execution.projectId);
     const row = await scope.destinations.get(execution.functionId);
-    const destination = row?.config[execution.status === 'succeeded' ? 'on_success' : 'on_failure'] as Destination | undefined;
-    if (!destination) return;
+    const slot = execution.status === 'succeeded' ? 'on_success' : 'on_failure';
+    const destination = row?.config[slot] as ShownDestination | undefined;
+    if (!row || !destination) return;
     const depth = depthOf(execution.event) + 1;
     if (depth > config.destinations.maxDepth) {
       await scope.destinations.recordDelivery(execution.functionId, `execution ${executionId}: outcome not sent: the chain of outcome events is ${depth} deep, over the limit of ${config.destinations.maxDepth}`);
@@ -74,8 +78,11 @@ export class OutcomeDelivery {
     try {
       if (destination.kind === 'events') {
         await this.ingest.events(execution.projectId, [{ ...event, [ROUTING_KEY_ATTR]: destination.routing_key ?? event.type }], 'later');
-      } else {
+      } else if (destination.kind === 'url') {
         await postEvent(destination.url, event, this.policy, this.deps.url);
+      } else {
+        const url = openBrokerUrl(row.sealedSecret, slot, config.secretsKey, execution.functionId);
+        await withRetries(() => publishEvent(url, destination.exchange, destination.routing_key, event, this.brokerPolicy), this.deps.url);
       }
       await scope.destinations.recordDelivery(execution.functionId, null);
     } catch (err) {

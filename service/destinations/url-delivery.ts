@@ -34,11 +34,16 @@ export class DeliveryFailed extends Error {
 }
 
 export async function postEvent(url: string, event: CloudEvent, policy: BrokerPolicy, options: UrlDeliveryOptions = {}): Promise<void> {
-  const attempts = options.attempts ?? 3;
   const body = Buffer.from(JSON.stringify(event));
+  await withRetries(() => postOnce(url, body, policy, options.timeoutMs ?? 10_000), options);
+}
+
+/** Runs `send` until it succeeds, fails for good (not retryable) or runs out of attempts; throws the last failure. */
+export async function withRetries(send: () => Promise<void>, options: UrlDeliveryOptions = {}): Promise<void> {
+  const attempts = options.attempts ?? 3;
   for (let attempt = 1; ; attempt++) {
     try {
-      await postOnce(url, body, policy, options.timeoutMs ?? 10_000);
+      await send();
       return;
     } catch (err) {
       const failure = err instanceof DeliveryFailed ? err : new DeliveryFailed(`cannot reach the URL: ${(err as Error).message}`, true);

@@ -6,6 +6,8 @@ export interface DestinationsRow {
   functionId: string;
   /** As the API shows it (service/destinations/destination-spec.ts). */
   config: Record<string, unknown>;
+  /** Sealed secrets (broker URLs); never shown. */
+  sealedSecret: string | null;
   lastDeliveredAt: number | null;
   lastError: string | null;
   lastErrorAt: number | null;
@@ -24,6 +26,7 @@ export class DestinationStore {
     return {
       functionId: r.function_id,
       config: JSON.parse(r.config_json) as Record<string, unknown>,
+      sealedSecret: r.sealed_secret,
       lastDeliveredAt: r.last_delivered_at === null ? null : Number(r.last_delivered_at),
       lastError: r.last_error,
       lastErrorAt: r.last_error_at === null ? null : Number(r.last_error_at),
@@ -32,12 +35,12 @@ export class DestinationStore {
   }
 
   /** Sets the function's destinations (the delivery record starts over). */
-  async put(functionId: string, config: Record<string, unknown>, now = Date.now()): Promise<void> {
+  async put(functionId: string, config: Record<string, unknown>, sealedSecret: string | null = null, now = Date.now()): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('function_destinations').where('project_id', '=', this.projectId).where('function_id', '=', functionId).execute();
       await trx
         .insertInto('function_destinations')
-        .values({ function_id: functionId, project_id: this.projectId, config_json: JSON.stringify(config), last_delivered_at: null, last_error: null, last_error_at: null, updated_at: now })
+        .values({ function_id: functionId, project_id: this.projectId, config_json: JSON.stringify(config), sealed_secret: sealedSecret, last_delivered_at: null, last_error: null, last_error_at: null, updated_at: now })
         .execute();
     });
   }

@@ -145,6 +145,7 @@ export interface FunctionDestinationsTable {
   function_id: string;
   project_id: string;
   config_json: string;
+  sealed_secret: string | null;
   last_delivered_at: number | null;
   last_error: string | null;
   last_error_at: number | null;

@@ -9,6 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { startTestService, createFunction, type TestService } from '../_helpers/service.js';
 import { pollUntil } from '../_helpers/poll.js';
 import { Store } from '../../service/store/store.js';
+import amqplib from 'amqplib';
+import { createVhost, rabbitAvailable } from '../triggers/_helpers.js';
+import { requireService } from '../_helpers/requirements.js';
 
 interface Received {
   path: string;
@@ -42,7 +45,7 @@ test.before(async () => {
     return req.url === '/broken' ? 500 : 204;
   });
   other = await listen(() => 204);
-  svc = await startTestService({ env: { FNSTACK_DESTINATION_URL_ALLOW: `127.0.0.1:${portOf(allowed)}`, FNSTACK_DESTINATION_MAX_DEPTH: '3' } });
+  svc = await startTestService({ env: { FNSTACK_DESTINATION_URL_ALLOW: `127.0.0.1:${portOf(allowed)}`, FNSTACK_DESTINATION_MAX_DEPTH: '3', FNSTACK_TRIGGER_BROKER_ALLOW: '127.0.0.1:5672' } });
   store = await Store.open(svc.databaseUrl, { migrate: false });
 });
 test.after.always(async () => {
@@ -159,4 +162,36 @@ test.serial('the guard refuses at delivery a URL that is not allow-listed (set w
   t.regex(d.last_error, /refused: the URL’s address is loopback/);
   t.is(d.last_delivered_at, null);
   t.is(hits, 0);
+});
+
+test('a failure published to the tenant’s own broker; its credentials are never shown', async (t) => {
+  if (!requireService(t, 'RabbitMQ on 127.0.0.1:5672', await rabbitAvailable())) return;
+  const vhost = await createVhost('fnstack-dest');
+  const conn = await amqplib.connect(vhost.url);
+  try {
+    const ch = await conn.createChannel();
+    await ch.assertQueue('outcomes');
+    await ch.bindQueue('outcomes', 'amq.topic', 'fn.failed');
+    await createFunction(svc, 'brokered', 'exports.handler = async () => { throw new Error("down"); };');
+    const refused = await put('brokered', { on_failure: { kind: 'broker', broker_url: 'amqp://guest:guest@127.0.0.2:5672/', exchange: 'amq.topic', routing_key: 'fn.failed' } });
+    t.is(refused.status, 400);
+    t.is(refused.body.field, 'on_failure.broker_url');
+    t.is((await put('brokered', { on_failure: { kind: 'broker', broker_url: vhost.url, exchange: 'amq.topic' } })).body.field, 'on_failure.routing_key');
+
+    const set = await put('brokered', { on_failure: { kind: 'broker', broker_url: vhost.url, exchange: 'amq.topic', routing_key: 'fn.failed' } });
+    t.is(set.status, 200);
+    t.deepEqual(set.body.on_failure, { kind: 'broker', broker: `amqp://127.0.0.1:5672/${encodeURIComponent(vhost.name)}`, exchange: 'amq.topic', routing_key: 'fn.failed' });
+    t.notRegex(JSON.stringify(await destinationsOf('brokered')), /guest/);
+
+    const inv = await svc.api('POST', '/v1/functions/brokered/invoke', {});
+    t.is(inv.body.status, 'failed');
+    const msg = await pollUntil('the outcome on the tenant broker', async () => (await ch.get('outcomes', { noAck: true })) || undefined);
+    t.is(msg.properties.contentType, 'application/cloudevents+json');
+    t.is(msg.properties.messageId, `${inv.body.id}.failed`);
+    t.like(JSON.parse(msg.content.toString('utf8')), { type: 'org.fnstack.execution.failed', data: { id: inv.body.id, status: 'failed' } });
+    await pollUntil('the delivery recorded', async () => ((await destinationsOf('brokered')).last_delivered_at ? true : undefined));
+  } finally {
+    await conn.close();
+    await vhost.drop();
+  }
 });

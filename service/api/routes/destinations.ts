@@ -6,13 +6,21 @@
 import type { FastifyInstance } from 'fastify';
 import { invalid, notFound } from '../../errors.js';
 import { errorResponses } from '../schemas.js';
-import { checkDestinations, DESTINATION_SLOTS } from '../../destinations/destination-spec.js';
-import { BrokerRefused, urlPolicyOf } from '../../triggers/broker-policy.js';
+import { checkDestinations, DESTINATION_SLOTS, sealDestinations } from '../../destinations/destination-spec.js';
+import { BrokerRefused, brokerPolicyOf, urlPolicyOf } from '../../triggers/broker-policy.js';
+import { checkBroker } from '../../triggers/kind-amqp.js';
 import type { DestinationsRow } from '../../store/destination-store.js';
 
 const DestinationBody = {
   type: ['object', 'null'],
-  properties: { kind: { type: 'string', enum: ['events', 'url'] }, routing_key: { type: 'string' }, url: { type: 'string' } },
+  properties: {
+    kind: { type: 'string', enum: ['events', 'url', 'broker'] },
+    routing_key: { type: 'string' },
+    url: { type: 'string' },
+    /** broker: the URL without credentials. */
+    broker: { type: 'string' },
+    exchange: { type: 'string' },
+  },
 } as const;
 
 const DestinationsBody = {
@@ -42,6 +50,7 @@ const params = { type: 'object', required: ['name'], properties: { name: { type:
 
 export default async function destinationRoutes(app: FastifyInstance) {
   const policy = urlPolicyOf(app.fnstack.config);
+  const brokerPolicy = brokerPolicyOf(app.fnstack.config);
 
   app.get('/v1/functions/:name/destinations', {
     config: { access: 'read' },
@@ -59,7 +68,7 @@ export default async function destinationRoutes(app: FastifyInstance) {
     schema: {
       summary: 'Send the function’s execution outcomes as CloudEvents',
       description:
-        'Body: { on_success?, on_failure? }, each { kind: "events", routing_key? } (into the project’s events, as if published on fnstack.events; event and amqp triggers match it) or { kind: "url", url } (POSTed in structured mode). Replaces both; an absent one is none. Outcome events: type org.fnstack.execution.succeeded or org.fnstack.execution.failed, data the execution.',
+        'Body: { on_success?, on_failure? }, each { kind: "events", routing_key? } (into the project’s events, as if published on fnstack.events; event and amqp triggers match it), { kind: "url", url } (POSTed in structured mode) or { kind: "broker", broker_url, exchange?, routing_key } (published on the tenant’s own AMQP broker; the URL is sealed, shown as broker without credentials). Replaces both; an absent one is none. Outcome events: type org.fnstack.execution.succeeded or org.fnstack.execution.failed, data the execution.',
       tags: ['functions'],
       params,
       body: { type: 'object' },
@@ -73,6 +82,7 @@ export default async function destinationRoutes(app: FastifyInstance) {
       const spec = checkDestinations(req.body);
       for (const slot of DESTINATION_SLOTS) {
         const d = spec[slot];
+        if (d?.kind === 'broker') await checkBroker(brokerPolicy, d.broker_url, `${slot}.broker_url`);
         if (d?.kind !== 'url') continue;
         try {
           await policy.target(d.url);
@@ -81,7 +91,8 @@ export default async function destinationRoutes(app: FastifyInstance) {
           // Not resolvable now: checked again at each delivery.
         }
       }
-      await scope.destinations.put(fn.id, spec as Record<string, unknown>);
+      const { shown, sealed } = sealDestinations(spec, app.fnstack.config.secretsKey, fn.id);
+      await scope.destinations.put(fn.id, shown, sealed);
       return json(fn.name, await scope.destinations.get(fn.id));
     },
   });

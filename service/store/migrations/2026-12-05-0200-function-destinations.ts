@@ -12,6 +12,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('project_id', 'varchar(64)', (c) => c.notNull())
     /** `{ on_success?: Destination, on_failure?: Destination }` as the API shows it. */
     .addColumn('config_json', sql`text`, (c) => c.notNull())
+    /** AES-256-GCM sealed broker URLs (with credentials) of `broker` destinations; never returned. */
+    .addColumn('sealed_secret', sql`text`)
     .addColumn('last_delivered_at', 'bigint')
     .addColumn('last_error', sql`text`)
     .addColumn('last_error_at', 'bigint')
