@@ -3,6 +3,8 @@
  * a typed error: ApiRequestError for an error answer, UnreachableError when no answer came.
  */
 import type {
+  Destination,
+  DestinationsInfo,
   AsyncInvokeAccepted,
   ExecutionInfo,
   ExecutionLogs,
@@ -140,6 +142,15 @@ export class ApiClient {
     const parts: Part[] = Object.keys(metadata).length > 0 ? [metadataPart(metadata)] : [];
     parts.push({ name: 'code', ...code });
     return this.sendMultipart('PATCH', path, parts, onProgress);
+  }
+
+  getDestinations(name: string): Promise<DestinationsInfo> {
+    return this.request('GET', `/v1/functions/${enc(name)}/destinations`);
+  }
+
+  /** Replaces both destinations (an absent one is none). */
+  putDestinations(name: string, destinations: { on_success?: Destination; on_failure?: Destination }): Promise<DestinationsInfo> {
+    return this.request('PUT', `/v1/functions/${enc(name)}/destinations`, { json: destinations });
   }
 
   /** sync: the final execution, or — when the service stops waiting first — a 202 acceptance like async. */

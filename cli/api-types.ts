@@ -61,6 +61,19 @@ export interface FunctionVersionInfo {
   created_at: string;
 }
 
+/** Where a function's execution outcomes go (GET/PUT /v1/functions/{name}/destinations). */
+export type Destination = { kind: 'events'; routing_key?: string } | { kind: 'url'; url: string };
+
+export interface DestinationsInfo {
+  function: string;
+  on_success: Destination | null;
+  on_failure: Destination | null;
+  last_delivered_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  updated_at: string | null;
+}
+
 /** What `metadata` may carry on create (name required) and update (name forbidden). */
 export interface FunctionMetadata {
   name?: string;

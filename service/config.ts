@@ -116,7 +116,21 @@ export interface Config {
   /** The cloud's oslo.messaging notification bus (amqp:// URL) for `openstack` triggers; null: none (FNSTACK_OS_NOTIFICATIONS_URL / os_notifications_url). */
   osNotificationsUrl: string | null;
   triggers: TriggerLimits;
+  destinations: DestinationLimits;
   logLevel: string;
+}
+
+/** Where functions' outcome events may be sent (docs/api.md, "Destinations"). */
+export interface DestinationLimits {
+  /**
+   * `address:port` pairs (IPv4, or [IPv6]) a `url` destination may be at even though the address
+   * rules refuse it (loopback, link-local, private ranges, this host). The deny-list
+   * (trigger_broker_deny) still applies. Default none (FNSTACK_DESTINATION_URL_ALLOW,
+   * comma-separated / destination_url_allow, a list).
+   */
+  urlAllow: string[];
+  /** How deep a chain of outcome events may go (each outcome of an execution its event caused is one deeper). Default 5 (FNSTACK_DESTINATION_MAX_DEPTH / destination_max_depth). */
+  maxDepth: number;
 }
 
 /** What tenants' triggers may reach and how often they may fire (docs/triggers.md, "Operator limits"). */
@@ -266,6 +280,10 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       brokerAllow: listOf(firstOf(env.FNSTACK_TRIGGER_BROKER_ALLOW, file.trigger_broker_allow)).map((e) => allowEntry('trigger_broker_allow', e)),
       brokerDeny: listOf(firstOf(env.FNSTACK_TRIGGER_BROKER_DENY, file.trigger_broker_deny)).map((e) => denyEntry('trigger_broker_deny', e)),
       scheduleMinIntervalS: int('schedule_min_interval_s', pick('FNSTACK_SCHEDULE_MIN_INTERVAL_S', 'schedule_min_interval_s'), 60, 1, 86_400),
+    },
+    destinations: {
+      urlAllow: listOf(firstOf(env.FNSTACK_DESTINATION_URL_ALLOW, file.destination_url_allow)).map((e) => allowEntry('destination_url_allow', e)),
+      maxDepth: int('destination_max_depth', pick('FNSTACK_DESTINATION_MAX_DEPTH', 'destination_max_depth'), 5, 1, 100),
     },
     logLevel: pick('FNSTACK_LOG_LEVEL', 'log_level') ?? 'info',
   };

@@ -15,6 +15,7 @@ import { CodeCache } from './code/code-cache.js';
 import { ExecutionEvents } from './orchestrator/execution-events.js';
 import { Orchestrator } from './orchestrator/orchestrator.js';
 import { StallSweeper } from './orchestrator/stall-sweeper.js';
+import { OutcomeDelivery } from './destinations/outcome-delivery.js';
 import { TriggerRouter } from './triggers/trigger-router.js';
 import { startTriggerListeners } from './listener/sources.js';
 import { buildApi } from './api/app.js';
@@ -77,7 +78,8 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
 
     let orchestrator: Orchestrator | null = null;
     if (config.role !== 'api') {
-      orchestrator = new Orchestrator({ config, store, queue, provider, codeCache, events, logger, router: new TriggerRouter(store), metrics });
+      const outcomes = new OutcomeDelivery({ config, store, queue, logger: logger.child({ part: 'destinations' }) });
+      orchestrator = new Orchestrator({ config, store, queue, provider, codeCache, events, logger, router: new TriggerRouter(store), metrics, outcomes });
       const sweeper = new StallSweeper(store, queue, logger, { intervalMs: 5_000, queuedForMs: 30_000 });
       await orchestrator.start();
       sweeper.start();

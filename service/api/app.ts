@@ -87,6 +87,7 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
     await scope.register(functionRoutes);
   });
   await app.register(invokeRoutes);
+  await app.register(import('./routes/destinations.js'));
   await app.register(executionRoutes);
   if (deps.config.provider === 'openstack') await app.register(import('../provisioner/openstack/runner-routes.js'));
   await app.register(accountRoutes);

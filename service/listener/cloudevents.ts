@@ -1,11 +1,20 @@
 /**
  * CloudEvents 1.0 over HTTP: structured mode (`application/cloudevents+json`, the whole
  * envelope in the body; or a JSON batch `application/cloudevents-batch+json`) and binary
- * mode (`ce-*` headers carry the attributes, the body is the data).
+ * mode (`ce-*` headers carry the attributes, the body of any content type is the data).
  */
 import { randomUUID } from 'node:crypto';
 import { invalid } from '../errors.js';
+import { parseJsonBytes } from '../api/json-body.js';
 import type { CloudEvent } from '../runner/protocol.js';
+
+export const STRUCTURED_TYPE = 'application/cloudevents+json';
+export const BATCH_TYPE = 'application/cloudevents-batch+json';
+
+/** The media type of a Content-Type header, lower-cased, without parameters ('' when absent). */
+export function mediaTypeOf(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+}
 
 const REQUIRED = ['id', 'source', 'type'] as const;
 const ATTR = /^[a-z0-9]{1,20}$/;
@@ -26,15 +35,49 @@ export function validateEnvelope(raw: unknown, where = 'body'): CloudEvent {
   return e as CloudEvent;
 }
 
-/** Binary mode: attributes from `ce-*` headers, data from the (already parsed) body. */
-export function fromBinary(headers: Record<string, string | string[] | undefined>, body: unknown, contentType: string | undefined): CloudEvent {
+/** Structured mode: the raw body is one CloudEvent in JSON. */
+export function fromStructured(raw: Buffer, where = 'body'): CloudEvent {
+  return validateEnvelope(parseJsonBytes(raw, where), where);
+}
+
+/**
+ * Binary mode: attributes from `ce-*` headers, data from the raw body of any content type
+ * (see bodyAsData); the Content-Type is kept as datacontenttype.
+ */
+export function fromBinary(headers: Record<string, string | string[] | undefined>, raw: Buffer): CloudEvent {
   const attrs: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (!name.startsWith('ce-') || value === undefined) continue;
-    attrs[name.slice(3)] = Array.isArray(value) ? value.join(',') : decodeURIComponent(value);
+    attrs[name.slice(3)] = Array.isArray(value) ? value.join(',') : decodeHeader(name, value);
   }
-  const event = { ...attrs, ...(contentType ? { datacontenttype: contentType.split(';')[0] } : {}), ...(body === undefined ? {} : { data: body }) };
-  return validateEnvelope(event, 'headers');
+  const contentType = mediaTypeOf(headers['content-type'] as string | undefined);
+  const payload = raw.length === 0 ? (contentType ? { datacontenttype: contentType } : {}) : bodyAsData(raw, contentType);
+  return validateEnvelope({ ...attrs, ...payload }, 'headers');
+}
+
+function decodeHeader(name: string, value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw invalid(`headers.${name}`, `header ${name} is not valid percent-encoding`);
+  }
+}
+
+export type EventPayload = Pick<NewCloudEvent, 'datacontenttype' | 'data' | 'data_base64'>;
+
+/**
+ * A body as an event's data (binary mode, webhooks): JSON (no type, application/json, any
+ * +json) as the parsed value; text (text/*, form, XML) as a string; anything else as
+ * data_base64. The content type is kept as datacontenttype.
+ */
+export function bodyAsData(raw: Buffer, contentType: string): EventPayload {
+  if (contentType === '' || contentType === 'application/json' || contentType.endsWith('+json')) {
+    return { datacontenttype: contentType || 'application/json', data: parseJsonBytes(raw, 'body') };
+  }
+  if (contentType.startsWith('text/') || contentType === 'application/x-www-form-urlencoded' || contentType === 'application/xml') {
+    return { datacontenttype: contentType, data: raw.toString('utf8') };
+  }
+  return { datacontenttype: contentType, data_base64: raw.toString('base64') };
 }
 
 export interface NewCloudEvent {

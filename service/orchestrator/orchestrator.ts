@@ -38,6 +38,8 @@ export interface OrchestratorDeps {
   router?: EventRouter;
   /** Counts executions, stage timings, trigger fires and dead letters (Prometheus). */
   metrics?: ServiceMetrics;
+  /** Told of every execution that may have reached its final status (destinations); must not block. */
+  outcomes?: { afterFinal(executionId: string): void; drain(): Promise<void> };
 }
 
 /**
@@ -77,6 +79,7 @@ export class Orchestrator implements DirectLane {
     const timer = setTimeout(() => this.aborts.forEach((a) => a.abort()), graceMs);
     await stopping;
     clearTimeout(timer);
+    await this.deps.outcomes?.drain();
   }
 
   private async handle(delivery: Delivery): Promise<void> {
@@ -253,6 +256,7 @@ export class Orchestrator implements DirectLane {
       clearInterval(heartbeat);
       this.aborts.delete(abort);
       this.deps.events.finished(executionId);
+      this.deps.outcomes?.afterFinal(executionId);
     }
   }
 
@@ -310,6 +314,7 @@ export class Orchestrator implements DirectLane {
     if (msg.kind !== 'run') return;
     await this.deps.store.ledger.fail(msg.executionId, null, { kind: 'runner_error', message: `gave up after repeated failures: ${reason}` }).catch(() => undefined);
     this.deps.events.finished(msg.executionId);
+    this.deps.outcomes?.afterFinal(msg.executionId);
   }
 }
 

@@ -80,6 +80,7 @@ export class FunctionStore {
       const fn = await trx.selectFrom('functions').select('id').where('project_id', '=', this.projectId).where('name', '=', name).executeTakeFirst();
       if (!fn) return false;
       await trx.deleteFrom('function_versions').where('function_id', '=', fn.id).execute();
+      await trx.deleteFrom('function_destinations').where('function_id', '=', fn.id).execute();
       await trx.deleteFrom('functions').where('id', '=', fn.id).execute();
       return true;
     });

@@ -13,6 +13,7 @@ import * as fairScheduling from './migrations/2026-12-05-0100-fair-scheduling.js
 import * as executionRequestId from './migrations/2026-12-05-0200-execution-request-id.js';
 import * as queueConsumers from './migrations/2026-12-05-0300-queue-consumers.js';
 import * as executionInitTime from './migrations/2026-12-05-1200-execution-init-time.js';
+import * as functionDestinations from './migrations/2026-12-05-0200-function-destinations.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0001-initial': initial,
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-05-0200-execution-request-id': executionRequestId,
   '2026-12-05-0300-queue-consumers': queueConsumers,
   '2026-12-05-1200-execution-init-time': executionInitTime,
+  '2026-12-05-0200-function-destinations': functionDestinations,
 };
 
 class StaticProvider implements MigrationProvider {

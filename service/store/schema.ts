@@ -152,6 +152,17 @@ export interface DeadLettersTable {
   created_at: number;
 }
 
+export interface FunctionDestinationsTable {
+  function_id: string;
+  project_id: string;
+  config_json: string;
+  sealed_secret: string | null;
+  last_delivered_at: number | null;
+  last_error: string | null;
+  last_error_at: number | null;
+  updated_at: number;
+}
+
 export interface RunnerSessionsTable {
   id: string;
   token_hash: string;
@@ -237,6 +248,7 @@ export interface Database {
   queue_messages: QueueMessagesTable;
   queue_consumers: QueueConsumersTable;
   dead_letters: DeadLettersTable;
+  function_destinations: FunctionDestinationsTable;
   runner_sessions: RunnerSessionsTable;
   triggers: TriggersTable;
   trigger_ticks: TriggerTicksTable;
@@ -266,6 +278,7 @@ const TABLES = {
   queue_messages: true,
   queue_consumers: true,
   dead_letters: true,
+  function_destinations: true,
   runner_sessions: true,
   triggers: true,
   trigger_ticks: true,

@@ -14,6 +14,7 @@ import { AuditStore } from './audit-store.js';
 import { CodeStore } from './code-store.js';
 import { DeadLetterStore } from './dead-letter-store.js';
 import { TriggerStore } from './trigger-store.js';
+import { DestinationStore } from './destination-store.js';
 
 export interface ProjectStore {
   readonly projectId: string;
@@ -24,6 +25,7 @@ export interface ProjectStore {
   readonly quotas: QuotaStore;
   readonly audit: AuditStore;
   readonly triggers: TriggerStore;
+  readonly destinations: DestinationStore;
 }
 
 export class Store {
@@ -58,6 +60,7 @@ export class Store {
       quotas: new QuotaStore(this.db, projectId),
       audit: new AuditStore(this.db, projectId),
       triggers: new TriggerStore(this.db, projectId),
+      destinations: new DestinationStore(this.db, projectId),
     };
   }
 

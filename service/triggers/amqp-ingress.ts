@@ -8,7 +8,10 @@
  * Who may publish or subscribe with which keys is RabbitMQ's job: each tenant gets a broker
  * user whose topic permissions only allow routing keys starting with its own project id
  * (`tenantGrant()`; docs/triggers.md shows the rabbitmqctl commands). The project in the key
- * is therefore the publisher's own; a key naming no known project is dropped.
+ * is therefore the publisher's own. A message that names a project (by id, or by the name of a
+ * built-in project, a common slip) but cannot become an event is kept as that project's dead
+ * letter with the reason (dropped-message.ts); one that names no known project belongs to no
+ * tenant and is dropped with a warning (tenant broker users cannot publish such keys at all).
  */
 import type { Logger } from 'pino';
 import type { Ingest } from '../listener/ingest.js';
@@ -17,6 +20,7 @@ import type { Store } from '../store/store.js';
 import { EVENTS_EXCHANGE } from '../queue/rabbit-queue.js';
 import { AmqpSubscription } from './amqp-subscription.js';
 import { eventFromMessage, UnreadableMessage } from './amqp-message.js';
+import { recordDroppedMessage } from './dropped-message.js';
 import { ROUTING_KEY_ATTR, TRIGGER_ATTR } from './event-attrs.js';
 
 export const INGRESS_QUEUE = 'fnstack.events.ingress';
@@ -58,11 +62,25 @@ export class AmqpIngress implements EventSource {
       handle: async (msg, ch) => {
         const rk = msg.fields.routingKey;
         const dot = rk.indexOf('.');
-        const projectId = dot > 0 ? rk.slice(0, dot) : '';
+        const prefix = dot > 0 ? rk.slice(0, dot) : rk;
         const key = dot > 0 ? rk.slice(dot + 1) : '';
-        if (!projectId || !key || !(await this.projectExists(projectId))) {
+        const named = await this.projectNamed(prefix);
+        if (!named) {
           this.logger.warn({ routingKey: rk }, 'ingress: dropped a message whose routing key names no known project (<project_id>.<key>)');
           ch.ack(msg);
+          return;
+        }
+        const projectId = named.id;
+        const drop = async (reason: string) => {
+          await recordDroppedMessage(this.store, projectId, queue, msg, reason);
+          ch.nack(msg, false, false);
+        };
+        if (named.byName) {
+          await drop(`the routing key '${rk}' starts with the project's name: publish with its id, '${projectId}.<key>'`);
+          return;
+        }
+        if (!key) {
+          await drop(`the routing key '${rk}' has no <key> after the project id: publish with '${projectId}.<key>'`);
           return;
         }
         let event;
@@ -70,8 +88,7 @@ export class AmqpIngress implements EventSource {
           event = eventFromMessage(msg, { source: `fnstack:/amqp/${projectId}`, type: key });
         } catch (err) {
           if (!(err instanceof UnreadableMessage)) throw err;
-          this.logger.warn({ routingKey: rk, err: err.message }, 'ingress: dropped an unreadable message');
-          ch.nack(msg, false, false);
+          await drop(`the message with routing key '${rk}' was dropped: ${err.message}`);
           return;
         }
         delete event[TRIGGER_ATTR]; // only the service addresses events to one trigger
@@ -91,12 +108,17 @@ export class AmqpIngress implements EventSource {
     return this.sub.close();
   }
 
-  private async projectExists(id: string): Promise<boolean> {
-    const until = this.knownProjects.get(id);
-    if (until && until > Date.now()) return true;
-    if (!(await this.store.accounts.projectById(id))) return false;
-    this.knownProjects.set(id, Date.now() + 60_000);
-    return true;
+  /** The project a routing key's first segment names: its id, else a built-in project's name. */
+  private async projectNamed(prefix: string): Promise<{ id: string; byName: boolean } | null> {
+    if (!prefix) return null;
+    const until = this.knownProjects.get(prefix);
+    if (until && until > Date.now()) return { id: prefix, byName: false };
+    if (await this.store.accounts.projectById(prefix)) {
+      this.knownProjects.set(prefix, Date.now() + 60_000);
+      return { id: prefix, byName: false };
+    }
+    const byName = await this.store.accounts.projectByName(prefix, 'builtin');
+    return byName ? { id: byName.id, byName: true } : null;
   }
 }
 

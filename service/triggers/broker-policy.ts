@@ -24,6 +24,8 @@ export interface BrokerPolicyOptions {
   deny: readonly string[];
   /** The service's own broker URLs (its queue URL, its notification bus), when amqp. */
   serviceBrokers: readonly string[];
+  /** Refuse private ranges too (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7): for URLs the service calls, not brokers. */
+  refusePrivate?: boolean;
 }
 
 /** The URL names an endpoint the service does not connect to for tenants. */
@@ -68,14 +70,26 @@ const ALWAYS_REFUSED = (() => {
   return b;
 })();
 
+const PRIVATE = (() => {
+  const b = new BlockList();
+  b.addSubnet('10.0.0.0', 8, 'ipv4');
+  b.addSubnet('172.16.0.0', 12, 'ipv4');
+  b.addSubnet('192.168.0.0', 16, 'ipv4');
+  b.addSubnet('100.64.0.0', 10, 'ipv4'); // carrier-grade NAT
+  b.addSubnet('fc00::', 7, 'ipv6'); // unique local (fd00:ec2::254 is a metadata address)
+  return b;
+})();
+
 export class BrokerPolicy {
   private readonly allow: ReadonlySet<string>;
+  private readonly refusePrivate: boolean;
   private readonly denyNets = new BlockList();
   private readonly denyNames: ReadonlySet<string>;
   private readonly services: Endpoint[];
 
   constructor(options: BrokerPolicyOptions) {
     this.allow = new Set(options.allow);
+    this.refusePrivate = options.refusePrivate ?? false;
     const names = new Set<string>();
     for (const entry of options.deny) {
       const [address, bits] = entry.split('/');
@@ -104,10 +118,11 @@ export class BrokerPolicy {
       const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
       if (this.denyNets.check(address, family)) throw new BrokerRefused();
       if (this.allow.has(`${address}:${port}`)) {
-        if (this.services.some((s) => s.vhost === vhost)) throw new BrokerRefused();
+        if (u.protocol.startsWith('amqp') && this.services.some((s) => s.vhost === vhost)) throw new BrokerRefused();
         continue;
       }
       if (ALWAYS_REFUSED.check(address, family) || ownAddresses.has(address) || serviceAddresses.has(`${address}:${port}`)) throw new BrokerRefused();
+      if (this.refusePrivate && PRIVATE.check(address, family)) throw new BrokerRefused();
     }
     const first = plainAddress(addresses[0]!);
     u.hostname = isIP(first) === 6 ? `[${first}]` : first;
@@ -126,11 +141,13 @@ export class BrokerPolicy {
   }
 }
 
+const DEFAULT_PORTS: Record<string, number> = { 'amqp:': 5672, 'amqps:': 5671, 'http:': 80, 'https:': 443 };
+
 /** Host (lower case, no brackets), port (default by scheme) and vhost exactly as amqplib reads them. */
 function endpointOf(url: string): Endpoint {
   const u = new URL(url);
   const host = u.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
-  const port = u.port ? Number(u.port) : u.protocol === 'amqps:' ? 5671 : 5672;
+  const port = u.port ? Number(u.port) : (DEFAULT_PORTS[u.protocol] ?? 5672);
   const path = u.pathname ? u.pathname.slice(1) : '';
   return { host, port, vhost: path ? unescape(path) : '/' };
 }
@@ -167,6 +184,19 @@ function interfaceAddresses(): Set<string> {
   const out = new Set<string>();
   for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) out.add(plainAddress(i.address));
   return out;
+}
+
+/**
+ * The policy for URLs the service POSTs to for tenants (outcome destinations): the broker
+ * rules plus private ranges, with the operator's destination allow-list and deny-list.
+ */
+export function urlPolicyOf(config: Readonly<Config>): BrokerPolicy {
+  return new BrokerPolicy({
+    allow: config.destinations.urlAllow,
+    deny: config.triggers.brokerDeny,
+    serviceBrokers: [config.queueUrl, config.osNotificationsUrl ?? ''],
+    refusePrivate: true,
+  });
 }
 
 /** The policy this service's configuration sets. */

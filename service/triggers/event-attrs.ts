@@ -10,3 +10,16 @@
  */
 export const TRIGGER_ATTR = 'fnstacktrigger';
 export const ROUTING_KEY_ATTR = 'fnstackkey';
+
+/**
+ * `fnstackdepth`: how many outcome events (destinations) lie behind an event: an execution's
+ * outcome event carries its event's depth + 1, and none is sent past `destination_max_depth`,
+ * so functions that trigger each other through their outcomes cannot loop for ever.
+ */
+export const DEPTH_ATTR = 'fnstackdepth';
+
+/** An event's chain depth; anything but a non-negative integer counts as 0. */
+export function depthOf(event: Record<string, unknown>): number {
+  const n = Number(event[DEPTH_ATTR]);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}

@@ -43,16 +43,16 @@ export const prepareAmqp: PrepareKind = (raw, ctx) => {
   return { config: { pattern: validateTopicPattern(raw.pattern, 'config.pattern') }, secrets: { sealedSecret: null, secretHash: null } };
 };
 
-function validateBrokerUrl(raw: unknown): string {
-  if (typeof raw !== 'string' || raw.length > 2048) throw invalid('config.broker_url', 'config.broker_url must be an amqp:// or amqps:// URL');
+export function validateBrokerUrl(raw: unknown, field = 'config.broker_url'): string {
+  if (typeof raw !== 'string' || raw.length > 2048) throw invalid(field, `${field} must be an amqp:// or amqps:// URL`);
   let u: URL;
   try {
     u = new URL(raw);
   } catch {
-    throw invalid('config.broker_url', 'config.broker_url is not a URL');
+    throw invalid(field, `${field} is not a URL`);
   }
-  if (u.protocol !== 'amqp:' && u.protocol !== 'amqps:') throw invalid('config.broker_url', 'config.broker_url must start with amqp:// or amqps://');
-  if (!u.hostname) throw invalid('config.broker_url', 'config.broker_url names no host');
+  if (u.protocol !== 'amqp:' && u.protocol !== 'amqps:') throw invalid(field, `${field} must start with amqp:// or amqps://`);
+  if (!u.hostname) throw invalid(field, `${field} names no host`);
   return raw;
 }
 
@@ -60,11 +60,11 @@ function validateBrokerUrl(raw: unknown): string {
  * Refuses a broker the service must not connect to. A name that does not resolve now is
  * accepted: it is resolved and checked again before every connection.
  */
-async function checkBroker(policy: BrokerPolicy, url: string): Promise<void> {
+export async function checkBroker(policy: BrokerPolicy, url: string, field = 'config.broker_url'): Promise<void> {
   try {
     await policy.target(url);
   } catch (err) {
-    if (err instanceof BrokerRefused) throw invalid('config.broker_url', `config.broker_url: ${err.message}`);
+    if (err instanceof BrokerRefused) throw invalid(field, `${field}: ${err.message}`);
     if (!(err instanceof BrokerUnresolved)) throw err;
   }
 }

@@ -15,7 +15,7 @@ import { loadConfig } from '../../service/config.js';
 import { requireService } from '../_helpers/requirements.js';
 import { pollUntil } from '../_helpers/poll.js';
 import {
-  DIALECTS, callApi, createRabbitUser, createVhost, echoFunction, echoFunctionAs, executionsAs, executionsOf, otherProject, rabbitAvailable, rabbitmqctl, serviceOn, sleep, waitForExecutions, type TriggerService, type TestVhost,
+  DIALECTS, callApi, unique, createRabbitUser, createVhost, echoFunction, echoFunctionAs, executionsAs, executionsOf, otherProject, rabbitAvailable, rabbitmqctl, serviceOn, sleep, waitForExecutions, type TriggerService, type TestVhost,
 } from './_helpers.js';
 
 const EXCHANGE = 'fnstack.events';
@@ -86,26 +86,51 @@ async function publisher(url: string) {
 
 for (const dialect of DIALECTS) {
   for (const queue of ['store', 'rabbitmq'] as const) {
-    test(`${dialect} + ${queue} queue: events published on the service broker run the matching amqp triggers`, async (t) => {
+    test(`${dialect} + ${queue} queue: events published on the service broker run the matching amqp triggers; dropped ones are dead letters`, async (t) => {
       const s = await setup(t, dialect, queue);
       if (!s) return;
       try {
         const { ts } = s;
         await echoFunction(ts, 'orders');
+        const shop = await ts.store.accounts.createProject(unique('shop'), 'builtin');
         t.is((await ts.api('POST', '/v1/triggers', { name: 'orders', function: 'orders', kind: 'amqp', config: { pattern: 'order.*' } })).status, 201);
         const pub = await publisher(s.vhost.url);
         try {
           await pub.publish(`${ts.projectId}.order.created`, { specversion: '1.0', id: 'ce-1', source: 'shop', type: 'com.shop.order', data: { n: 1 } });
           await pub.publish(`${ts.projectId}.order.paid`, { n: 2 }, { messageId: 'plain-2' });
           await pub.publish(`${ts.projectId}.invoice.sent`, { n: 3 }); // pattern does not match
-          await pub.publish(`not-a-project.order.created`, { n: 4 }); // unknown project: dropped
-          await pub.publish(`${ts.projectId}.order.bad`, Buffer.from('not json at all')); // unreadable: dropped
+          await pub.publish(`not-a-project.order.created`, { n: 4 }); // unknown project: no tenant to tell
+          // Dropped, and kept as the project's dead letters with the reason:
+          await pub.publish(`${ts.projectId}.order.bad`, Buffer.from('not json at all'), { messageId: 'bad-1' });
+          await pub.publish(`${ts.projectId}.order.fake`, { specversion: '1.0', id: 'x' }); // a CloudEvent without source/type
+          await pub.publish(ts.projectId, { n: 5 }); // no <key>
+          await pub.publish(`${shop.name}.order.created`, { n: 6 }); // a project's name, not its id
+          await pub.publish(`${ts.projectId}.order.bytes`, Buffer.from([0xff, 0xfe, 0x00]));
         } finally {
           await pub.close();
         }
         const done = await waitForExecutions(ts, 'orders', 2);
+        const dead = await pollUntil('the dropped messages in the dead letters', async () => {
+          const items = (await ts.api('GET', '/v1/dead-letters')).body.items as Array<{ id: string; reason: string; message: Record<string, unknown> }>;
+          return items.length >= 4 ? items : undefined;
+        });
         await sleep(1500);
         t.is((await executionsOf(ts, 'orders')).length, 2);
+        t.is((await ts.api('GET', '/v1/dead-letters')).body.items.length, 4, 'the unknown project left nothing here');
+        const byKey = Object.fromEntries(dead.map((d) => [d.message.routing_key as string, d]));
+        t.like(byKey[`${ts.projectId}.order.bad`]?.message, { kind: 'amqp_message', exchange: EXCHANGE, message_id: 'bad-1', body: 'not json at all', body_bytes: 15, body_truncated: false });
+        t.regex(byKey[`${ts.projectId}.order.bad`]!.reason, /not valid JSON/);
+        t.regex(byKey[`${ts.projectId}.order.fake`]!.reason, /not one: .*source/);
+        t.regex(byKey[ts.projectId]!.reason, /no <key> after the project id/);
+        const [byName] = await pollUntil('the name-keyed message in its project', async () => {
+          const items = await ts.store.forProject(shop.id).deadLetters.list(10);
+          return items.length > 0 ? items : undefined;
+        });
+        t.is(byName!.reason, `the routing key '${shop.name}.order.created' starts with the project's name: publish with its id, '${shop.id}.<key>'`);
+        t.like(byKey[`${ts.projectId}.order.bytes`]?.message, { body_base64: Buffer.from([0xff, 0xfe, 0x00]).toString('base64') });
+        // Readable and discardable, not retryable (it never was an event).
+        t.is((await ts.api('POST', `/v1/dead-letters/${byKey[ts.projectId]!.id}/retry`)).status, 422);
+        t.is((await ts.api('DELETE', `/v1/dead-letters/${byKey[ts.projectId]!.id}`)).status, 204);
         const byId = Object.fromEntries(done.map((e) => [e.event_id, e.result!.event as Record<string, unknown>]));
         t.like(byId['ce-1'], { type: 'com.shop.order', source: 'shop', fnstackkey: 'order.created', data: { n: 1 } });
         t.like(byId['plain-2'], { type: 'order.paid', source: `fnstack:/amqp/${ts.projectId}`, fnstackkey: 'order.paid', data: { n: 2 } });

@@ -1,5 +1,6 @@
 /** `http` and `event` triggers end to end: webhook (secret header, HMAC signature) and POST /v1/events, on each store dialect. */
 import test from 'ava';
+import { createHmac, randomUUID } from 'node:crypto';
 import { signBody } from '../../service/triggers/kind-http.js';
 import { DIALECTS, echoFunction, executionsOf, serviceOn, sleep, waitForExecutions, type TriggerService } from './_helpers.js';
 
@@ -82,5 +83,44 @@ for (const dialect of DIALECTS) {
     t.deepEqual(everything.map((e) => e.event_id).sort(), ['e1', 'e2', 'e3', 'e4']);
     t.is((await executionsOf(ts, 'never')).length, 0);
     t.is((await ts.api('GET', '/v1/triggers/all')).body.fire_count, 4);
+  });
+
+  test.serial(`${dialect}: GitHub (X-Hub-Signature-256) and GitLab (X-Gitlab-Token) deliveries are accepted as they come; a wrong proof is 401`, async (t) => {
+    if (!ts) return t.pass();
+    await echoFunction(ts, 'forge');
+    const created = await ts.api('POST', '/v1/triggers', { name: 'forge', function: 'forge', kind: 'http' });
+    const { webhook_url: url, secret } = created.body as { webhook_url: string; secret: string };
+    // As GitHub sends it: pretty-printed JSON, non-ASCII text, the HMAC of the exact bytes.
+    const body = `{\n  "ref": "refs/heads/main",\n  "head_commit": { "message": "r\u00e9sum\u00e9 ✓" }\n}`;
+    const githubSign = (key: string, bytes: string) => `sha256=${createHmac('sha256', key).update(Buffer.from(bytes, 'utf8')).digest('hex')}`;
+    const delivery = randomUUID();
+    const github = (signature: string, payload = body) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'GitHub-Hookshot/abc', 'x-github-event': 'push', 'x-github-delivery': delivery, 'x-hub-signature-256': signature }, body: payload });
+
+    t.is((await github(githubSign('not-the-secret', body))).status, 401);
+    t.is((await github(githubSign(secret, body), body.replace('main', 'evil'))).status, 401, 'the signature covers the body');
+    t.is((await github('sha1=abc')).status, 401);
+    const wrongAmongRight = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-fnstack-secret': secret, 'x-hub-signature-256': githubSign('wrong', body) }, body });
+    t.is(wrongAmongRight.status, 401, 'a wrong proof is not outvoted by a right one');
+    const ok = await github(githubSign(secret, body));
+    t.is(ok.status, 202);
+    t.deepEqual(await ok.json(), { accepted: delivery });
+
+    const gitlab = (token: string) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': token }, body: JSON.stringify({ object_kind: 'push' }) });
+    const refused = await gitlab('whsec_wrong');
+    t.is(refused.status, 401);
+    t.regex(((await refused.json()) as { message: string }).message, /x-gitlab-token/);
+    t.is((await gitlab(secret)).status, 202);
+
+    const done = await waitForExecutions(ts, 'forge', 2);
+    const events = done.map((e) => e.result!.event as { type: string; id: string; data: Record<string, unknown> });
+    const fromGithub = events.find((e) => e.type === 'com.github.push');
+    t.is(fromGithub?.id, delivery);
+    t.deepEqual(fromGithub?.data, JSON.parse(body));
+    t.truthy(events.find((e) => e.type === 'com.gitlab.push_hook' && e.data.object_kind === 'push'));
+    await sleep(1500);
+    t.is((await executionsOf(ts, 'forge')).length, 2, 'the refused deliveries ran nothing');
+    t.is((await ts.api('GET', '/v1/triggers/forge')).body.fire_count, 2);
   });
 }

@@ -2,8 +2,8 @@
  * The options create and update share (what a function declares), and turning them into
  * the API's metadata. Values are checked here only for shape; the service enforces limits.
  */
-import { Option } from 'clipanion';
-import type { FunctionInfo, FunctionMetadata, Isolation } from '../../api-types.js';
+import { Option, UsageError } from 'clipanion';
+import type { Destination, FunctionInfo, FunctionMetadata, Isolation } from '../../api-types.js';
 import { ApiCommand } from '../../base-command.js';
 import { loadCodePackage, type CodePackage } from '../../code-package.js';
 import { parseChoice, parseEnvPairs, parseHandler, parseIntOption } from '../../input.js';
@@ -32,7 +32,17 @@ export abstract class FunctionSpecCommand extends ApiCommand {
   envPairs = annotate(Option.Array('--env', { description: 'Environment variable KEY=VALUE (repeatable)' }), { placeholder: 'KEY=VALUE' });
   network = Option.Boolean('--network', { description: 'Allow network access (the default); --no-network denies it' });
   isolation = annotate(Option.String('--isolation', { description: 'per-event (a fresh environment per event, the default) or reuse' }), { placeholder: 'per-event|reuse' });
+  onSuccess = Option.String('--on-success', { description: 'Send each success as a CloudEvent: events, events:ROUTING.KEY, an http(s):// URL, or none' });
+  onFailure = Option.String('--on-failure', { description: 'Send each failure (or timeout) as a CloudEvent: events, events:ROUTING.KEY, an http(s):// URL, or none' });
   json = Option.Boolean('--json', false, { description: 'Print the resulting function as JSON' });
+
+  /** The destinations given (null: none), checked for shape; undefined where not given. */
+  protected destinationFields(): { on_success?: Destination | null; on_failure?: Destination | null } {
+    const out: { on_success?: Destination | null; on_failure?: Destination | null } = {};
+    if (this.onSuccess !== undefined) out.on_success = parseDestination(this.onSuccess, '--on-success');
+    if (this.onFailure !== undefined) out.on_failure = parseDestination(this.onFailure, '--on-failure');
+    return out;
+  }
 
   /** The declared fields that were given, in the API's names (env is left to the caller). */
   protected specFields(): FunctionMetadata {
@@ -85,4 +95,18 @@ export abstract class FunctionSpecCommand extends ApiCommand {
       bar.done();
     }
   }
+}
+
+/** `events`, `events:KEY`, `http(s)://…` or `none`. */
+export function parseDestination(raw: string, option: string): Destination | null {
+  if (raw === 'none') return null;
+  if (raw === 'events') return { kind: 'events' };
+  if (raw.startsWith('events:')) return { kind: 'events', routing_key: raw.slice('events:'.length) };
+  if (/^https?:\/\//.test(raw)) return { kind: 'url', url: raw };
+  throw new UsageError(`${option} must be events, events:ROUTING.KEY, an http(s):// URL or none, not '${raw}'`);
+}
+
+/** The API's form: a slot set to none is left out. */
+export function withoutNone(d: { on_success?: Destination | null; on_failure?: Destination | null }): { on_success?: Destination; on_failure?: Destination } {
+  return { ...(d.on_success ? { on_success: d.on_success } : {}), ...(d.on_failure ? { on_failure: d.on_failure } : {}) };
 }

@@ -8,7 +8,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { ApiError, invalid } from '../../errors.js';
 
-const SINGLE_VALUED = new Set(['authorization', 'x-auth-token', 'x-api-key', 'content-type', 'content-encoding', 'x-fnstack-secret', 'x-fnstack-signature', 'x-fnstack-delivery']);
+const SINGLE_VALUED = new Set(['authorization', 'x-auth-token', 'x-api-key', 'content-type', 'content-encoding', 'x-fnstack-secret', 'x-fnstack-signature', 'x-fnstack-delivery', 'x-hub-signature-256', 'x-gitlab-token', 'x-github-delivery', 'x-gitlab-event-uuid']);
 
 export default fp(async function requestGuards(app: FastifyInstance) {
   app.addHook('onRequest', async (req) => {

@@ -7,13 +7,13 @@ import type { FastifyInstance } from 'fastify';
 import { ApiError, notFound } from '../../errors.js';
 import { errorResponses } from '../schemas.js';
 import { BODY_LIMITS } from '../body-limits.js';
-import { parseJsonBytes } from '../json-body.js';
 import { docsOnlyBody } from '../docs-only-body.js';
 import { TriggerCatalog } from '../../store/trigger-store.js';
-import { verifyWebhook, SECRET_HEADER, SIGNATURE_HEADER } from '../../triggers/kind-http.js';
+import { verifyWebhook, SECRET_HEADER, SIGNATURE_HEADER, GITHUB_SIGNATURE_HEADER, GITLAB_TOKEN_HEADER } from '../../triggers/kind-http.js';
 import { TRIGGER_ATTR } from '../../triggers/event-attrs.js';
 import { Ingest } from '../../listener/ingest.js';
-import { newCloudEvent, type NewCloudEvent } from '../../listener/cloudevents.js';
+import { bodyAsData, fromStructured, mediaTypeOf, newCloudEvent, STRUCTURED_TYPE } from '../../listener/cloudevents.js';
+import type { CloudEvent } from '../../runner/protocol.js';
 
 const MAX_BODY = BODY_LIMITS.webhook;
 
@@ -30,7 +30,7 @@ export default async function hookRoutes(app: FastifyInstance) {
     bodyLimit: MAX_BODY,
     schema: {
       summary: 'Deliver to an http trigger’s webhook',
-      description: `Authenticated by the trigger's secret: header ${SECRET_HEADER}: <secret>, or ${SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of the raw body with the secret>. A JSON body becomes the event data as parsed; other text as a string; anything else as data_base64. Optional ce-id (or X-Fnstack-Delivery), ce-type, ce-subject headers fill the CloudEvent; a repeated id runs nothing twice.`,
+      description: `Authenticated by the trigger's secret: header ${SECRET_HEADER} (or GitLab's ${GITLAB_TOKEN_HEADER}): <secret>, or ${SIGNATURE_HEADER} (or GitHub's ${GITHUB_SIGNATURE_HEADER}): sha256=<hex HMAC-SHA256 of the raw body with the secret>; every proof sent must hold. A JSON body becomes the event data as parsed; other text as a string; anything else as data_base64. Optional ce-id (or X-Fnstack-Delivery, X-GitHub-Delivery, X-Gitlab-Event-UUID), ce-type (else com.github.<X-GitHub-Event> or com.gitlab.<X-Gitlab-Event>), ce-subject headers fill the CloudEvent; a repeated id runs nothing twice. A body of Content-Type application/cloudevents+json is the CloudEvent itself.`,
       tags: ['triggers'],
       security: [],
       params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } },
@@ -52,19 +52,24 @@ export default async function hookRoutes(app: FastifyInstance) {
       if (!auth.ok) throw new ApiError('unauthorized', auth.reason);
       if (!found.trigger.enabled) throw new ApiError('conflict', `trigger '${found.trigger.name}' is disabled`);
 
-      const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      const contentType = mediaTypeOf(req.headers['content-type']);
       const header = (name: string) => {
         const v = req.headers[name];
         return typeof v === 'string' && v.length > 0 && v.length <= 1024 ? v : undefined;
       };
-      const event = newCloudEvent({
-        id: header('ce-id') ?? header('x-fnstack-delivery'),
-        source: `fnstack:/hooks/${id}`,
-        type: header('ce-type') ?? 'fnstack.webhook',
-        subject: header('ce-subject'),
-        ...bodyAsData(raw, contentType),
-        extensions: { [TRIGGER_ATTR]: id },
-      });
+      // A structured CloudEvent is the event itself (its id, source and type kept); it is
+      // addressed to this trigger whatever it says.
+      const event: CloudEvent =
+        contentType === STRUCTURED_TYPE
+          ? { ...fromStructured(raw), [TRIGGER_ATTR]: id }
+          : newCloudEvent({
+              id: header('ce-id') ?? header('x-fnstack-delivery') ?? header('x-github-delivery') ?? header('x-gitlab-event-uuid'),
+              source: `fnstack:/hooks/${id}`,
+              type: header('ce-type') ?? vendorType(header('x-github-event'), header('x-gitlab-event')) ?? 'fnstack.webhook',
+              subject: header('ce-subject'),
+              ...(raw.length === 0 ? { datacontenttype: 'application/json', data: {} } : bodyAsData(raw, contentType)),
+              extensions: { [TRIGGER_ATTR]: id },
+            });
       // One execution, if the trigger's filter holds; the orchestrator enforces the quota exactly.
       await ingest.events(found.trigger.projectId, [event], 'addressed', req.id);
       return reply.code(202).send({ accepted: event.id });
@@ -72,13 +77,10 @@ export default async function hookRoutes(app: FastifyInstance) {
   });
 }
 
-function bodyAsData(raw: Buffer, contentType: string): Pick<NewCloudEvent, 'datacontenttype' | 'data' | 'data_base64'> {
-  if (raw.length === 0) return { datacontenttype: 'application/json', data: {} };
-  if (contentType === '' || contentType === 'application/json' || contentType.endsWith('+json')) {
-    return { datacontenttype: 'application/json', data: parseJsonBytes(raw, 'body') };
-  }
-  if (contentType.startsWith('text/') || contentType === 'application/x-www-form-urlencoded' || contentType === 'application/xml') {
-    return { datacontenttype: contentType, data: raw.toString('utf8') };
-  }
-  return { datacontenttype: contentType, data_base64: raw.toString('base64') };
+/** GitHub's `push` → com.github.push; GitLab's `Push Hook` → com.gitlab.push_hook. */
+function vendorType(github: string | undefined, gitlab: string | undefined): string | undefined {
+  const slug = (v: string) => v.toLowerCase().replace(/[^a-z0-9_.-]+/g, '_');
+  if (github) return `com.github.${slug(github)}`;
+  if (gitlab) return `com.gitlab.${slug(gitlab)}`;
+  return undefined;
 }

@@ -7,6 +7,8 @@ import { executionDetailJson } from '../execution-detail.js';
 import { sendRawResult } from '../raw-result.js';
 import { invocationEvent } from '../../listener/invocations.js';
 import { Ingest } from '../../listener/ingest.js';
+import { mediaTypeOf, STRUCTURED_TYPE, validateEnvelope } from '../../listener/cloudevents.js';
+import { jsonBodyParser } from '../json-body.js';
 
 /** Time a sync invoke waits beyond the function's own timeout (provisioning, queueing). */
 const SYNC_GRACE_MS = 60_000;
@@ -15,12 +17,14 @@ export default async function invokeRoutes(app: FastifyInstance) {
   const { store, queue, events, config, directLane } = app.fnstack;
   const ingest = new Ingest(store, queue, config.quotas);
   const workers = new WorkerPresence(queue);
+  // This plugin is encapsulated: the structured-mode parser serves the invoke route only.
+  app.addContentTypeParser(STRUCTURED_TYPE, { parseAs: 'buffer' }, jsonBodyParser);
 
   app.post('/v1/functions/:name/invoke', {
     schema: {
       summary: 'Invoke a function with a JSON event',
       description:
-        'The body is the event data (any JSON, at most 6 MiB, nested at most 100 levels, each key once per object, no __proto__ key). Headers ce-id, ce-type, ce-source and ce-subject fill the CloudEvent; a repeated ce-id returns the existing execution. mode=sync (default) waits for the final status; mode=async answers 202 at once.',
+        'The body is the event data (any JSON, at most 6 MiB, nested at most 100 levels, each key once per object, no __proto__ key). Headers ce-id, ce-type, ce-source and ce-subject fill the CloudEvent; a repeated ce-id returns the existing execution. A body with Content-Type application/cloudevents+json (structured mode) is the CloudEvent itself, validated and used as sent (its id is the one a repeat is known by). mode=sync (default) waits for the final status; mode=async answers 202 at once.',
       tags: ['executions'],
       params: { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 128 } } },
       body: { description: 'The event data: any JSON value ({} when there is no body)', examples: [{ order: 42 }] },
@@ -64,7 +68,10 @@ export default async function invokeRoutes(app: FastifyInstance) {
       const fn = await scope.functions.get(name);
       if (!fn) throw notFound('function', name);
       const h = req.headers as Record<string, string | undefined>;
-      const event = invocationEvent(fn, req.body ?? {}, { id: h['ce-id'], type: h['ce-type'], source: h['ce-source'], subject: h['ce-subject'] });
+      const event =
+        mediaTypeOf(h['content-type']) === STRUCTURED_TYPE
+          ? validateEnvelope(req.body, 'body')
+          : invocationEvent(fn, req.body ?? {}, { id: h['ce-id'], type: h['ce-type'], source: h['ce-source'], subject: h['ce-subject'] });
       // Nothing would run it: say so now, before anything is accepted, rather than wait out the timeout.
       if (mode === 'sync' && !directLane && (await workers.consumers()) === 0) {
         throw new ApiError('not_ready', 'no worker consumes the work queue, so nothing would run this invocation; start `fnstack server --role worker` (mode=async queues it meanwhile)');
