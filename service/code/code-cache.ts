@@ -15,8 +15,6 @@ import type { UnpackLimits } from './unpack.js';
 
 export class CodeCache {
   private readonly pending = new Map<string, Promise<string>>();
-  /** Trees seen in place: nothing removes a tree once it is there, so they are not looked for again. */
-  private readonly present = new Set<string>();
   private readonly identity: UnpackIdentity;
 
   constructor(
@@ -35,11 +33,9 @@ export class CodeCache {
   /** The unpacked tree of `ref`; unpacks `blob` (or the stored blob) when it is not cached yet. */
   async ensure(ref: CodeRef, blob?: Buffer, limits: UnpackLimits = this.limits): Promise<string> {
     const dir = this.dirOf(ref.sha256);
-    if (this.present.has(ref.sha256)) return dir;
-    if (await isDir(dir)) {
-      this.present.add(ref.sha256);
-      return dir;
-    }
+    // Looked for every time (one stat): a tree removed behind the service's back (an operator
+    // clearing the cache) is unpacked again, not handed to a sandbox as a missing directory.
+    if (await isDir(dir)) return dir;
     let p = this.pending.get(ref.sha256);
     if (!p) {
       p = this.fill(ref, blob, limits).finally(() => this.pending.delete(ref.sha256));

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'GET /health': 'getHealth',
   'GET /ready': 'getReadiness',
+  'GET /metrics': 'getMetrics',
   'GET /v1/runtimes': 'listRuntimes',
   'POST /v1/functions': 'createFunction',
   'GET /v1/functions': 'listFunctions',
@@ -18,6 +19,9 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'DELETE /v1/functions/:name': 'deleteFunction',
   'GET /v1/functions/:name/versions': 'listFunctionVersions',
   'POST /v1/functions/:name/invoke': 'invokeFunction',
+  'GET /v1/functions/:name/destinations': 'getFunctionDestinations',
+  'PUT /v1/functions/:name/destinations': 'setFunctionDestinations',
+  'DELETE /v1/functions/:name/destinations': 'deleteFunctionDestinations',
   'GET /v1/executions': 'listExecutions',
   'GET /v1/executions/:id': 'getExecution',
   'GET /v1/executions/:id/result': 'getExecutionResult',

@@ -184,6 +184,7 @@ export default async function runnerRoutes(app: FastifyInstance) {
     config: { access: 'public' },
     bodyLimit: BODY_LIMITS.runnerLogs,
     schema: {
+      hide: true, // the runner's own protocol: not part of the public API document
       summary: 'Output of the running function, as it comes (live logs)',
       description: `${runnerAuth.description}. Appended to the execution's logs while it runs; the outcome's logs replace them. Past the log cap a text is refused (413) and the runner stops sending.`,
       tags,
