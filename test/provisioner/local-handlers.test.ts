@@ -94,7 +94,7 @@ test('undefined becomes null', async (t) => {
 
 for (const [title, files, handler, pattern] of [
   ['a missing file', { 'other.js': 'exports.handler = () => 1' }, 'index.handler', /index\.js, index\.mjs, index\.cjs/],
-  ['a missing export', { 'index.js': 'exports.other = () => 1' }, 'index.handler', /no function export 'handler'/],
+  ['a missing export', { 'index.js': 'exports.other = () => 1' }, 'index.handler', /handler 'handler' not found in index\.js; the module exports: other/],
   ['a syntax error', { 'index.js': 'exports.handler = () => {{' }, 'index.handler', /SyntaxError/],
   ['an ESM syntax error', { 'index.mjs': 'export const handler = () => ;' }, 'index.handler', /SyntaxError/],
   ['a throw at module top level', { 'index.js': 'throw new Error("top-level boom")' }, 'index.handler', /top-level boom/],
