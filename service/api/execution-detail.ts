@@ -3,7 +3,7 @@
  * when it is small, else `result_truncated` and the URL that streams it whole.
  */
 import type { ExecutionSummary } from '../model.js';
-import type { ExecutionStore } from '../store/execution-store.js';
+import { wholeResultOf, type ExecutionStore } from '../store/execution-store.js';
 import { executionSummaryJson } from './serialize.js';
 
 /** Results up to this size (bytes of JSON text) come inline; larger ones only from result_url. */
@@ -14,7 +14,7 @@ export const resultUrl = (id: string) => `/v1/executions/${encodeURIComponent(id
 export async function executionDetailJson(executions: ExecutionStore, e: ExecutionSummary) {
   const has = e.resultBytes !== null;
   const inline = has && e.resultBytes! <= RESULT_INLINE_MAX_BYTES;
-  const text = inline ? await executions.resultText(e.id) : null;
+  const text = inline ? (wholeResultOf(e) ?? (await executions.resultText(e.id))) : null;
   return {
     ...executionSummaryJson(e),
     result: text === null ? null : (JSON.parse(text) as unknown),

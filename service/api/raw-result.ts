@@ -8,7 +8,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import type { ExecutionSummary } from '../model.js';
-import type { ExecutionStore } from '../store/execution-store.js';
+import { wholeResultOf, type ExecutionStore } from '../store/execution-store.js';
 
 const BINARY_PREFIX = '{"$binary":"';
 const MIME = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
@@ -38,7 +38,7 @@ export function binaryResultOf(json: string): BinaryResult | null {
 export async function sendRawResult(reply: FastifyReply, executions: ExecutionStore, e: ExecutionSummary): Promise<FastifyReply> {
   void reply.header('x-content-type-options', 'nosniff').header('content-security-policy', "sandbox; default-src 'none'");
   if (e.resultPreview?.startsWith(BINARY_PREFIX)) {
-    const text = await executions.resultText(e.id);
+    const text = wholeResultOf(e) ?? (await executions.resultText(e.id));
     const binary = text === null ? null : binaryResultOf(text);
     if (binary) return reply.type(binary.contentType).header('content-length', binary.bytes.length).send(binary.bytes);
     if (text !== null) return reply.type('application/json; charset=utf-8').send(text);

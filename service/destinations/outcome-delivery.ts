@@ -47,9 +47,13 @@ export class OutcomeDelivery {
     this.brokerPolicy = brokerPolicyOf(deps.config);
   }
 
-  /** Starts delivering the execution's outcome, if its function has a destination for it. */
-  afterFinal(executionId: string): void {
-    const p: Promise<void> = this.deliver(executionId)
+  /**
+   * Starts delivering the execution's outcome, if its function has a destination for it.
+   * `known`: its project and function, so that a function without destinations costs one
+   * read and the execution is read only when there is somewhere to send it.
+   */
+  afterFinal(executionId: string, known?: Pick<Execution, 'projectId' | 'functionId'>): void {
+    const p: Promise<void> = this.deliver(executionId, known)
       .catch((err: unknown) => this.deps.logger.warn({ err, executionId }, 'outcome delivery failed'))
       .finally(() => this.pending.delete(p));
     this.pending.add(p);
@@ -60,8 +64,9 @@ export class OutcomeDelivery {
     await Promise.allSettled([...this.pending]);
   }
 
-  private async deliver(executionId: string): Promise<void> {
+  private async deliver(executionId: string, known?: Pick<Execution, 'projectId' | 'functionId'>): Promise<void> {
     const { store, config } = this.deps;
+    if (known && !(await store.forProject(known.projectId).destinations.get(known.functionId))) return;
     const execution = await store.ledger.get(executionId);
     if (!execution || !isFinal(execution.status)) return;
     const scope = store.forProject(execution.projectId);

@@ -12,7 +12,7 @@
 import type { Store } from '../store/store.js';
 import { newExecutionOf, type QuotaAdmission } from '../store/execution-store.js';
 import type { WorkMessage, WorkQueue } from '../queue/queue.js';
-import type { Execution, FnFunction } from '../model.js';
+import type { Execution, FnFunction, FunctionVersion } from '../model.js';
 import type { CloudEvent } from '../runner/protocol.js';
 import type { QuotaLimits } from '../config.js';
 import { executionsQuotaExceeded, QuotaGuard } from '../quota/quota-guard.js';
@@ -39,7 +39,8 @@ export interface DirectLane {
   reserve(): Promise<{ workerId: string; leaseMs: number } | null>;
   unreserve(): void;
   serialized<T>(projectId: string, fn: () => Promise<T>): Promise<T>;
-  run(execution: Execution): void;
+  /** `version`: the function version the execution runs, when the caller holds it (spares a read). */
+  run(execution: Execution, version?: FunctionVersion): void;
 }
 
 export class Ingest {
@@ -87,7 +88,7 @@ export class Ingest {
       throw err;
     }
     if (slot && admission.claimed) {
-      lane!.run(admission.execution);
+      lane!.run(admission.execution, fn.spec.version === admission.execution.functionVersion ? fn.spec : undefined);
       return admission.execution;
     }
     if (slot) lane!.unreserve();

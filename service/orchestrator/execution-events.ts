@@ -2,12 +2,13 @@
  * Notice that an execution reached a final status, so a sync invoke answers the moment the
  * outcome is recorded: in-process through an emitter, and across processes through a
  * FinishedBus (RabbitMQ: queue/rabbit-finished-bus.ts) when there is one. A notice is a hint;
- * the waiter reads the execution from the store. Polling remains only as a safety net
+ * the waiter reads the execution from the store — unless an in-process notice carries the
+ * final record itself (the direct lane knows it exactly: it wrote every column). Polling remains only as a safety net
  * (`fallbackPollMs`): slow when notices can arrive, as before (250 ms) when they cannot
  * (an API process beside store-queue workers in other processes).
  */
 import { EventEmitter } from 'node:events';
-import type { Execution } from '../model.js';
+import type { Execution, ExecutionSummary } from '../model.js';
 import { isFinal } from '../model.js';
 
 /** Carries "execution X is final" between service processes. */
@@ -36,8 +37,9 @@ export class ExecutionEvents {
     this.bus?.subscribe((id) => this.emitter.emit(id));
   }
 
-  finished(executionId: string): void {
-    this.emitter.emit(executionId);
+  /** `final`: the execution as now stored, when the caller knows it exactly (spares waiters a read). */
+  finished(executionId: string, final?: ExecutionSummary): void {
+    this.emitter.emit(executionId, final);
     this.bus?.publish(executionId);
   }
 
@@ -46,11 +48,20 @@ export class ExecutionEvents {
    * `load` reads it from the store (scoped to the caller's project); `known`, the state the
    * caller holds already (e.g. just created, queued), spares the first read.
    */
-  async waitFinal<E extends Pick<Execution, 'status'>>(executionId: string, timeoutMs: number, load: () => Promise<E | null>, known?: E): Promise<E | null> {
+  async waitFinal<E extends Pick<Execution, 'status'>>(
+    executionId: string,
+    timeoutMs: number,
+    load: () => Promise<E | null>,
+    known?: E,
+    /** Takes a final record handed with a notice in place of a read, or refuses it (null): load's scope must hold. */
+    accept?: (final: ExecutionSummary) => E | null,
+  ): Promise<E | null> {
     const deadline = Date.now() + timeoutMs;
     let notified = false;
+    let handed: E | null = null;
     let wake: () => void = () => undefined;
-    const onFinish = () => {
+    const onFinish = (final?: ExecutionSummary) => {
+      if (final && accept && isFinal(final.status)) handed = accept(final);
       notified = true;
       wake();
     };
@@ -58,6 +69,7 @@ export class ExecutionEvents {
     try {
       let e: E | null | undefined = known && !isFinal(known.status) ? known : undefined;
       for (;;) {
+        if (handed) return handed;
         if (e === undefined || notified) {
           notified = false;
           e = await load();

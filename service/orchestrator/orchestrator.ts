@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
-import { newExecutionOf, type ProjectBacklog } from '../store/execution-store.js';
+import { newExecutionOf, type FinishedRecord, type ProjectBacklog, type RunningMark } from '../store/execution-store.js';
 import type { Delivery, Consumer, WorkQueue, WorkMessage } from '../queue/queue.js';
 import { backoffMs, isWorkMessage, REQUEST_ID } from '../queue/queue.js';
 import { isTransientStoreError } from '../store/store-errors.js';
@@ -16,7 +16,7 @@ import type { CodeCache } from '../code/code-cache.js';
 import type { ExecutionEvents } from './execution-events.js';
 import { findRuntime } from '../runtimes.js';
 import { contextEnv, provisioningParams } from './provisioning-params.js';
-import { isFinal, type Execution, type FunctionVersion } from '../model.js';
+import { isFinal, type Execution, type ExecutionSummary, type FunctionVersion } from '../model.js';
 import type { Assignment, CloudEvent, RunOutcome } from '../runner/protocol.js';
 import type { Config } from '../config.js';
 import { ConcurrencyGate } from '../quota/concurrency-gate.js';
@@ -39,7 +39,7 @@ export interface OrchestratorDeps {
   /** Counts executions, stage timings, trigger fires and dead letters (Prometheus). */
   metrics?: ServiceMetrics;
   /** Told of every execution that may have reached its final status (destinations); must not block. */
-  outcomes?: { afterFinal(executionId: string): void; drain(): Promise<void> };
+  outcomes?: { afterFinal(executionId: string, known?: Pick<Execution, 'projectId' | 'functionId'>): void; drain(): Promise<void> };
 }
 
 /**
@@ -134,8 +134,9 @@ export class Orchestrator implements DirectLane {
     return this.gate.serialized(projectId, fn);
   }
 
-  run(execution: Execution): void {
-    this.runClaimed(execution)
+  run(execution: Execution, version?: FunctionVersion): void {
+    // The execution is exactly the row just inserted: its final record can be handed to the waiter.
+    this.runClaimed(execution, { version, exact: true })
       .catch(async (err: unknown) => {
         // runClaimed handed it back (queued): from here it is retried as queued work is.
         this.deps.logger.warn({ err, executionId: execution.id }, 'direct run failed; the execution goes to the work queue');
@@ -226,7 +227,12 @@ export class Orchestrator implements DirectLane {
     return [fair, ownQueued].filter((e): e is Execution => e !== null);
   }
 
-  private async runClaimed(execution: Execution): Promise<void> {
+  /**
+   * Runs a claimed execution to its recorded outcome. `known.version`: the version, already
+   * read; `known.exact`: `execution` is the row as stored (created claimed, not read back
+   * after a claim), so its final record is known without a read and handed to sync waiters.
+   */
+  private async runClaimed(execution: Execution, known: { version?: FunctionVersion; exact?: boolean } = {}): Promise<void> {
     const { store, config, logger } = this.deps;
     const executionId = execution.id;
     this.lastServed.set(execution.projectId, ++this.served);
@@ -237,13 +243,15 @@ export class Orchestrator implements DirectLane {
     }, Math.max(500, config.execution.leaseMs / 3));
     const abort = new AbortController();
     this.aborts.add(abort);
-    const stages = { claimedAt: Date.now(), runningAt: null as number | null };
+    const stages: RunStages = { claimedAt: Date.now(), runningAt: null, running: null };
+    let final: ExecutionSummary | undefined;
     try {
-      const outcome = await this.provisionAndRun(execution, abort.signal, log, stages);
+      const outcome = await this.provisionAndRun(execution, abort.signal, log, stages, known.version);
       if (outcome) {
         this.deps.metrics?.executionFinished(execution, stages.claimedAt, stages.runningAt, outcome, this.deps.provider.name);
-        const recorded = await store.ledger.finish(executionId, this.workerId, outcome);
+        const recorded = await store.ledger.finish(executionId, this.workerId, outcome, stages.running ?? undefined);
         if (!recorded) log.warn('outcome not recorded: the lease was lost to another worker');
+        else if (known.exact && stages.running) final = finalRecordOf(execution, stages.running, recorded);
         const fields = { status: outcome.status, projectId: execution.projectId, durationMs: outcome.finishedAt - outcome.startedAt, errorKind: outcome.failure?.kind };
         if (outcome.status === 'succeeded') log.info(fields, 'execution finished');
         else log.warn(fields, 'execution finished');
@@ -255,15 +263,15 @@ export class Orchestrator implements DirectLane {
     } finally {
       clearInterval(heartbeat);
       this.aborts.delete(abort);
-      this.deps.events.finished(executionId);
-      this.deps.outcomes?.afterFinal(executionId);
+      this.deps.events.finished(executionId, final);
+      this.deps.outcomes?.afterFinal(executionId, execution);
     }
   }
 
   /** Returns the outcome to record, or null when it was already recorded (failure paths). */
-  private async provisionAndRun(execution: Execution, signal: AbortSignal, log: Logger, stages: { runningAt: number | null }): Promise<RunOutcome | null> {
+  private async provisionAndRun(execution: Execution, signal: AbortSignal, log: Logger, stages: RunStages, knownVersion?: FunctionVersion): Promise<RunOutcome | null> {
     const { store, provider, codeCache, config } = this.deps;
-    const version = await store.forProject(execution.projectId).functions.version(execution.functionId, execution.functionVersion);
+    const version = knownVersion ?? (await store.forProject(execution.projectId).functions.version(execution.functionId, execution.functionVersion));
     if (!version) {
       await store.ledger.fail(execution.id, this.workerId, { kind: 'runner_error', message: `function ${execution.functionName} version ${execution.functionVersion} no longer exists` });
       return null;
@@ -273,7 +281,6 @@ export class Orchestrator implements DirectLane {
       await store.ledger.fail(execution.id, this.workerId, { kind: 'runner_error', message: `runtime ${version.runtime} is not available on this service` });
       return null;
     }
-    const codeDir = await codeCache.ensure(version.code);
     const params = provisioningParams(execution, version, runtime);
 
     let env: Environment;
@@ -286,9 +293,19 @@ export class Orchestrator implements DirectLane {
       }
       throw err; // retryable: the work message is retried with backoff
     }
+    let marking: NodeJS.Timeout | undefined;
+    const marked: { write: Promise<void> | null } = { write: null };
     try {
-      await store.ledger.markRunning(execution.id, this.workerId, env.placement);
-      stages.runningAt = Date.now();
+      // A warm environment holds its code already: no need to look for the tree.
+      const codeDir = env.holdsCode === version.code.sha256 ? codeCache.dirOf(version.code.sha256) : await codeCache.ensure(version.code);
+      // The running mark is written once the run has lasted RUNNING_MARK_DELAY_MS; a shorter
+      // run records it with its outcome (one statement less on the warm path).
+      const running: RunningMark = { at: Date.now(), placement: JSON.parse(JSON.stringify(env.placement)) as RunningMark['placement'] };
+      stages.runningAt = running.at;
+      stages.running = running;
+      marking = setTimeout(() => {
+        marked.write = store.ledger.markRunning(execution.id, this.workerId, running.placement, running.at).catch((err: unknown) => log.warn({ err }, 'running mark failed; it is recorded with the outcome'));
+      }, RUNNING_MARK_DELAY_MS);
       const assignment = buildAssignment(execution, version, codeDir, config.execution.logLimitBytes);
       // Output reaches the store while the function runs (GET …/logs?after=); the outcome's logs replace it.
       const live = new LiveLog(async (text) => {
@@ -300,6 +317,8 @@ export class Orchestrator implements DirectLane {
         await live.close();
       }
     } finally {
+      clearTimeout(marking);
+      if (marked.write) await marked.write;
       await provider.release(env).catch((err: unknown) => log.error({ err }, 'release failed'));
     }
   }
@@ -335,6 +354,22 @@ export function fairestOf(backlog: readonly ProjectBacklog[], lastServed: Readon
 /** The request id an event message carries, if it is one (the queue is not trusted to hold only well-formed ids). */
 function requestIdOf(msg: Extract<WorkMessage, { kind: 'event' }>): string | null {
   return typeof msg.requestId === 'string' && REQUEST_ID.test(msg.requestId) ? msg.requestId : null;
+}
+
+/** Claim → running → outcome times of one run, and the running mark (see provisionAndRun). */
+interface RunStages {
+  claimedAt: number;
+  runningAt: number | null;
+  running: RunningMark | null;
+}
+
+/** How long a run goes before its running mark is written on its own (a shorter one records it with the outcome). */
+const RUNNING_MARK_DELAY_MS = 25;
+
+/** The execution as finish left it, from the row as created (claimed) plus what the run wrote. */
+function finalRecordOf(execution: Execution, running: RunningMark, recorded: FinishedRecord): ExecutionSummary {
+  const { event: _event, ...summary } = execution;
+  return { ...summary, ...recorded, placement: running.placement, runningAt: running.at };
 }
 
 function buildAssignment(execution: Execution, version: FunctionVersion, codeDir: string, logLimitBytes: number): Assignment {

@@ -57,6 +57,11 @@ export interface Environment {
    * (the openstack provider's runner posts its logs to the service instead).
    */
   run(assignment: Assignment, signal?: AbortSignal, onOutput?: OutputListener): Promise<RunOutcome>;
+  /**
+   * The code (sha256) this environment holds already, if any: its events need no code tree
+   * (a warm sandbox after its first event), so the orchestrator does not look for one.
+   */
+  readonly holdsCode?: string | null;
 }
 
 export interface Provider {

@@ -41,8 +41,17 @@ export function newExecutionOf(fn: FnFunction, event: CloudEvent, requestId: str
 
 /** Results are stored in chunks of this many bytes (a row each), and read back one at a time. */
 const RESULT_CHUNK_BYTES = 1024 * 1024;
-/** The preview kept in the executions row. */
+/**
+ * The preview kept in the executions row. A result no larger than this is its own preview
+ * and has no chunk rows: it is recorded with one statement and read with none of its own.
+ */
 export const RESULT_PREVIEW_MAX_BYTES = 1024;
+
+/** The whole result's JSON text when the row's preview holds all of it (a small result). */
+export function wholeResultOf(e: Pick<ExecutionSummary, 'resultBytes' | 'resultPreview'>): string | null {
+  if (e.resultBytes === null || e.resultPreview === null || e.resultBytes > RESULT_PREVIEW_MAX_BYTES) return null;
+  return Buffer.byteLength(e.resultPreview) === e.resultBytes ? e.resultPreview : null;
+}
 
 /** Every column but the event, the logs and the (emptied) result: what lists and the API read. */
 const SUMMARY_COLUMNS = [
@@ -74,8 +83,13 @@ export class ExecutionStore {
    * execution is not this project's or has no result.
    */
   async *resultChunks(id: string): AsyncGenerator<Buffer> {
-    const own = await this.db.selectFrom('executions').select('id').where('project_id', '=', this.projectId).where('id', '=', id).executeTakeFirst();
+    const own = await this.db.selectFrom('executions').select(['result_bytes', 'result_preview']).where('project_id', '=', this.projectId).where('id', '=', id).executeTakeFirst();
     if (!own) return;
+    const whole = wholeResultOf({ resultBytes: own.result_bytes === null ? null : Number(own.result_bytes), resultPreview: own.result_preview });
+    if (whole !== null) {
+      yield Buffer.from(whole);
+      return;
+    }
     for (let seq = 0; ; seq++) {
       const chunk = await this.db.selectFrom('execution_result_chunks').select('data').where('execution_id', '=', id).where('seq', '=', seq).executeTakeFirst();
       if (!chunk) return;
@@ -94,7 +108,10 @@ export class ExecutionStore {
       .where('c.execution_id', '=', id)
       .orderBy('c.seq')
       .execute();
-    return rows.length === 0 ? null : Buffer.concat(rows.map((r) => Buffer.from(r.data))).toString('utf8');
+    if (rows.length > 0) return Buffer.concat(rows.map((r) => Buffer.from(r.data))).toString('utf8');
+    // A small result has no chunks: the row's preview is all of it.
+    const own = await this.db.selectFrom('executions').select(['result_bytes', 'result_preview']).where('project_id', '=', this.projectId).where('id', '=', id).executeTakeFirst();
+    return own ? wholeResultOf({ resultBytes: own.result_bytes === null ? null : Number(own.result_bytes), resultPreview: own.result_preview }) : null;
   }
 
   async logs(id: string): Promise<{ status: ExecutionStatus; logs: string; truncated: boolean } | null> {
@@ -142,6 +159,15 @@ export interface ClaimOnCreate {
   leaseMs: number;
   concurrent: number;
 }
+
+/** The running mark (time and placement) when it is recorded with the outcome. */
+export interface RunningMark {
+  at: number;
+  placement: NonNullable<Execution['placement']>;
+}
+
+/** What `finish` wrote: with the execution as claimed, its final summary. */
+export type FinishedRecord = Pick<ExecutionSummary, 'status' | 'resultBytes' | 'resultPreview' | 'error' | 'peakMemoryBytes' | 'initMs' | 'logsTruncated' | 'finishedAt' | 'updatedAt'>;
 
 export class ExecutionLedger {
   constructor(
@@ -251,13 +277,14 @@ export class ExecutionLedger {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  async markRunning(id: string, workerId: string, placement: { provider: string; details: Record<string, unknown> }): Promise<void> {
-    const now = Date.now();
+  /** Running since `at` (default now), on `placement`; only while still this worker's and not final. */
+  async markRunning(id: string, workerId: string, placement: { provider: string; details: Record<string, unknown> }, at = Date.now()): Promise<void> {
     await this.db
       .updateTable('executions')
-      .set({ status: 'running', running_at: now, updated_at: now, placement_json: JSON.stringify(placement) })
+      .set({ status: 'running', running_at: at, updated_at: Date.now(), placement_json: JSON.stringify(placement) })
       .where('id', '=', id)
       .where('worker_id', '=', workerId)
+      .where('status', 'in', ['provisioning', 'running'])
       .execute();
   }
 
@@ -284,45 +311,65 @@ export class ExecutionLedger {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  /** Records the final outcome once; a worker that lost its lease records nothing. */
-  async finish(id: string, workerId: string | null, outcome: RunOutcome): Promise<boolean> {
+  /**
+   * Records the final outcome once; a worker that lost its lease records nothing. `running`:
+   * the running mark not written yet (a short run: see Orchestrator), recorded with the outcome.
+   * A small result is its preview and the whole record one statement; a larger one adds its
+   * chunks in the same transaction.
+   */
+  async finish(id: string, workerId: string | null, outcome: RunOutcome, running?: RunningMark): Promise<FinishedRecord | null> {
     const now = Date.now();
     const result = outcome.status === 'succeeded' ? Buffer.from(JSON.stringify(outcome.result ?? null)) : null;
-    return this.db.transaction().execute(async (trx) => {
-      let q = trx
+    const record: FinishedRecord = {
+      status: outcome.status,
+      resultBytes: result?.length ?? null,
+      resultPreview: result ? previewOf(result) : null,
+      error: outcome.failure ?? null,
+      peakMemoryBytes: outcome.peakMemoryBytes ?? null,
+      initMs: outcome.initMs ?? null,
+      logsTruncated: outcome.logsTruncated,
+      finishedAt: now,
+      updatedAt: now,
+    };
+    const update = (db: Kysely<Database>) => {
+      let q = db
         .updateTable('executions')
         .set({
           status: outcome.status,
           result_json: null,
-          result_bytes: result?.length ?? null,
-          result_preview: result ? previewOf(result) : null,
+          result_bytes: record.resultBytes,
+          result_preview: record.resultPreview,
           error_json: outcome.failure ? JSON.stringify(outcome.failure) : null,
           logs: outcome.logs,
           logs_truncated: outcome.logsTruncated ? 1 : 0,
-          peak_memory_bytes: outcome.peakMemoryBytes ?? null,
-          init_ms: outcome.initMs ?? null,
+          peak_memory_bytes: record.peakMemoryBytes,
+          init_ms: record.initMs,
           finished_at: now,
           updated_at: now,
           lease_until: null,
+          ...(running ? { running_at: running.at, placement_json: JSON.stringify(running.placement) } : {}),
         })
         .where('id', '=', id)
         .where('status', 'not in', ['succeeded', 'failed', 'timed_out']);
       if (workerId) q = q.where('worker_id', '=', workerId);
-      const r = await q.executeTakeFirst();
-      if (Number(r.numUpdatedRows) !== 1) return false;
+      return q.executeTakeFirst().then((r) => Number(r.numUpdatedRows) === 1);
+    };
+    if (!result || result.length <= RESULT_PREVIEW_MAX_BYTES) return (await update(this.db)) ? record : null;
+    return this.db.transaction().execute(async (trx) => {
+      if (!(await update(trx))) return null;
       // No chunks to delete first: only a finish writes them, and it made the execution final,
       // so the update above would have matched nothing.
-      for (let seq = 0, off = 0; result && off < result.length; seq++, off += RESULT_CHUNK_BYTES) {
+      for (let seq = 0, off = 0; off < result.length; seq++, off += RESULT_CHUNK_BYTES) {
         await trx.insertInto('execution_result_chunks').values({ execution_id: id, seq, data: result.subarray(off, off + RESULT_CHUNK_BYTES) }).execute();
       }
-      return true;
+      return record;
     });
   }
 
   /** Fails an execution that never ran (provisioning failed, function gone, …). */
   async fail(id: string, workerId: string | null, failure: FailureInfo): Promise<boolean> {
     const now = Date.now();
-    return this.finish(id, workerId, { status: 'failed', failure, logs: '', logsTruncated: false, startedAt: now, finishedAt: now });
+    return (await this.finish(id, workerId, { status: 'failed', failure, logs: '', logsTruncated: false, startedAt: now, finishedAt: now })) !== null;
   }
 
   /** Non-final executions nobody holds: queued longer than `queuedForMs`, or a lease that ran out. */

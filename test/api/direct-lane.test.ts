@@ -42,6 +42,37 @@ test('a sync invoke runs without a work message, and is recorded whole', async (
   }
 });
 
+test('a sync invoke answers the execution exactly as stored: the same as GET, for short and long runs, reuse and per-event', async (t) => {
+  const svc = await startTestService();
+  try {
+    const code = 'exports.handler = async (e) => { if (e.data.wait) await new Promise((r) => setTimeout(r, e.data.wait)); console.log("n", e.data.n); return e.data.n % 2 ? { n: e.data.n, s: "é".repeat(e.data.n) } : Buffer.from("b"); };';
+    await createFunction(svc, 'warm', code, { isolation: 'reuse' });
+    await createFunction(svc, 'fresh', code);
+    for (const fn of ['warm', 'fresh']) {
+      for (const [n, wait] of [[1, 0], [2, 0], [3, 300], [701, 0]] as const) {
+        const r = await svc.api('POST', `/v1/functions/${fn}/invoke`, { n, wait });
+        t.is(r.status, 200, JSON.stringify(r.body));
+        t.is(r.body.status, 'succeeded', JSON.stringify(r.body));
+        const stored = await svc.api('GET', `/v1/executions/${r.body.id}`);
+        t.deepEqual(r.body, stored.body, `${fn} n=${n} wait=${wait}`);
+        t.truthy(r.body.timings.running_at, 'the running mark is recorded, also for a short run');
+        t.truthy(r.body.placement, 'and the placement with it');
+      }
+    }
+    // A run longer than the running mark's delay is seen running while it runs.
+    const slow = svc.api('POST', '/v1/functions/warm/invoke?mode=async', { n: 5, wait: 3000 });
+    const id = (await slow).body.execution_id as string;
+    let seen = '';
+    for (let i = 0; i < 100 && seen !== 'running'; i++) {
+      seen = (await svc.api('GET', `/v1/executions/${id}`)).body.status;
+      if (seen !== 'running') await new Promise((r) => setTimeout(r, 50));
+    }
+    t.is(seen, 'running');
+  } finally {
+    await svc.close();
+  }
+});
+
 test('the worker’s slots bound the direct lane: with one slot, two sync invokes run one after the other', async (t) => {
   const svc = await startTestService({ env: { FNSTACK_WORKER_CONCURRENCY: '1' } });
   try {

@@ -31,7 +31,7 @@ for (const d of DIALECTS) {
 
   withStore('a result is stored in chunks, streamed back whole, previewed at a character boundary, and lists never touch it', true, async (t, store) => {
     await store.ledger.createOnce(newExecution('x1'));
-    t.true(await store.ledger.finish('x1', null, { status: 'succeeded', result: bigResult, logs: '', logsTruncated: false, startedAt: 0, finishedAt: 0 }));
+    t.truthy(await store.ledger.finish('x1', null, { status: 'succeeded', result: bigResult, logs: '', logsTruncated: false, startedAt: 0, finishedAt: 0 }));
     const json = Buffer.from(JSON.stringify(bigResult));
     const scope = store.forProject('p1').executions;
     const e = (await scope.get('x1'))!;
@@ -48,6 +48,35 @@ for (const d of DIALECTS) {
     await sql`DROP TABLE execution_result_chunks`.execute(store.db);
     const page = await scope.list({}, 10, null);
     t.is(page.items[0]?.resultBytes, json.length, 'the list needs no result table at all');
+  });
+
+  withStore('a result of at most 1 KiB is its own preview: no chunk rows, read back whole by every route; one byte more is chunked', true, async (t, store) => {
+    const scope = store.forProject('p1').executions;
+    // 1024 bytes of JSON text exactly, with characters of every width, and one byte more.
+    const fits = 'é€😀'.repeat(113) + 'a'.repeat(1024 - 2 - 113 * 9);
+    const over = fits + 'a';
+    for (const [id, result] of [['fits', fits], ['over', over], ['nul', null]] as const) {
+      await store.ledger.createOnce(newExecution(id));
+      t.truthy(await store.ledger.finish(id, null, { status: 'succeeded', result, logs: '', logsTruncated: false, startedAt: 0, finishedAt: 0 }));
+    }
+    const chunkRows = async (id: string) => (await store.db.selectFrom('execution_result_chunks').select('seq').where('execution_id', '=', id).execute()).length;
+    t.is(Buffer.byteLength(JSON.stringify(fits)), 1024);
+    t.is(await chunkRows('fits'), 0);
+    t.is(await chunkRows('nul'), 0);
+    t.is(await chunkRows('over'), 1);
+    for (const [id, result] of [['fits', fits], ['over', over], ['nul', null]] as const) {
+      const json = JSON.stringify(result);
+      const e = (await scope.get(id))!;
+      t.is(e.resultBytes, Buffer.byteLength(json), id);
+      t.is(await scope.resultText(id), json, `${id}: resultText`);
+      const chunks: Buffer[] = [];
+      for await (const c of scope.resultChunks(id)) chunks.push(c);
+      t.is(Buffer.concat(chunks).toString(), json, `${id}: resultChunks`);
+      t.is(await store.forProject('p2').executions.resultText(id), null, `${id}: not another project's`);
+      const others: Buffer[] = [];
+      for await (const c of store.forProject('p2').executions.resultChunks(id)) others.push(c);
+      t.is(others.length, 0, `${id}: no chunks for another project`);
+    }
   });
 
   withStore('the migration moves results stored in the executions row', false, async (t, store) => {

@@ -89,9 +89,9 @@ for (const d of DIALECTS) {
     await new Promise((r) => setTimeout(r, 20));
     t.true(await store.ledger.claim(id, 'w2', 60_000), 'an expired lease is taken over');
     t.false(await store.ledger.heartbeat(id, 'w1', 60_000), 'the old worker lost it');
-    t.false(await store.ledger.finish(id, 'w1', { status: 'succeeded', result: 1, logs: '', logsTruncated: false, startedAt: 0, finishedAt: 0 }), 'the old worker records nothing');
-    t.true(await store.ledger.finish(id, 'w2', { status: 'succeeded', result: { ok: true }, logs: 'hi\n', logsTruncated: false, startedAt: 0, finishedAt: 0, peakMemoryBytes: 1234 }));
-    t.false(await store.ledger.finish(id, 'w2', { status: 'failed', logs: '', logsTruncated: false, startedAt: 0, finishedAt: 0 }), 'final is final');
+    t.is(await store.ledger.finish(id, 'w1', { status: 'succeeded', result: 1, logs: '', logsTruncated: false, startedAt: 0, finishedAt: 0 }), null, 'the old worker records nothing');
+    t.truthy(await store.ledger.finish(id, 'w2', { status: 'succeeded', result: { ok: true }, logs: 'hi\n', logsTruncated: false, startedAt: 0, finishedAt: 0, peakMemoryBytes: 1234 }));
+    t.is(await store.ledger.finish(id, 'w2', { status: 'failed', logs: '', logsTruncated: false, startedAt: 0, finishedAt: 0 }), null, 'final is final');
     const e = await store.forProject('p1').executions.get(id);
     t.is(e?.status, 'succeeded');
     t.is(e?.attempts, 2);

@@ -80,7 +80,7 @@ export default async function invokeRoutes(app: FastifyInstance) {
       if (mode === 'async') return reply.code(202).header('location', `/v1/executions/${accepted.id}`).send({ execution_id: accepted.id, status: accepted.status });
 
       const waitMs = fn.spec.timeoutS * 1000 + SYNC_GRACE_MS;
-      const final = await events.waitFinal(accepted.id, waitMs, () => scope.executions.get(accepted.id), accepted);
+      const final = await events.waitFinal(accepted.id, waitMs, () => scope.executions.get(accepted.id), accepted, (f) => (f.projectId === fn.projectId ? f : null));
       if (!final || !['succeeded', 'failed', 'timed_out'].includes(final.status)) {
         // Still running after the wait: answer like async, the client can poll.
         return reply.code(202).header('location', `/v1/executions/${accepted.id}`).send({ execution_id: accepted.id, status: final?.status ?? 'queued' });

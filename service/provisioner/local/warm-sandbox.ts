@@ -70,6 +70,10 @@ export class WarmLease implements Environment {
     this.placement = { ...sandbox.env.placement, warm: reuseCount > 0, reuse_count: reuseCount };
   }
 
+  get holdsCode(): string | null {
+    return this.sandbox.session !== null ? this.sandbox.codeSha : null;
+  }
+
   async run(assignment: Assignment, signal?: AbortSignal, onOutput?: OutputListener): Promise<RunOutcome> {
     if (this.used) return refusal('this lease has already been used');
     this.used = true;
