@@ -150,6 +150,26 @@ test.serial('pool: a pre-started sandbox serves exactly one event, with its own 
   t.is(preStarted, 3);
 });
 
+test.serial('pool: the warm-up before the event leaves no trace: ESM and CommonJS handlers, logs, module cache, variables', async (t) => {
+  const shape = params();
+  const probe = `const seen = () => ({ cjs: Object.keys(require.cache).filter((k) => !k.startsWith('/var/task/')), env: Object.keys(process.env).filter((k) => !['LANG', 'PATH', 'PWD', 'HOME', 'TMPDIR', 'FNSTACK_EXECUTION_ID', 'FNSTACK_FUNCTION_NAME', 'FNSTACK_FUNCTION_VERSION'].includes(k)) });`;
+  const cases: Array<[string, Record<string, string>]> = [
+    ['commonjs', { 'index.js': `${probe}\nexports.handler = async (e) => { console.log('cjs', e.data); return seen(); };` }],
+    ['esm', { 'index.mjs': `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);\n${probe}\nexport const handler = async (e) => { console.log('esm', e.data); return seen(); };` }],
+  ];
+  // The pool fills a shape once an event of that shape was asked for.
+  await invoke(await fn({ 'index.js': 'exports.handler = () => 1;' }, { functionName: 'primer', isolation: 'per-event' }), 0);
+  for (const [name, files] of cases) {
+    await pollUntil('a pre-started sandbox', async () => (sb.provider.preStartedCount(shape) > 0 ? true : undefined));
+    const f = await fn(files, { functionName: `trace-${name}`, isolation: 'per-event' });
+    const { outcome, env } = await invoke(f, name);
+    t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
+    t.true(env.placement.details.preStarted === true, name);
+    t.is(outcome.logs, `${name === 'esm' ? 'esm' : 'cjs'} ${name}\n`, 'only the function\'s own output');
+    t.deepEqual(outcome.result, { cjs: [], env: [] }, 'no module of the runner\'s warm-up in the cache, no variable of its own');
+  }
+});
+
 test.serial('pool: a pre-started sandbox refuses a second assignment', async (t) => {
   const f = await fn({ 'index.js': COUNTER }, { functionName: 'twice', isolation: 'per-event' });
   const shape = params();

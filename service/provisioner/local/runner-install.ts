@@ -1,7 +1,7 @@
 /**
  * Puts a copy of the runner program where sandbox uids can read it. The service may run
  * from a checkout no other user can enter (a root user's 0700 home, a `mktemp -d`), so the
- * sandbox never reads the runner from there: its `*.js` files (node builtins only) are
+ * sandbox never reads the runner from there: its `*.js` and `*.cjs` files (node builtins only) are
  * copied once into `<dir>/<sha256 of their contents>/`, root-owned and read-only, with a
  * package.json that makes them ES modules. Concurrent services build into a private
  * temporary directory and rename it into place; the first one wins, the others reuse it.
@@ -11,7 +11,7 @@ import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'no
 import { join } from 'node:path';
 
 export async function installRunner(runnerDir: string, dir: string): Promise<string> {
-  const names = (await readdir(runnerDir)).filter((n) => n.endsWith('.js')).sort();
+  const names = (await readdir(runnerDir)).filter((n) => n.endsWith('.js') || n.endsWith('.cjs')).sort();
   const files = await Promise.all(names.map(async (n) => [n, await readFile(join(runnerDir, n))] as const));
   const hash = createHash('sha256');
   for (const [n, data] of files) hash.update(n).update('\0').update(data).update('\0');
