@@ -6,11 +6,13 @@
  */
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { assignment, alive, params, sandbox, type InvokeOptions, type Sandbox } from './_fixtures.js';
 import type { ProvisioningParams } from '../../service/provisioner/provider.js';
 import type { RunOutcome } from '../../service/runner/protocol.js';
 import type { Environment } from '../../service/provisioner/provider.js';
-import { WarmLease } from '../../service/provisioner/local/warm-sandbox.js';
+import { PooledLease, WarmLease } from '../../service/provisioner/local/warm-sandbox.js';
 import { pollUntil } from '../_helpers/poll.js';
 
 let sb: Sandbox;
@@ -167,6 +169,27 @@ test.serial('pool: the warm-up before the event leaves no trace: ESM and CommonJ
     t.true(env.placement.details.preStarted === true, name);
     t.is(outcome.logs, `${name === 'esm' ? 'esm' : 'cjs'} ${name}\n`, 'only the function\'s own output');
     t.deepEqual(outcome.result, { cjs: [], env: [] }, 'no module of the runner\'s warm-up in the cache, no variable of its own');
+  }
+});
+
+test.serial('pool: a sandbox still waiting for its event has a small CPU share; the one serving an event has the normal one', async (t) => {
+  const shape = params();
+  await invoke(await fn({ 'index.js': 'exports.handler = () => 1;' }, { functionName: 'primer', isolation: 'per-event' }), 0);
+  await pollUntil('a pre-started sandbox', async () => (sb.provider.preStartedCount(shape) > 0 ? true : undefined));
+  const env = await sb.provider.acquire({ ...shape, functionName: 'weighed', isolation: 'per-event' });
+  try {
+    t.true(env instanceof PooledLease);
+    const mine = (env as PooledLease).sandbox.env.parts.cgroup?.dirs.find((d) => existsSync(join(d, 'cpu.shares')) || existsSync(join(d, 'cpu.weight')));
+    if (!mine) return t.fail('no cpu cgroup for the sandbox: the tests run as root with the cpu controller');
+    const share = (dir: string) => readFileSync(join(dir, existsSync(join(dir, 'cpu.shares')) ? 'cpu.shares' : 'cpu.weight'), 'utf8').trim();
+    const [normal, background] = existsSync(join(mine, 'cpu.shares')) ? ['1024', '64'] : ['100', '6'];
+    t.is(share(mine), normal, 'taken for an event: the default share');
+    await pollUntil('its replacement', async () => (sb.provider.preStartedCount(shape) > 0 ? true : undefined));
+    const waiting = readdirSync(dirname(mine)).filter((n) => n.startsWith('pool-') && join(dirname(mine), n) !== mine);
+    t.true(waiting.length > 0, 'the replacement has a cgroup of its own');
+    for (const n of waiting) t.is(share(join(dirname(mine), n)), background, `${n} waits with a small share`);
+  } finally {
+    await sb.provider.release(env);
   }
 });
 

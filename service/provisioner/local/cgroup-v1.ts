@@ -7,7 +7,7 @@
  */
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CgroupDriver, CgroupLimits, CgroupMount, CgroupStats, ExecutionCgroup, OwnCgroup } from './cgroups.js';
+import type { CgroupDriver, CgroupLimits, CgroupMount, CgroupStats, CpuPriority, ExecutionCgroup, OwnCgroup } from './cgroups.js';
 import { CPU_PERIOD_US, cpuQuotaUs, dirUnder } from './cgroups.js';
 import { killListed, readKeyed, readNumber, removeDir, usableParent, writeValue } from './cgroup-fs.js';
 
@@ -75,6 +75,9 @@ async function createGroup(d: Dirs, limits: CgroupLimits): Promise<ExecutionCgro
   return group;
 }
 
+/** `cpu.shares` (the kernel's default is 1024). */
+const CPU_SHARES: Record<CpuPriority, number> = { background: 64, normal: 1024 };
+
 class V1Group implements ExecutionCgroup {
   readonly dirs: string[];
   readonly procsFiles: string[];
@@ -98,6 +101,10 @@ class V1Group implements ExecutionCgroup {
     const throttled = cpu ? await readKeyed(join(cpu, 'cpu.stat'), 'nr_throttled') : undefined;
     if (throttled !== undefined) stats.cpuThrottledPeriods = throttled;
     return stats;
+  }
+
+  async setCpuPriority(priority: CpuPriority): Promise<void> {
+    if (this.d.cpu) await writeValue(this.d.cpu, 'cpu.shares', CPU_SHARES[priority]);
   }
 
   async kill(): Promise<void> {

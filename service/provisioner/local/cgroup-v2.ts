@@ -9,7 +9,7 @@
  */
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CgroupDriver, CgroupLimits, CgroupMount, CgroupStats, ExecutionCgroup, OwnCgroup } from './cgroups.js';
+import type { CgroupDriver, CgroupLimits, CgroupMount, CgroupStats, CpuPriority, ExecutionCgroup, OwnCgroup } from './cgroups.js';
 import { CPU_PERIOD_US, cpuQuotaUs, dirUnder } from './cgroups.js';
 import { killListed, readKeyed, readNumber, removeDir, usableParent, writeValue } from './cgroup-fs.js';
 
@@ -33,7 +33,7 @@ export async function detectV2(own: OwnCgroup[], mounts: CgroupMount[], parent: 
     pids,
     cpu,
     create: (name, limits) => createGroup(join(parentDir, name), limits, { memory, pids, cpu }),
-    adopt: (name) => new V2Group(join(parentDir, name)),
+    adopt: (name) => new V2Group(join(parentDir, name), false),
   };
 }
 
@@ -51,7 +51,7 @@ async function delegate(own: string, parentDir: string, wanted: string[]): Promi
 }
 
 async function createGroup(dir: string, limits: CgroupLimits, on: { memory: boolean; pids: boolean; cpu: boolean }): Promise<ExecutionCgroup> {
-  const group = new V2Group(dir);
+  const group = new V2Group(dir, on.cpu);
   try {
     await mkdir(dir);
     if (on.memory) {
@@ -67,11 +67,17 @@ async function createGroup(dir: string, limits: CgroupLimits, on: { memory: bool
   return group;
 }
 
+/** `cpu.weight` (the kernel's default is 100). */
+const CPU_WEIGHT: Record<CpuPriority, number> = { background: 6, normal: 100 };
+
 class V2Group implements ExecutionCgroup {
   readonly dirs: string[];
   readonly procsFiles: string[];
 
-  constructor(private readonly dir: string) {
+  constructor(
+    private readonly dir: string,
+    private readonly cpu: boolean,
+  ) {
     this.dirs = [dir];
     this.procsFiles = [join(dir, 'cgroup.procs')];
   }
@@ -88,6 +94,10 @@ class V2Group implements ExecutionCgroup {
     const throttled = await readKeyed(join(this.dir, 'cpu.stat'), 'nr_throttled');
     if (throttled !== undefined) stats.cpuThrottledPeriods = throttled;
     return stats;
+  }
+
+  async setCpuPriority(priority: CpuPriority): Promise<void> {
+    if (this.cpu) await writeValue(this.dir, 'cpu.weight', CPU_WEIGHT[priority]);
   }
 
   async kill(): Promise<void> {

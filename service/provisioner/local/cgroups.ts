@@ -20,6 +20,8 @@ export interface CgroupLimits {
   cpuQuota?: number | null;
 }
 
+export type CpuPriority = 'background' | 'normal';
+
 /** The CFS period used for CPU quotas, µs (the kernel's default). */
 export const CPU_PERIOD_US = 100_000;
 
@@ -48,6 +50,13 @@ export interface ExecutionCgroup {
   /** The `cgroup.procs` files the sandbox's first process writes its own pid into. */
   readonly procsFiles: string[];
   stats(): Promise<CgroupStats>;
+  /**
+   * The group's share of contended CPU against its siblings: `background` (1/16 of the
+   * default) for a pre-started sandbox still starting, so that making spare sandboxes yields
+   * to the events running next to it; `normal` once it serves an event. A no-op without the
+   * cpu controller; the CPU quota (vcpus) applies either way.
+   */
+  setCpuPriority(priority: CpuPriority): Promise<void>;
   /** SIGKILLs every process in the group until it is empty. */
   kill(): Promise<void>;
   /** Kills what is left and removes the directories; idempotent. */

@@ -23,7 +23,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { ProvisioningError, type Environment, type Placement, type ProvisioningParams, type Provider } from '../provider.js';
 import { RUNNER_DIR } from '../../runner/supervisor.js';
-import { cpuLimitProblem, type ExecutionCgroup } from './cgroups.js';
+import { cpuLimitProblem, type CpuPriority, type ExecutionCgroup } from './cgroups.js';
 import { DiskQuota, GiB } from './disk-quota.js';
 import { probeHost, type Host } from './host-probe.js';
 import { guardLoopback, type GuardState } from './loopback-guard.js';
@@ -109,7 +109,14 @@ export class LocalProvider implements Provider {
     }
     if (this.options.poolSize > 0) {
       const ready = this.spawnPool.take(shapeOf(params), this.poolHooks(params));
-      if (ready) return new PooledLease(ready);
+      if (ready) {
+        const raised = await ready.env.parts.cgroup?.setCpuPriority('normal').then(
+          () => true,
+          () => false,
+        );
+        if (raised !== false) return new PooledLease(ready);
+        this.background(this.destroy(ready.env));
+      }
     }
     const env = await this.prepare(params, dirNameOf(params.executionId));
     env.placement.warm = false;
@@ -117,8 +124,11 @@ export class LocalProvider implements Provider {
     return env;
   }
 
-  /** Makes a sandbox (uid, working directory, cgroups, disk) named `<base>-<random>`; nothing runs in it yet. */
-  private async prepare(params: Omit<ProvisioningParams, 'executionId'>, base: string): Promise<LocalEnvironment> {
+  /**
+   * Makes a sandbox (uid, working directory, cgroups, disk) named `<base>-<random>`; nothing
+   * runs in it yet. A `background` one (pre-started, no event yet) gets a small CPU share.
+   */
+  private async prepare(params: Omit<ProvisioningParams, 'executionId'>, base: string, priority: CpuPriority = 'normal'): Promise<LocalEnvironment> {
     const host = await this.available();
     const uid = this.uids ? await this.uids.take() : null;
     if (this.uids && uid === null) throw new ProvisioningError('quota_exceeded', `all ${this.options.uidCount} sandbox uids are in use`, true);
@@ -132,6 +142,7 @@ export class LocalProvider implements Provider {
       const memoryLimitBytes = (params.memoryMb + params.runtimeOverheadMb) * 1024 * 1024;
       const cpuQuota = this.options.cpuLimit === 'cgroup' ? params.vcpus : null;
       cgroup = host.cgroups ? await host.cgroups.create(name, { memoryBytes: memoryLimitBytes, pidsMax: this.options.pidsMax, cpuQuota }) : null;
+      if (priority !== 'normal') await cgroup?.setCpuPriority(priority);
       if (this.disk && uid !== null) await this.disk.limit(uid, params.diskGb * GiB, workdir.tmpDir);
       // The launcher joins its cgroups as the sandbox uid: only the membership files become its.
       if (cgroup && uid !== null) for (const procs of cgroup.procsFiles) await chown(procs, uid, uid);
@@ -198,7 +209,7 @@ export class LocalProvider implements Provider {
     const shape: Omit<ProvisioningParams, 'executionId'> = { ...params, projectId: '', functionName: '', functionVersion: 0, codeSha256: '' };
     return {
       create: async () => {
-        const sb = new WarmSandbox(await this.prepare(shape, 'pool'));
+        const sb = new WarmSandbox(await this.prepare(shape, 'pool', 'background'));
         try {
           await sb.prestart();
         } catch (err) {
