@@ -54,7 +54,7 @@ export class QuotaGuard {
   /** `count` more executions in the rolling minute (a request's events times the functions each one runs). */
   async beforeExecutions(scope: ProjectStore, count: number, now = Date.now()): Promise<void> {
     const limits = await this.limits(scope);
-    const recent = await scope.quotas.executionsSince(now - 60_000);
+    const recent = await scope.quotas.executionsInLastMinute(now);
     if (recent + count > limits.executionsPerMinute) throw executionsQuotaExceeded(recent, limits.executionsPerMinute, count);
   }
 

@@ -10,6 +10,7 @@ import type { Dialect } from './connect.js';
 import type { Execution, ExecutionSummary, ExecutionStatus, ExecutionLimits, FnFunction } from '../model.js';
 import type { CloudEvent, FailureInfo, RunOutcome } from '../runner/protocol.js';
 import { isUniqueViolation } from './function-store.js';
+import { countCreated, createdInLastMinute, forgetOldSeconds } from './execution-rate.js';
 import { decodeTimeCursor, encodeTimeCursor, pageOf, type Page } from './paging.js';
 
 export interface NewExecutionInput {
@@ -170,6 +171,9 @@ export interface RunningMark {
 export type FinishedRecord = Pick<ExecutionSummary, 'status' | 'resultBytes' | 'resultPreview' | 'error' | 'peakMemoryBytes' | 'initMs' | 'logsTruncated' | 'finishedAt' | 'updatedAt'>;
 
 export class ExecutionLedger {
+  /** When this process last dropped a project's old seconds of `execution_rate`. */
+  private readonly rateSweptAt = new Map<string, number>();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect = 'sqlite',
@@ -177,23 +181,22 @@ export class ExecutionLedger {
 
   /**
    * createOnce under the executions-per-minute quota: counts the project's executions created
-   * in the last minute and inserts only below `perMinute`, the count and the insert holding a
+   * in the last minute (execution-rate.ts) and inserts only below `perMinute`, the count and the insert holding a
    * per-project lock (SQLite: an immediate transaction; MariaDB: a named lock), so that
    * concurrent creators, in any number of processes, never overshoot. A replayed event gets its
    * existing execution whatever the quota.
    */
   async createWithinQuota(input: NewExecutionInput, perMinute: number, now = Date.now(), claim?: ClaimOnCreate): Promise<QuotaAdmission> {
     return this.exclusive(input.projectId, async (db) => {
-      const r = await db
-        .selectFrom('executions')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('project_id', '=', input.projectId)
-        .where('created_at', '>=', now - 60_000)
-        .executeTakeFirstOrThrow();
-      const recent = Number(r.n);
+      if (now - (this.rateSweptAt.get(input.projectId) ?? 0) >= 60_000) {
+        await forgetOldSeconds(db, input.projectId, now);
+        this.rateSweptAt.set(input.projectId, now);
+      }
+      const recent = await createdInLastMinute(db, input.projectId, now);
       if (recent < perMinute) {
         const claimNow = claim && (await activeOf(db, input.projectId)) < claim.concurrent ? claim : undefined;
         const made = await insertOnce(db, input, now, claimNow);
+        if (made.created) await countCreated(db, this.dialect, input.projectId, now);
         return { ...made, claimed: made.created && claimNow !== undefined };
       }
       const existing = await db.selectFrom('executions').selectAll().where('function_id', '=', input.functionId).where('event_id', '=', input.event.id).executeTakeFirst();
@@ -229,7 +232,10 @@ export class ExecutionLedger {
 
   /** Inserts a queued execution; if one exists for (function, event) already, returns that one. */
   async createOnce(input: NewExecutionInput): Promise<{ execution: Execution; created: boolean }> {
-    return insertOnce(this.db, input, Date.now());
+    const now = Date.now();
+    const made = await insertOnce(this.db, input, now);
+    if (made.created) await countCreated(this.db, this.dialect, input.projectId, now);
+    return made;
   }
 
   async get(id: string): Promise<Execution | null> {

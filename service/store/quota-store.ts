@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import { createdInLastMinute } from './execution-rate.js';
 import type { QuotaLimits } from '../config.js';
 
 
@@ -117,15 +118,9 @@ export class QuotaStore {
     return Number(r.n);
   }
 
-  /** Executions created in the rolling window ending now. */
-  async executionsSince(since: number): Promise<number> {
-    const r = await this.db
-      .selectFrom('executions')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('project_id', '=', this.projectId)
-      .where('created_at', '>=', since)
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
+  /** Executions created in the minute before `now` (whole seconds: see execution-rate.ts). */
+  async executionsInLastMinute(now = Date.now()): Promise<number> {
+    return createdInLastMinute(this.db, this.projectId, now);
   }
 
   async maxMemoryMb(): Promise<number> {
@@ -143,7 +138,7 @@ export class QuotaStore {
       this.functionCount(),
       this.codeBytes(),
       this.activeExecutions(),
-      this.executionsSince(now - 60_000),
+      this.executionsInLastMinute(now),
       this.maxMemoryMb(),
     ]);
     return { functions, codeBytes, concurrentExecutions, executionsPerMinute, memoryMb };

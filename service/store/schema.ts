@@ -225,6 +225,13 @@ export interface AuditEventsTable {
   details_json: string | null;
 }
 
+/** Executions created per project and second (execution-rate.ts). */
+export interface ExecutionRateTable {
+  project_id: string;
+  second: number;
+  n: number;
+}
+
 export interface ProjectQuotasTable {
   project_id: string;
   functions: number | null;
@@ -254,6 +261,7 @@ export interface Database {
   trigger_ticks: TriggerTicksTable;
   audit_events: AuditEventsTable;
   project_quotas: ProjectQuotasTable;
+  execution_rate: ExecutionRateTable;
 }
 
 export type ProjectRow = Selectable<ProjectsTable>;
@@ -284,6 +292,7 @@ const TABLES = {
   trigger_ticks: true,
   audit_events: true,
   project_quotas: true,
+  execution_rate: true,
 } satisfies Record<keyof Database, true>;
 
 /** Every table the Database type declares (a test holds this to what the migrations create). */

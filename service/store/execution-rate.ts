@@ -1,0 +1,38 @@
+/**
+ * Executions created per project and second (`execution_rate`): what the executions-per-minute
+ * quota counts. Summing at most ~60 rows costs the same at any rate, where counting the last
+ * minute's executions grew with it. The window is whole seconds: every execution of the last
+ * 60 000 ms is in it, and at most one second more, so the quota can be a little stricter than
+ * a rolling minute to the millisecond, never looser.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import type { Dialect } from './connect.js';
+
+const WINDOW_MS = 60_000;
+const secondOf = (ms: number) => Math.floor(ms / 1000);
+
+/** Counts one execution of `projectId` created at `createdAt` (atomic: safe without a lock). */
+export async function countCreated(db: Kysely<Database>, dialect: Dialect, projectId: string, createdAt: number): Promise<void> {
+  const row = { project_id: projectId, second: secondOf(createdAt), n: 1 };
+  const insert = db.insertInto('execution_rate').values(row);
+  const bump = { n: sql<number>`n + 1` };
+  if (dialect === 'sqlite') await insert.onConflict((oc) => oc.columns(['project_id', 'second']).doUpdateSet(bump)).execute();
+  else await insert.onDuplicateKeyUpdate(bump).execute();
+}
+
+/** Executions of `projectId` created in the minute before `now` (and up to a second more). */
+export async function createdInLastMinute(db: Kysely<Database>, projectId: string, now: number): Promise<number> {
+  const r = await db
+    .selectFrom('execution_rate')
+    .select((eb) => eb.fn.sum<number | string | null>('n').as('n'))
+    .where('project_id', '=', projectId)
+    .where('second', '>=', secondOf(now - WINDOW_MS))
+    .executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+/** Drops the project's seconds that left the window (call under the project's quota lock, now and then). */
+export async function forgetOldSeconds(db: Kysely<Database>, projectId: string, now: number): Promise<void> {
+  await db.deleteFrom('execution_rate').where('project_id', '=', projectId).where('second', '<', secondOf(now - WINDOW_MS)).execute();
+}

@@ -1,0 +1,73 @@
+/**
+ * The executions-per-minute window (`execution_rate`): exact at the quota whatever the rate,
+ * executions older than the window stop counting, replays never count, one project's rate
+ * is not another's, concurrent creators never overshoot, and old seconds are dropped.
+ */
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import { Store } from '../../service/store/store.js';
+import type { NewExecutionInput } from '../../service/store/execution-store.js';
+import { DIALECTS } from '../_helpers/dialects.js';
+import { requireService } from '../_helpers/requirements.js';
+
+const input = (projectId: string, eventId: string = randomUUID()): NewExecutionInput => ({
+  id: randomUUID(),
+  projectId,
+  functionId: `f-${projectId}`,
+  functionName: 'f',
+  functionVersion: 1,
+  event: { specversion: '1.0', id: eventId, source: 'rate-test', type: 't' },
+  limits: { memory_mb: 128, vcpus: 1, disk_gb: 1, timeout_s: 1, network: true },
+});
+
+for (const d of DIALECTS) {
+  const withStore = (title: string, body: (t: import('ava').ExecutionContext, store: Store) => Promise<void>) =>
+    test(`${d.name}: ${title}`, async (t) => {
+      if (!requireService(t, d.name, await d.available())) return;
+      const db = await d.create();
+      const store = await Store.open(db.url);
+      try {
+        await body(t, store);
+      } finally {
+        await store.close();
+        await db.cleanup();
+      }
+    });
+
+  withStore('the quota admits exactly its limit in a minute; a replay is not counted; another project has its own', async (t, store) => {
+    const now = Date.now();
+    const results = [];
+    for (let i = 0; i < 7; i++) results.push(await store.ledger.createWithinQuota(input('p1'), 5, now + i));
+    t.deepEqual(results.map((r) => r.execution !== undefined && r.created), [true, true, true, true, true, false, false]);
+    t.like(results[6], { overQuota: { recent: 5, limit: 5 } });
+    const first = results[0]!.execution;
+    if (!first) return t.fail('the first was refused');
+    const replay = await store.ledger.createWithinQuota({ ...input('p1', first.event.id), id: randomUUID() }, 5, now + 10);
+    t.like(replay, { created: false, execution: { id: first.id } }, 'a replayed event gets its execution whatever the quota');
+    t.is(await store.forProject('p1').quotas.executionsInLastMinute(now + 10), 5);
+    t.true('execution' in (await store.ledger.createWithinQuota(input('p2'), 5, now + 10)), 'p2 is not held by p1’s rate');
+  });
+
+  withStore('executions older than the minute stop counting, and their seconds are dropped', async (t, store) => {
+    const start = Date.now() - 10 * 60_000;
+    for (let i = 0; i < 3; i++) t.true('execution' in (await store.ledger.createWithinQuota(input('p1'), 3, start + i * 1000)));
+    t.like(await store.ledger.createWithinQuota(input('p1'), 3, start + 30_000), { overQuota: { recent: 3 } });
+    const later = start + 3 * 1000 + 61_000;
+    t.true('execution' in (await store.ledger.createWithinQuota(input('p1'), 3, later)), 'a minute later the window is free again');
+    t.is(await store.forProject('p1').quotas.executionsInLastMinute(later), 1);
+    const seconds = await store.db.selectFrom('execution_rate').select('second').where('project_id', '=', 'p1').execute();
+    t.deepEqual(seconds.map((s) => Number(s.second)), [Math.floor(later / 1000)], 'the seconds that left the window are gone');
+  });
+
+  withStore('concurrent creators never overshoot', async (t, store) => {
+    const made = await Promise.all(Array.from({ length: 40 }, () => store.ledger.createWithinQuota(input('p1'), 25)));
+    t.is(made.filter((r) => r.execution !== undefined && r.created).length, 25);
+    t.is(await store.forProject('p1').quotas.executionsInLastMinute(), 25);
+  });
+
+  withStore('executions made without the quota (createOnce) count too', async (t, store) => {
+    for (let i = 0; i < 3; i++) await store.ledger.createOnce(input('p1'));
+    t.is(await store.forProject('p1').quotas.executionsInLastMinute(), 3);
+    t.like(await store.ledger.createWithinQuota(input('p1'), 3), { overQuota: { recent: 3, limit: 3 } });
+  });
+}
