@@ -5,12 +5,14 @@
  * same handler. autocannon, `C` connections for `D` seconds per target, `R` rounds interleaved;
  * plus fnstack at 1 connection (latency at low concurrency). Each server runs in its own
  * process; fnstack on the embedded default (SQLite + store queue + local sandboxes), and
- * every fnstack execution is counted in its store at the end (recorded, succeeded).
+ * every fnstack execution is counted in its store at the end (recorded, succeeded). Also the
+ * machine's bare spawn rate (a plain `node` running the handler once, as many at a time as
+ * there are cores, for `D` seconds): the ceiling per-event isolation is held to.
  * Run: `npm run build && node dist/bench/http.js [D=10] [C=16] [R=2]`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -107,6 +109,28 @@ async function measure(t: Target, connections: number): Promise<Row> {
   return { name: t.name, connections, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors + r.timeouts };
 }
 
+/** Bare `node` starts per second running the handler once, `availableParallelism()` at a time, for `D` s. */
+async function bareSpawnRate(dir: string): Promise<number> {
+  const end = Date.now() + D * 1000;
+  let done = 0;
+  const once = () =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, ['-e', "require('./faas.js')()"], { cwd: dir, stdio: 'ignore', env: { PATH: process.env.PATH ?? '' } });
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bare node exited with ${code}`))));
+    });
+  const start = Date.now();
+  await Promise.all(
+    Array.from({ length: availableParallelism() }, async () => {
+      while (Date.now() < end) {
+        await once();
+        done++;
+      }
+    }),
+  );
+  return done / ((Date.now() - start) / 1000);
+}
+
 async function main() {
   const work = await mkdtemp(join(tmpdir(), 'fnstack-bench-http-'));
   const dataDir = join(work, 'data');
@@ -129,6 +153,7 @@ async function main() {
     for (let round = 0; round < R; round++) for (const t of targets) rows.push(await measure(t, C));
     for (const t of targets.slice(2)) rows.push(await measure(t, 1));
     await drained();
+    const spawnRate = await bareSpawnRate(work);
     const load1 = loadavg();
 
     const db = new Database(join(dataDir, 'fnstack.db'), { readonly: true });
@@ -144,6 +169,8 @@ async function main() {
       const f = best(name);
       console.log(`ratio ${name} (best round) / functions-framework: ${(f.rps / ff.rps).toFixed(3)}x   / faas-js-runtime: ${(f.rps / faas.rps).toFixed(3)}x`);
     }
+    const perEvent = best('fnstack per-event (pooled)');
+    console.log(`bare node spawn rate (${availableParallelism()} at a time): ${spawnRate.toFixed(1)}/s; per-event (pooled) / bare spawn rate: ${(perEvent.rps / spawnRate).toFixed(2)}x`);
     console.log(`fnstack executions recorded: ${counts.map((c) => `${c.fn} ${c.status} ${c.n}`).join(', ')}`);
   } finally {
     for (const c of children) c.kill('SIGTERM');
