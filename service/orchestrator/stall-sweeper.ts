@@ -46,7 +46,7 @@ export class StallSweeper {
       const e = await this.store.ledger.get(s.id);
       if (!e) continue;
       await this.queue.publish({ kind: 'run', executionId: s.id, projectId: e.projectId });
-      await this.store.ledger.requeued(s.id);
+      await this.store.ledger.requeued(s.id, now);
       this.logger.info({ executionId: s.id, status: s.status }, 'requeued stalled execution');
     }
     return stalled.length;
