@@ -1,6 +1,7 @@
 /** Each function's destinations and what its last outcome delivery did, within one project. */
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import { hotStatement } from './hot-statement.js';
 
 export interface DestinationsRow {
   functionId: string;
@@ -21,7 +22,7 @@ export class DestinationStore {
   ) {}
 
   async get(functionId: string): Promise<DestinationsRow | null> {
-    const r = await this.db.selectFrom('function_destinations').selectAll().where('project_id', '=', this.projectId).where('function_id', '=', functionId).executeTakeFirst();
+    const r = await destinationsOf.first(this.db, { projectId: this.projectId, functionId });
     if (!r) return null;
     return {
       functionId: r.function_id,
@@ -57,3 +58,7 @@ export class DestinationStore {
     else await q.set({ last_error: error.slice(0, 2000), last_error_at: now }).execute();
   }
 }
+
+const destinationsOf = hotStatement((db, a: { projectId: string; functionId: string }) =>
+  db.selectFrom('function_destinations').selectAll().where('project_id', '=', a.projectId).where('function_id', '=', a.functionId),
+);

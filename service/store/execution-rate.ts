@@ -8,27 +8,32 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { Dialect } from './connect.js';
+import { hotStatement } from './hot-statement.js';
 
 const WINDOW_MS = 60_000;
 const secondOf = (ms: number) => Math.floor(ms / 1000);
 
+type Bucket = { projectId: string; second: number };
+const insertBucket = (db: Kysely<Database>, a: Bucket) => db.insertInto('execution_rate').values({ project_id: a.projectId, second: a.second, n: 1 });
+const bump = { n: sql<number>`n + 1` };
+const upsertSqlite = hotStatement((db, a: Bucket) => insertBucket(db, a).onConflict((oc) => oc.columns(['project_id', 'second']).doUpdateSet(bump)));
+const upsertMariadb = hotStatement((db, a: Bucket) => insertBucket(db, a).onDuplicateKeyUpdate(bump));
+const sumSince = hotStatement((db, a: Bucket) =>
+  db
+    .selectFrom('execution_rate')
+    .select((eb) => eb.fn.sum<number | string | null>('n').as('n'))
+    .where('project_id', '=', a.projectId)
+    .where('second', '>=', a.second),
+);
+
 /** Counts one execution of `projectId` created at `createdAt` (atomic: safe without a lock). */
 export async function countCreated(db: Kysely<Database>, dialect: Dialect, projectId: string, createdAt: number): Promise<void> {
-  const row = { project_id: projectId, second: secondOf(createdAt), n: 1 };
-  const insert = db.insertInto('execution_rate').values(row);
-  const bump = { n: sql<number>`n + 1` };
-  if (dialect === 'sqlite') await insert.onConflict((oc) => oc.columns(['project_id', 'second']).doUpdateSet(bump)).execute();
-  else await insert.onDuplicateKeyUpdate(bump).execute();
+  await (dialect === 'sqlite' ? upsertSqlite : upsertMariadb).run(db, { projectId, second: secondOf(createdAt) });
 }
 
 /** Executions of `projectId` created in the minute before `now` (and up to a second more). */
 export async function createdInLastMinute(db: Kysely<Database>, projectId: string, now: number): Promise<number> {
-  const r = await db
-    .selectFrom('execution_rate')
-    .select((eb) => eb.fn.sum<number | string | null>('n').as('n'))
-    .where('project_id', '=', projectId)
-    .where('second', '>=', secondOf(now - WINDOW_MS))
-    .executeTakeFirst();
+  const r = await sumSince.first(db, { projectId, second: secondOf(now - WINDOW_MS) });
   return Number(r?.n ?? 0);
 }
 

@@ -11,6 +11,7 @@ import type { Execution, ExecutionSummary, ExecutionStatus, ExecutionLimits, FnF
 import type { CloudEvent, FailureInfo, RunOutcome } from '../runner/protocol.js';
 import { isUniqueViolation } from './function-store.js';
 import { countCreated, createdInLastMinute, forgetOldSeconds } from './execution-rate.js';
+import { hotStatement } from './hot-statement.js';
 import { decodeTimeCursor, encodeTimeCursor, pageOf, type Page } from './paging.js';
 
 export interface NewExecutionInput {
@@ -337,29 +338,21 @@ export class ExecutionLedger {
       finishedAt: now,
       updatedAt: now,
     };
-    const update = (db: Kysely<Database>) => {
-      let q = db
-        .updateTable('executions')
-        .set({
-          status: outcome.status,
-          result_json: null,
-          result_bytes: record.resultBytes,
-          result_preview: record.resultPreview,
-          error_json: outcome.failure ? JSON.stringify(outcome.failure) : null,
-          logs: outcome.logs,
-          logs_truncated: outcome.logsTruncated ? 1 : 0,
-          peak_memory_bytes: record.peakMemoryBytes,
-          init_ms: record.initMs,
-          finished_at: now,
-          updated_at: now,
-          lease_until: null,
-          ...(running ? { running_at: running.at, placement_json: JSON.stringify(running.placement) } : {}),
-        })
-        .where('id', '=', id)
-        .where('status', 'not in', ['succeeded', 'failed', 'timed_out']);
-      if (workerId) q = q.where('worker_id', '=', workerId);
-      return q.executeTakeFirst().then((r) => Number(r.numUpdatedRows) === 1);
+    const set: FinishSet = {
+      status: outcome.status,
+      result_bytes: record.resultBytes,
+      result_preview: record.resultPreview,
+      error_json: outcome.failure ? JSON.stringify(outcome.failure) : null,
+      logs: outcome.logs,
+      logs_truncated: outcome.logsTruncated ? 1 : 0,
+      peak_memory_bytes: record.peakMemoryBytes,
+      init_ms: record.initMs,
+      finished_at: now,
+      updated_at: now,
+      ...(running ? { running_at: running.at, placement_json: JSON.stringify(running.placement) } : {}),
     };
+    const where = workerId ? { id, worker_id: workerId } : { id };
+    const update = async (db: Kysely<Database>) => Number((await finishUpdate(running !== undefined, workerId !== null).run(db, { ...set, ...where })).numAffectedRows) === 1;
     if (!result || result.length <= RESULT_PREVIEW_MAX_BYTES) return (await update(this.db)) ? record : null;
     return this.db.transaction().execute(async (trx) => {
       if (!(await update(trx))) return null;
@@ -485,10 +478,15 @@ export class ExecutionLedger {
 
 /** Inserts the execution (the row is known: not read back); a duplicate (function, event) returns the existing one. */
 /** Executions of the project provisioning or running (holding a concurrency slot). */
+const countActive = hotStatement((db, a: { projectId: string }) =>
+  db.selectFrom('executions').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', a.projectId).where('status', 'in', ['provisioning', 'running']),
+);
+
 async function activeOf(db: Kysely<Database>, projectId: string): Promise<number> {
-  const r = await db.selectFrom('executions').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', projectId).where('status', 'in', ['provisioning', 'running']).executeTakeFirstOrThrow();
-  return Number(r.n);
+  return Number((await countActive.first(db, { projectId }))?.n ?? 0);
 }
+
+const insertExecution = hotStatement((db, row: ExecutionRow) => db.insertInto('executions').values(row));
 
 /**
  * Inserts the execution (the row is known: not read back), queued, or with `claim` already
@@ -528,7 +526,7 @@ async function insertOnce(db: Kysely<Database>, input: NewExecutionInput, now: n
     request_id: input.requestId ?? null,
   };
   try {
-    await db.insertInto('executions').values(row).execute();
+    await insertExecution.run(db, row);
     return { execution: toExecution(row), created: true };
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
@@ -576,4 +574,42 @@ function previewOf(json: Buffer): string {
   let end = RESULT_PREVIEW_MAX_BYTES;
   while (end > 0 && (json[end]! & 0xc0) === 0x80) end--; // json[end] continues a character: cut before it
   return json.subarray(0, end).toString('utf8');
+}
+
+type FinishSet = Pick<ExecutionRow, 'status' | 'result_bytes' | 'result_preview' | 'error_json' | 'logs' | 'logs_truncated' | 'peak_memory_bytes' | 'init_ms' | 'finished_at' | 'updated_at'> &
+  Partial<Pick<ExecutionRow, 'running_at' | 'placement_json'>>;
+type FinishArgs = FinishSet & { id: string; worker_id?: string };
+
+/** finish's UPDATE, one hot statement per shape: with the running mark or not, held by a worker or not. */
+const finishUpdates = new Map<string, ReturnType<typeof finishStatement>>();
+function finishUpdate(withRunning: boolean, byWorker: boolean) {
+  const key = `${withRunning}/${byWorker}`;
+  let s = finishUpdates.get(key);
+  if (!s) finishUpdates.set(key, (s = finishStatement(withRunning, byWorker)));
+  return s;
+}
+function finishStatement(withRunning: boolean, byWorker: boolean) {
+  return hotStatement((db, a: FinishArgs) => {
+    let q = db
+      .updateTable('executions')
+      .set({
+        status: a.status,
+        result_json: null,
+        result_bytes: a.result_bytes,
+        result_preview: a.result_preview,
+        error_json: a.error_json,
+        logs: a.logs,
+        logs_truncated: a.logs_truncated,
+        peak_memory_bytes: a.peak_memory_bytes,
+        init_ms: a.init_ms,
+        finished_at: a.finished_at,
+        updated_at: a.updated_at,
+        lease_until: null,
+        ...(withRunning ? { running_at: a.running_at, placement_json: a.placement_json } : {}),
+      })
+      .where('id', '=', a.id)
+      .where('status', 'not in', ['succeeded', 'failed', 'timed_out']);
+    if (byWorker) q = q.where('worker_id', '=', a.worker_id!);
+    return q;
+  });
 }

@@ -4,6 +4,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database, FunctionVersionRow } from './schema.js';
 import type { CodeRef, FnFunction, FunctionSpec, FunctionVersion, CodeFormat, Isolation } from '../model.js';
 import { pageOf, type Page } from './paging.js';
+import { hotStatement } from './hot-statement.js';
 
 export class FunctionStore {
   constructor(
@@ -28,25 +29,12 @@ export class FunctionStore {
   }
 
   async get(name: string): Promise<FnFunction | null> {
-    const row = await this.db
-      .selectFrom('functions')
-      .innerJoin('function_versions as v', (j) => j.onRef('v.function_id', '=', 'functions.id').onRef('v.version', '=', 'functions.current_version'))
-      .innerJoin('code_packages as c', 'c.sha256', 'v.code_sha256')
-      .selectAll('functions')
-      .select(versionColumns)
-      .where('functions.project_id', '=', this.projectId)
-      .where('functions.name', '=', name)
-      .executeTakeFirst();
+    const row = await functionByName.first(this.db, { projectId: this.projectId, name });
     return row ? toFunction(row) : null;
   }
 
   async list(limit: number, cursor: string | null): Promise<Page<FnFunction>> {
-    let q = this.db
-      .selectFrom('functions')
-      .innerJoin('function_versions as v', (j) => j.onRef('v.function_id', '=', 'functions.id').onRef('v.version', '=', 'functions.current_version'))
-      .innerJoin('code_packages as c', 'c.sha256', 'v.code_sha256')
-      .selectAll('functions')
-      .select(versionColumns)
+    let q = withCurrentVersion(this.db)
       .where('functions.project_id', '=', this.projectId)
       .orderBy('functions.name')
       .limit(limit + 1);
@@ -201,3 +189,15 @@ export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; errno?: number };
   return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === 'ER_DUP_ENTRY' || e?.errno === 1062;
 }
+
+/** Functions with their current version and its code package. */
+function withCurrentVersion(db: Kysely<Database>) {
+  return db
+    .selectFrom('functions')
+    .innerJoin('function_versions as v', (j) => j.onRef('v.function_id', '=', 'functions.id').onRef('v.version', '=', 'functions.current_version'))
+    .innerJoin('code_packages as c', 'c.sha256', 'v.code_sha256')
+    .selectAll('functions')
+    .select(versionColumns);
+}
+
+const functionByName = hotStatement((db, a: { projectId: string; name: string }) => withCurrentVersion(db).where('functions.project_id', '=', a.projectId).where('functions.name', '=', a.name));

@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import { createdInLastMinute } from './execution-rate.js';
+import { hotStatement } from './hot-statement.js';
 import type { QuotaLimits } from '../config.js';
 
 
@@ -45,7 +46,7 @@ export class QuotaStore {
   }
 
   async overrides(): Promise<QuotaOverrides> {
-    const row = await this.db.selectFrom('project_quotas').selectAll().where('project_id', '=', this.projectId).executeTakeFirst();
+    const row = await quotasOf.first(this.db, { projectId: this.projectId });
     const out: QuotaOverrides = {};
     if (!row) return out;
     for (const name of QUOTA_NAMES) {
@@ -144,3 +145,5 @@ export class QuotaStore {
     return { functions, codeBytes, concurrentExecutions, executionsPerMinute, memoryMb };
   }
 }
+
+const quotasOf = hotStatement((db, a: { projectId: string }) => db.selectFrom('project_quotas').selectAll().where('project_id', '=', a.projectId));

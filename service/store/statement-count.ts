@@ -16,9 +16,14 @@ export function statementCounts(): Record<StatementKind, number> & { total: numb
 
 const KIND: Record<string, StatementKind> = { SelectQueryNode: 'select', InsertQueryNode: 'insert', UpdateQueryNode: 'update', DeleteQueryNode: 'delete' };
 
+/** Counts one statement by its root node's kind (for statements run already compiled: hot-statement.ts). */
+export function countStatement(nodeKind: string): void {
+  counts[KIND[nodeKind] ?? 'other']++;
+}
+
 export const countStatements: KyselyPlugin = {
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    counts[KIND[args.node.kind] ?? 'other']++;
+    countStatement(args.node.kind);
     return args.node;
   },
   transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
