@@ -77,9 +77,13 @@ async function deleteQueue(url: string, name: string): Promise<void> {
 async function waitFor(get: () => Promise<ExecutionJson[]>, pred: (e: ExecutionJson) => boolean, timeoutMs = 90_000): Promise<ExecutionJson> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const hit = (await get()).find((e) => pred(e) && ['succeeded', 'failed', 'timed_out'].includes(e.status));
+    const all = await get();
+    const hit = all.find((e) => pred(e) && ['succeeded', 'failed', 'timed_out'].includes(e.status));
     if (hit) return hit;
-    if (Date.now() > deadline) throw new Error('no matching execution in time');
+    if (Date.now() > deadline) {
+      const seen = all.map((e) => `${e.status} ${(e.result?.event as { type?: string; subject?: string } | undefined)?.type ?? '?'} ${(e.result?.event as { subject?: string } | undefined)?.subject ?? '?'}`);
+      throw new Error(`no matching execution in ${timeoutMs} ms; the function's executions: ${JSON.stringify(seen)}`);
+    }
     await sleep(300);
   }
 }
