@@ -140,7 +140,11 @@ for (const dialect of DIALECTS) {
       });
       t.is(upload.status, 204);
 
-      const nova = await waitFor(() => executionsOf(ts, 'nova'), (e) => (e.result?.event as { subject?: string } | undefined)?.subject === serverId);
+      const nova = await waitFor(() => executionsOf(ts, 'nova'), (e) => (e.result?.event as { subject?: string } | undefined)?.subject === serverId).catch(async (err: Error) => {
+        // Say whether Nova ever made the server (a full fake host fails it: no create.end at all).
+        const server = await fetch(`${cloud!.endpoints.compute}/servers/${serverId}`, { headers: { 'x-auth-token': token } }).then((r) => r.json() as Promise<{ server?: { status?: string; fault?: unknown } }>);
+        throw new Error(`${err.message}; server ${serverId}: ${JSON.stringify({ status: server.server?.status, fault: server.server?.fault })}`);
+      });
       t.is(nova.status, 'succeeded');
       const ev = nova.result!.event as Record<string, any>;
       t.is(ev.type, 'org.openstack.nova.instance.create.end');
