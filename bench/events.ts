@@ -58,7 +58,7 @@ async function rawAmqp(url: string, n: number, inFlight: number): Promise<{ rate
 async function main() {
   const db = await createTestDatabase();
   const vhost = await createTestVhost();
-  const cluster = new Cluster({ databaseUrl: db.url, queueUrl: vhost.url, env: { FNSTACK_LOG_LEVEL: 'warn', FNSTACK_WORKER_CONCURRENCY: '4' } });
+  const cluster = new Cluster({ databaseUrl: db.url, queueUrl: vhost.url, env: { FNSTACK_LOG_LEVEL: 'warn', FNSTACK_WORKER_CONCURRENCY: '4', FNSTACK_QUOTA_EXECUTIONS_PER_MINUTE: '100000000' } });
   try {
     const api = await cluster.start('api');
     const key = await cluster.apiKey(api);
