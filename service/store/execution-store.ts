@@ -581,13 +581,8 @@ type FinishSet = Pick<ExecutionRow, 'status' | 'result_bytes' | 'result_preview'
 type FinishArgs = FinishSet & { id: string; worker_id?: string };
 
 /** finish's UPDATE, one hot statement per shape: with the running mark or not, held by a worker or not. */
-const finishUpdates = new Map<string, ReturnType<typeof finishStatement>>();
-function finishUpdate(withRunning: boolean, byWorker: boolean) {
-  const key = `${withRunning}/${byWorker}`;
-  let s = finishUpdates.get(key);
-  if (!s) finishUpdates.set(key, (s = finishStatement(withRunning, byWorker)));
-  return s;
-}
+const FINISH_UPDATES = [false, true].map((withRunning) => [false, true].map((byWorker) => finishStatement(withRunning, byWorker)));
+const finishUpdate = (withRunning: boolean, byWorker: boolean) => FINISH_UPDATES[Number(withRunning)]![Number(byWorker)]!;
 function finishStatement(withRunning: boolean, byWorker: boolean) {
   return hotStatement((db, a: FinishArgs) => {
     let q = db

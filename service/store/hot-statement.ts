@@ -61,7 +61,8 @@ export function hotStatement<A extends Record<string, unknown>, O>(build: (db: K
   };
   const run = async (db: Kysely<Database>, args: A): Promise<QueryResult<O>> => {
     const t = templateFor(db, args);
-    if (Object.keys(args).length !== t.argCount) throw new TypeError(`a hot statement got ${Object.keys(args).length} arguments, built with ${t.argCount}: its shape must not change`);
+    const argCount = Object.keys(args).length;
+    if (argCount !== t.argCount) throw new TypeError(`a hot statement got ${argCount} arguments, built with ${t.argCount}: its shape must not change`);
     const parameters = t.parameters.map((p) => ('arg' in p ? args[p.arg] : p.value));
     countStatement(t.kind);
     return db.executeQuery<O>(CompiledQuery.raw(t.sql, parameters));

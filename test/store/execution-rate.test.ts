@@ -3,12 +3,10 @@
  * executions older than the window stop counting, replays never count, one project's rate
  * is not another's, concurrent creators never overshoot, and old seconds are dropped.
  */
-import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import { Store } from '../../service/store/store.js';
 import type { NewExecutionInput } from '../../service/store/execution-store.js';
 import { DIALECTS } from '../_helpers/dialects.js';
-import { requireService } from '../_helpers/requirements.js';
+import { storeTest } from '../_helpers/store-test.js';
 
 const input = (projectId: string, eventId: string = randomUUID()): NewExecutionInput => ({
   id: randomUUID(),
@@ -21,18 +19,7 @@ const input = (projectId: string, eventId: string = randomUUID()): NewExecutionI
 });
 
 for (const d of DIALECTS) {
-  const withStore = (title: string, body: (t: import('ava').ExecutionContext, store: Store) => Promise<void>) =>
-    test(`${d.name}: ${title}`, async (t) => {
-      if (!requireService(t, d.name, await d.available())) return;
-      const db = await d.create();
-      const store = await Store.open(db.url);
-      try {
-        await body(t, store);
-      } finally {
-        await store.close();
-        await db.cleanup();
-      }
-    });
+  const withStore = (title: string, body: Parameters<typeof storeTest>[2]) => storeTest(d, title, body);
 
   withStore('the quota admits exactly its limit in a minute; a replay is not counted; another project has its own', async (t, store) => {
     const now = Date.now();

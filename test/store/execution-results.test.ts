@@ -1,14 +1,12 @@
 /** Results stored apart from the executions row, in chunks; the migration that moves the old ones. */
-import test, { type ExecutionContext } from 'ava';
 import { sql, Migrator, type Migration } from 'kysely';
-import { Store } from '../../service/store/store.js';
 import { migrateToLatest } from '../../service/store/migrate.js';
 import * as initial from '../../service/store/migrations/2026-11-26-0001-initial.js';
 import * as runnerSessions from '../../service/store/migrations/2026-11-26-0100-runner-sessions.js';
 import * as accountsAudit from '../../service/store/migrations/2026-11-26-0200-accounts-audit.js';
 import * as triggers from '../../service/store/migrations/2026-11-26-0300-triggers.js';
 import { DIALECTS } from '../_helpers/dialects.js';
-import { requireService } from '../_helpers/requirements.js';
+import { storeTest } from '../_helpers/store-test.js';
 
 const limits = { memory_mb: 128, vcpus: 1, disk_gb: 1, timeout_s: 5, network: true };
 const newExecution = (id: string) => ({ id, projectId: 'p1', functionId: 'f1', functionName: 'one', functionVersion: 1, event: { specversion: '1.0' as const, id: `ev-${id}`, source: 's', type: 't' }, limits });
@@ -16,18 +14,7 @@ const newExecution = (id: string) => ({ id, projectId: 'p1', functionId: 'f1', f
 const bigResult = 'aé€😀'.repeat(250_000);
 
 for (const d of DIALECTS) {
-  const withStore = (title: string, migrate: boolean, body: (t: ExecutionContext, store: Store) => Promise<void>) =>
-    test(`${d.name}: ${title}`, async (t) => {
-      if (!requireService(t, d.name, await d.available())) return;
-      const db = await d.create();
-      const store = await Store.open(db.url, { migrate });
-      try {
-        await body(t, store);
-      } finally {
-        await store.close();
-        await db.cleanup();
-      }
-    });
+  const withStore = (title: string, migrate: boolean, body: Parameters<typeof storeTest>[2]) => storeTest(d, title, body, { migrate });
 
   withStore('a result is stored in chunks, streamed back whole, previewed at a character boundary, and lists never touch it', true, async (t, store) => {
     await store.ledger.createOnce(newExecution('x1'));

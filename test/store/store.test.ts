@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Store } from '../../service/store/store.js';
 import type { FunctionSpec, CodeRef } from '../../service/model.js';
 import { DIALECTS } from '../_helpers/dialects.js';
+import { storeTest } from '../_helpers/store-test.js';
 import { requireService } from '../_helpers/requirements.js';
 
 const spec: FunctionSpec = { runtime: 'nodejs20', handler: 'index.handler', memoryMb: 128, vcpus: 1, diskGb: 1, timeoutS: 5, network: true, isolation: 'per-event', env: { A: '1' } };
@@ -10,18 +11,7 @@ const code: CodeRef = { sha256: 'a'.repeat(64), sizeBytes: 3, format: 'js', file
 const event = (id: string) => ({ specversion: '1.0' as const, id, source: 'test', type: 't' });
 
 for (const d of DIALECTS) {
-  const withStore = (title: string, body: (t: import('ava').ExecutionContext, store: Store) => Promise<void>) =>
-    test(`${d.name}: ${title}`, async (t) => {
-      if (!requireService(t, d.name, await d.available())) return;
-      const db = await d.create();
-      const store = await Store.open(db.url);
-      try {
-        await body(t, store);
-      } finally {
-        await store.close();
-        await db.cleanup();
-      }
-    });
+  const withStore = (title: string, body: Parameters<typeof storeTest>[2]) => storeTest(d, title, body);
 
   test(`${d.name}: migrations are safe when several processes start at once`, async (t) => {
     if (!requireService(t, d.name, await d.available())) return;
