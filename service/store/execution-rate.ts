@@ -31,13 +31,27 @@ export async function countCreated(db: Kysely<Database>, dialect: Dialect, proje
   await (dialect === 'sqlite' ? upsertSqlite : upsertMariadb).run(db, { projectId, second: secondOf(createdAt) });
 }
 
+const giveBack = hotStatement((db, a: Bucket) =>
+  db
+    .updateTable('execution_rate')
+    .set({ n: sql<number>`n - 1` })
+    .where('project_id', '=', a.projectId)
+    .where('second', '=', a.second)
+    .where('n', '>', 0),
+);
+
+/** Takes back one `countCreated` of the same `createdAt` (an admission that was refused or found a replay). */
+export async function uncountCreated(db: Kysely<Database>, projectId: string, createdAt: number): Promise<void> {
+  await giveBack.run(db, { projectId, second: secondOf(createdAt) });
+}
+
 /** Executions of `projectId` created in the minute before `now` (and up to a second more). */
 export async function createdInLastMinute(db: Kysely<Database>, projectId: string, now: number): Promise<number> {
   const r = await sumSince.first(db, { projectId, second: secondOf(now - WINDOW_MS) });
   return Number(r?.n ?? 0);
 }
 
-/** Drops the project's seconds that left the window (call under the project's quota lock, now and then). */
+/** Drops the project's seconds that left the window (now and then: any process may, concurrently). */
 export async function forgetOldSeconds(db: Kysely<Database>, projectId: string, now: number): Promise<void> {
   await db.deleteFrom('execution_rate').where('project_id', '=', projectId).where('second', '<', secondOf(now - WINDOW_MS)).execute();
 }

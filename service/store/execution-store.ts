@@ -10,7 +10,7 @@ import type { Dialect } from './connect.js';
 import type { Execution, ExecutionSummary, ExecutionStatus, ExecutionLimits, FnFunction } from '../model.js';
 import type { CloudEvent, FailureInfo, RunOutcome } from '../runner/protocol.js';
 import { isUniqueViolation } from './function-store.js';
-import { countCreated, createdInLastMinute, forgetOldSeconds } from './execution-rate.js';
+import { countCreated, createdInLastMinute, forgetOldSeconds, uncountCreated } from './execution-rate.js';
 import { hotStatement } from './hot-statement.js';
 import { decodeTimeCursor, encodeTimeCursor, pageOf, type Page } from './paging.js';
 
@@ -181,28 +181,56 @@ export class ExecutionLedger {
   ) {}
 
   /**
-   * createOnce under the executions-per-minute quota: counts the project's executions created
-   * in the last minute (execution-rate.ts) and inserts only below `perMinute`, the count and the insert holding a
-   * per-project lock (SQLite: an immediate transaction; MariaDB: a named lock), so that
-   * concurrent creators, in any number of processes, never overshoot. A replayed event gets its
-   * existing execution whatever the quota.
+   * createOnce under the executions-per-minute quota, exact in any number of processes. Every
+   * admission counts itself in its second's counter first (atomic), then reads the minute's
+   * sum, its own count included, and gives the count back when that is over `perMinute` or the
+   * event was a replay. An admission never gives back and reads only after counting, so the
+   * last one admitted saw all the others: together they never pass the limit.
+   *
+   * On MariaDB a first attempt takes no lock, so one project's creators do not queue behind
+   * each other; an attempt that finds the minute full tries again under the project's quota
+   * lock (a named lock), where a burst's counts that are about to be given back have settled:
+   * a burst of N is admitted min(N, room), and a refusal is only ever made under the lock.
+   * With `claim` (the concurrency cap is read, then the claim made) and on SQLite (an
+   * immediate transaction) the lock is held throughout. A replayed event gets its existing
+   * execution whatever the quota.
    */
   async createWithinQuota(input: NewExecutionInput, perMinute: number, now = Date.now(), claim?: ClaimOnCreate): Promise<QuotaAdmission> {
+    if (now - (this.rateSweptAt.get(input.projectId) ?? 0) >= 60_000) {
+      this.rateSweptAt.set(input.projectId, now);
+      await forgetOldSeconds(this.db, input.projectId, now);
+    }
+    if (this.dialect === 'mariadb' && !claim) {
+      const admitted = await this.admit(this.db, input, perMinute, now);
+      if (!admitted.overQuota) return admitted;
+    }
     return this.exclusive(input.projectId, async (db) => {
-      if (now - (this.rateSweptAt.get(input.projectId) ?? 0) >= 60_000) {
-        await forgetOldSeconds(db, input.projectId, now);
-        this.rateSweptAt.set(input.projectId, now);
-      }
-      const recent = await createdInLastMinute(db, input.projectId, now);
-      if (recent < perMinute) {
-        const claimNow = claim && (await activeOf(db, input.projectId)) < claim.concurrent ? claim : undefined;
-        const made = await insertOnce(db, input, now, claimNow);
-        if (made.created) await countCreated(db, this.dialect, input.projectId, now);
-        return { ...made, claimed: made.created && claimNow !== undefined };
-      }
+      const admitted = await this.admit(db, input, perMinute, now, claim);
+      if (!admitted.overQuota) return admitted;
       const existing = await db.selectFrom('executions').selectAll().where('function_id', '=', input.functionId).where('event_id', '=', input.event.id).executeTakeFirst();
-      return existing ? { execution: toExecution(existing), created: false, claimed: false } : { overQuota: { recent, limit: perMinute } };
+      return existing ? { execution: toExecution(existing), created: false, claimed: false } : admitted;
     });
+  }
+
+  /** One admission: count, read the minute, then create or give the count back (see createWithinQuota). */
+  private async admit(db: Kysely<Database>, input: NewExecutionInput, perMinute: number, now: number, claim?: ClaimOnCreate): Promise<QuotaAdmission> {
+    await countCreated(db, this.dialect, input.projectId, now);
+    let made: { execution: Execution; created: boolean };
+    let claimNow: ClaimOnCreate | undefined;
+    try {
+      const before = (await createdInLastMinute(db, input.projectId, now)) - 1;
+      if (before >= perMinute) {
+        await uncountCreated(db, input.projectId, now);
+        return { overQuota: { recent: before, limit: perMinute } };
+      }
+      claimNow = claim && (await activeOf(db, input.projectId)) < claim.concurrent ? claim : undefined;
+      made = await insertOnce(db, input, now, claimNow);
+    } catch (err) {
+      await uncountCreated(db, input.projectId, now).catch(() => undefined);
+      throw err;
+    }
+    if (!made.created) await uncountCreated(db, input.projectId, now);
+    return { ...made, claimed: made.created && claimNow !== undefined };
   }
 
   /** Runs `fn` on one connection while holding the project's quota lock. */
