@@ -102,7 +102,8 @@ export class Ingest {
       await this.store.ledger.discard(execution.id).catch(() => undefined);
       throw err;
     }
-    await this.store.ledger.markPublished([execution.id]);
+    // Off the caller's path: only the stall sweeper reads the mark (see markPublishedSoon).
+    this.store.ledger.markPublishedSoon(execution.id).catch(() => undefined);
     return execution;
   }
 

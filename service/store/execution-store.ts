@@ -175,6 +175,10 @@ export class ExecutionLedger {
   /** When this process last dropped a project's old seconds of `execution_rate`. */
   private readonly rateSweptAt = new Map<string, number>();
 
+  /** Executions whose work is on the queue, to be marked so together (markPublishedSoon). */
+  private toMark: string[] = [];
+  private marking: Promise<void> | null = null;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect = 'sqlite',
@@ -417,6 +421,24 @@ export class ExecutionLedger {
       )
       .limit(limit)
       .execute();
+  }
+
+  /**
+   * markPublished of one execution, made together with the others of the same moment (one
+   * statement for all of them). The caller need not wait: until the mark is written the stall
+   * sweeper may only publish the execution's work once more, and a second message for one
+   * execution runs nothing twice (a claim is atomic).
+   */
+  markPublishedSoon(id: string): Promise<void> {
+    this.toMark.push(id);
+    this.marking ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        const ids = this.toMark.splice(0);
+        this.marking = null;
+        this.markPublished(ids).then(resolve, reject);
+      });
+    });
+    return this.marking;
   }
 
   /** The work messages of these executions are confirmed on the queue. */
