@@ -50,6 +50,14 @@ export interface OrchestratorDeps {
 const DIRECT_WAIT_MS = 200;
 const DIRECT_WAITERS_PER_SLOT = 4;
 
+/**
+ * How long a read of the backlog serves this worker's choices. The read groups every queued
+ * execution, so per message it grew with the queue; a choice made on a view this old still
+ * claims atomically and falls back to the message's own execution, and a project that starts
+ * queueing waits at most this much longer to be seen.
+ */
+const BACKLOG_VIEW_MS = 250;
+
 export class Orchestrator implements DirectLane {
   readonly workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
   private consumer: Consumer | null = null;
@@ -62,6 +70,7 @@ export class Orchestrator implements DirectLane {
   /** This worker's execution slots, shared by queue deliveries and the direct lane. */
   private readonly slots: Slots;
   private stopping = false;
+  private backlogView: { readAt: number; read: Promise<ProjectBacklog[]> } | null = null;
 
   constructor(private readonly deps: OrchestratorDeps) {
     this.gate = new ConcurrencyGate(deps.store, deps.config.quotas);
@@ -220,11 +229,24 @@ export class Orchestrator implements DirectLane {
     const own = await ledger.get(messageExecutionId);
     if (own && !isFinal(own.status) && own.status !== 'queued') return [own];
     const ownQueued = own?.status === 'queued' ? own : null;
-    const project = fairestOf(await ledger.backlog(), this.lastServed);
+    const project = fairestOf(await this.backlog(), this.lastServed);
     if (!project) return ownQueued ? [ownQueued] : [];
     if (ownQueued && project === ownQueued.projectId) return [ownQueued];
     const fair = await ledger.oldestQueued(project);
     return [fair, ownQueued].filter((e): e is Execution => e !== null);
+  }
+
+  /** The backlog as read at most BACKLOG_VIEW_MS ago (concurrent messages share one read). */
+  private backlog(): Promise<ProjectBacklog[]> {
+    const now = Date.now();
+    if (!this.backlogView || now - this.backlogView.readAt >= BACKLOG_VIEW_MS) {
+      const read = this.deps.store.ledger.backlog();
+      this.backlogView = { readAt: now, read };
+      read.catch(() => {
+        if (this.backlogView?.read === read) this.backlogView = null;
+      });
+    }
+    return this.backlogView.read;
   }
 
   /**
