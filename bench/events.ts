@@ -4,15 +4,19 @@
  * with 1 and then 2 workers; events/s and publish→done latency, next to raw amqplib
  * publish→consume loops on the same broker in the same run (the ceiling): confirms one at a
  * time, and pipelined with 100 publishes in flight.
- * Run: `npm run build && node dist/bench/events.js [N]`.
+ * Run: `npm run build && node dist/bench/events.js [N] [reuse|per-event]`.
  */
 import { loadavg } from 'node:os';
 import amqp from 'amqplib';
 import { Cluster } from '../test/_helpers/cluster.js';
-import { createTestDatabase } from '../test/_helpers/mariadb.js';
+import mariadb, { type Connection } from 'mariadb';
+import { createTestDatabase, MARIADB_HOST, MARIADB_PASSWORD, MARIADB_PORT, MARIADB_USER } from '../test/_helpers/mariadb.js';
 import { createTestVhost } from '../test/_helpers/rabbitmq.js';
 
 const N = Number(process.argv[2] ?? 200);
+/** Which isolations to run (both by default): `node dist/bench/events.js 1500 reuse`. */
+const ISOLATIONS = process.argv[3] ? process.argv[3].split(',') : ['reuse', 'per-event'];
+const FUNCTIONS = ISOLATIONS.map((i) => `count-${i}`);
 const CLIENTS = 16;
 const RUNTIME = `nodejs${process.versions.node.split('.')[0]}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -21,6 +25,18 @@ function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
+
+const COUNTED = ['Questions', 'Com_select', 'Com_insert', 'Com_update', 'Com_delete'] as const;
+type ServerCounts = Record<(typeof COUNTED)[number], number>;
+
+/** The MariaDB server's statement counters (all clients: the bench's own polls are in them, ~1 %). */
+async function serverCounts(conn: Connection): Promise<ServerCounts> {
+  const rows = (await conn.query(`SHOW GLOBAL STATUS WHERE Variable_name IN (${COUNTED.map((c) => `'${c}'`).join(', ')})`)) as Array<{ Variable_name: string; Value: string }>;
+  return Object.fromEntries(rows.map((r) => [r.Variable_name, Number(r.Value)])) as ServerCounts;
+}
+
+const perEvent = (before: ServerCounts, after: ServerCounts, n: number) =>
+  `${((after.Questions - before.Questions) / n).toFixed(1)} statements/event (select ${((after.Com_select - before.Com_select) / n).toFixed(1)}, insert ${((after.Com_insert - before.Com_insert) / n).toFixed(1)}, update ${((after.Com_update - before.Com_update) / n).toFixed(1)}, delete ${((after.Com_delete - before.Com_delete) / n).toFixed(1)})`;
 
 /** Raw publish(confirm)→consume of `n` messages, at most `inFlight` publishes unconfirmed. */
 async function rawAmqp(url: string, n: number, inFlight: number): Promise<{ rate: number; p50: number; p99: number }> {
@@ -63,7 +79,7 @@ async function main() {
     const api = await cluster.start('api');
     const key = await cluster.apiKey(api);
     const auth = { authorization: `Bearer ${key}` };
-    for (const isolation of ['reuse', 'per-event']) {
+    for (const isolation of ISOLATIONS) {
       const form = new FormData();
       form.append('metadata', JSON.stringify({ name: `count-${isolation}`, runtime: RUNTIME, handler: 'index.handler', isolation }));
       form.append('code', new Blob(['exports.handler = async (e) => ({ n: e.data.n });']), 'index.js');
@@ -71,7 +87,9 @@ async function main() {
       if (created.status !== 201) throw new Error(await created.text());
     }
 
+    const counter = await mariadb.createConnection({ host: MARIADB_HOST, port: MARIADB_PORT, user: MARIADB_USER, password: MARIADB_PASSWORD });
     const runBatch = async (fn: string, label: string, n: number) => {
+      const countsBefore = await serverCounts(counter);
       let next = 0;
       const t0 = Date.now();
       await Promise.all(
@@ -101,33 +119,35 @@ async function main() {
       const failed = items.filter((e) => e.status !== 'succeeded').length;
       const last = Math.max(...items.map((e) => Date.parse(e.timings.finished_at!)));
       const lat = items.map((e) => e.timings.total_ms!);
-      return { n, failed, publishRate: n / ((published - t0) / 1000), rate: n / ((last - t0) / 1000), p50: pct(lat, 50), p99: pct(lat, 99) };
+      const statements = perEvent(countsBefore, await serverCounts(counter), n);
+      return { n, failed, publishRate: n / ((published - t0) / 1000), rate: n / ((last - t0) / 1000), p50: pct(lat, 50), p99: pct(lat, 99), statements };
     };
 
     await cluster.start('worker');
     const one: Record<string, Awaited<ReturnType<typeof runBatch>>> = {};
     const two: typeof one = {};
-    for (const fn of ['count-reuse', 'count-per-event']) {
+    for (const fn of FUNCTIONS) {
       await runBatch(fn, `warm-${fn}`, 20);
       one[fn] = await runBatch(fn, `one-${fn}`, N);
     }
     await cluster.start('worker');
-    for (const fn of ['count-reuse', 'count-per-event']) two[fn] = await runBatch(fn, `two-${fn}`, N);
+    for (const fn of FUNCTIONS) two[fn] = await runBatch(fn, `two-${fn}`, N);
     const raw1 = await rawAmqp(vhost.url, N * 5, 1);
     const raw100 = await rawAmqp(vhost.url, N * 20, 100);
 
     console.log(`events through MariaDB + RabbitMQ, N=${N}, ${CLIENTS} HTTP clients, ${new Date().toISOString()}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     const row = (name: string, r: { rate: number; p50: number; p99: number }) => `${name.padEnd(44)} ${r.rate.toFixed(1).padStart(8)} /s   publish→done p50 ${String(Math.round(r.p50)).padStart(5)} ms  p99 ${String(Math.round(r.p99)).padStart(5)} ms`;
-    for (const fn of ['count-reuse', 'count-per-event']) {
-      console.log(row(`${fn}: 1 worker (4 at once)`, one[fn]!) + `   failed ${one[fn]!.failed}, accepted ${one[fn]!.publishRate.toFixed(0)}/s`);
-      console.log(row(`${fn}: 2 workers`, two[fn]!) + `   failed ${two[fn]!.failed}, accepted ${two[fn]!.publishRate.toFixed(0)}/s`);
+    for (const fn of FUNCTIONS) {
+      console.log(row(`${fn}: 1 worker (4 at once)`, one[fn]!) + `   failed ${one[fn]!.failed}, accepted ${one[fn]!.publishRate.toFixed(0)}/s, ${one[fn]!.statements}`);
+      console.log(row(`${fn}: 2 workers`, two[fn]!) + `   failed ${two[fn]!.failed}, accepted ${two[fn]!.publishRate.toFixed(0)}/s, ${two[fn]!.statements}`);
     }
     console.log(row('raw amqplib, confirms one at a time', raw1));
     console.log(row('raw amqplib, 100 publishes in flight', raw100));
-    for (const fn of ['count-reuse', 'count-per-event']) {
+    for (const fn of FUNCTIONS) {
       const best = Math.max(one[fn]!.rate, two[fn]!.rate);
       console.log(`ratio ${fn} (best) / raw pipelined: ${(best / raw100.rate).toFixed(4)}   / raw one at a time: ${(best / raw1.rate).toFixed(3)}   2 workers / 1: ${(two[fn]!.rate / one[fn]!.rate).toFixed(2)}x`);
     }
+    await counter.end();
   } finally {
     await cluster.stopAll();
     await vhost.drop();

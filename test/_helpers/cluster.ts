@@ -36,7 +36,9 @@ export class Cluster {
 
   async start(role: Member['role'], env: Record<string, string> = {}): Promise<Member> {
     const dataDir = await mkdtemp(join(tmpdir(), `fnstack-${role}-`));
-    const child = spawn(process.execPath, [CLI, 'server', '--role', role, '--port', '0', '--data-dir', dataDir], {
+    // FNSTACK_CLUSTER_NODE_ARGS: extra node options for the members (e.g. `--cpu-prof` in a bench).
+    const nodeArgs = process.env.FNSTACK_CLUSTER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child = spawn(process.execPath, [...nodeArgs, CLI, 'server', '--role', role, '--port', '0', '--data-dir', dataDir], {
       env: {
         PATH: process.env.PATH,
         FNSTACK_DATABASE_URL: this.options.databaseUrl,
