@@ -10,6 +10,9 @@ export const MARIADB_PASSWORD = process.env.FNSTACK_TEST_MARIADB_PASSWORD ?? '';
 
 export const mariadbAvailable = () => reachable(MARIADB_HOST, MARIADB_PORT);
 
+/** The driver's default (1 s) is too short for a server answering a whole suite on 2 cores. */
+const ADMIN = () => ({ host: MARIADB_HOST, port: MARIADB_PORT, user: MARIADB_USER, password: MARIADB_PASSWORD, connectTimeout: 15_000 });
+
 export interface TestDatabase {
   url: string;
   name: string;
@@ -18,7 +21,7 @@ export interface TestDatabase {
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `fnstack_test_${randomBytes(6).toString('hex')}`;
-  const conn = await mariadb.createConnection({ host: MARIADB_HOST, port: MARIADB_PORT, user: MARIADB_USER, password: MARIADB_PASSWORD });
+  const conn = await mariadb.createConnection(ADMIN());
   try {
     await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
   } finally {
@@ -29,7 +32,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     name,
     url: `mariadb://${auth}@${MARIADB_HOST}:${MARIADB_PORT}/${name}`,
     drop: async () => {
-      const c = await mariadb.createConnection({ host: MARIADB_HOST, port: MARIADB_PORT, user: MARIADB_USER, password: MARIADB_PASSWORD });
+      const c = await mariadb.createConnection(ADMIN());
       try {
         await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
       } finally {
