@@ -95,7 +95,7 @@ test("two executions at once cannot see each other's directories or processes", 
   const [ea, eb] = (await Promise.all([sb.provider.acquire(pa), sb.provider.acquire(pb)])) as LocalEnvironment[];
   try {
     const dirA = ea!.parts.workdir.root;
-    const secretA = join(dirA, 'tmp', 'secret.txt');
+    const secretA = join(ea!.parts.workdir.tmpDir, 'secret.txt');
     const codeA = await sb.code({
       'index.js': `const fs = require('fs');
         exports.handler = async () => { fs.writeFileSync(process.env.TMPDIR + '/secret.txt', 'A secret'); await new Promise((r) => setTimeout(r, 1500)); return 'A done'; };`,
@@ -132,7 +132,7 @@ test('/tmp inside the sandbox is the execution’s own', async (t) => {
       'index.handler',
       {
         beforeRelease: async (e) => {
-          t.is(await readFile(join(e.parts.workdir.root, 'tmp', 'mine'), 'utf8'), '1');
+          t.is(await readFile(join(e.parts.workdir.tmpDir, 'mine'), 'utf8'), '1');
         },
       },
     );

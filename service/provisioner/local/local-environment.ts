@@ -128,8 +128,8 @@ export class LocalEnvironment implements Environment {
       let clean = true;
       if (this.parts.cgroup) await this.parts.cgroup.remove().catch(() => (clean = false));
       if (this.parts.uid !== null && !this.parts.cgroup) clean = await killUid(this.options.tools.setpriv, this.parts.uid);
-      // The disk can be unmounted only once nothing of the run holds it.
-      if (this.parts.disk && this.parts.uid !== null) await this.parts.disk.clear(this.parts.uid).catch(() => (clean = false));
+      // After the kill: the disk is lent again only when nothing of the run survived and it left nothing.
+      if (this.parts.disk && this.parts.uid !== null) await this.parts.disk.clear(this.parts.uid, clean).catch(() => (clean = false));
       await removeWorkdir(this.parts.workdir.root);
       return clean;
     })();

@@ -143,7 +143,8 @@ export class LocalProvider implements Provider {
       const cpuQuota = this.options.cpuLimit === 'cgroup' ? params.vcpus : null;
       cgroup = host.cgroups ? await host.cgroups.create(name, { memoryBytes: memoryLimitBytes, pidsMax: this.options.pidsMax, cpuQuota }) : null;
       if (priority !== 'normal') await cgroup?.setCpuPriority(priority);
-      if (this.disk && uid !== null) await this.disk.limit(uid, params.diskGb * GiB, workdir.tmpDir);
+      // The sandbox's /tmp is then its directory on its disk (the working dir's own tmp/ stays unused).
+      if (this.disk && uid !== null) workdir.tmpDir = await this.disk.limit(uid, params.diskGb * GiB);
       // The launcher joins its cgroups as the sandbox uid: only the membership files become its.
       if (cgroup && uid !== null) for (const procs of cgroup.procsFiles) await chown(procs, uid, uid);
       const parts = { name, workdir, uid, cgroup, disk: this.disk, network: params.network, memoryMb: params.memoryMb, memoryLimitBytes, runtimeOverheadMb: params.runtimeOverheadMb };
@@ -189,6 +190,7 @@ export class LocalProvider implements Provider {
     await Promise.all([this.reuse.close(), this.spawnPool.close()]);
     while (this.destroying.size > 0) await Promise.allSettled([...this.destroying]);
     await Promise.all([...this.live.values()].map((env) => this.destroy(env)));
+    await this.disk?.close();
   }
 
   /** Pre-started sandboxes ready for events of `params`' shape (tests, the start log). */

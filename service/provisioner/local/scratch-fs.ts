@@ -1,10 +1,10 @@
 /**
- * One execution's scratch filesystem: an image file allocated for real (so the host's disk
- * cannot run out under it), formatted ext4 and loop-mounted over the sandbox's writable
- * directory. Its size is the limit: a write beyond it fails with ENOSPC, and everything the
- * function wrote goes away with the image. The only state is the image file itself; what is
- * mounted from it is found again through the loop devices' backing files, so a process that
- * did not make the mount can still undo it.
+ * A scratch filesystem: an image file allocated for real (so the host's disk cannot run out
+ * under it), formatted ext4 and loop-mounted; its root belongs to root, mode 0711, and the
+ * sandbox's writable directory is made inside it (disk-quota.ts). Its size is the limit: a
+ * write beyond it fails with ENOSPC. The only state is the image file itself; what is mounted
+ * from it is found again through the loop devices' backing files, so a process that did not
+ * make the mount can still undo it.
  */
 import { spawn } from 'node:child_process';
 import { chmod, readdir, readFile, rm, rmdir } from 'node:fs/promises';
@@ -38,17 +38,17 @@ const BYTES_PER_INODE = 16384;
  */
 const MAKE = `set -e
 "$1" -l "$5" "$4"
-"$2" -q -F -b 4096 -i ${BYTES_PER_INODE} -m 0 -O ^has_journal,^resize_inode -E nodiscard,lazy_itable_init=1,root_owner="$7" "$4"
+"$2" -q -F -b 4096 -i ${BYTES_PER_INODE} -m 0 -O ^has_journal,^resize_inode -E nodiscard,lazy_itable_init=1,root_owner=0:0 "$4"
 "$3" -o loop,nosuid,nodev,noatime,noinit_itable "$4" "$6"`;
 
 /**
- * Allocates `image` (`bytes`), makes the filesystem, its root owned by `owner` (mode 0700),
- * and mounts it at `target` (an existing directory). Undo with `dropScratch`, also on failure.
+ * Allocates `image` (`bytes`), makes the filesystem and mounts it at `target` (an existing
+ * directory); its root is root's, mode 0711, and empty. Undo with `dropScratch`, also on failure.
  */
-export async function makeScratch(tools: ScratchTools, image: string, bytes: number, target: string, owner: { uid: number; gid: number }): Promise<void> {
-  await run(tools.sh, ['-c', MAKE, 'make-scratch', tools.fallocate, tools.mkfs, tools.mount, image, String(bytes), target, `${owner.uid}:${owner.gid}`]);
+export async function makeScratch(tools: ScratchTools, image: string, bytes: number, target: string): Promise<void> {
+  await run(tools.sh, ['-c', MAKE, 'make-scratch', tools.fallocate, tools.mkfs, tools.mount, image, String(bytes), target]);
   await rmdir(join(target, 'lost+found'));
-  await chmod(target, 0o700);
+  await chmod(target, 0o711);
 }
 
 /** Unmounts everything mounted from `image`, detaches its loop devices and deletes it. Idempotent. */
