@@ -13,6 +13,7 @@ import { guardedDialect } from './guarded-dialect.js';
 import { secureSqliteFile } from './sqlite-file-mode.js';
 import { countStatements } from './statement-count.js';
 import { cachingStatements } from './statement-cache.js';
+import { startCheckpointer } from './sqlite-checkpointer.js';
 
 export type Dialect = 'sqlite' | 'mariadb';
 
@@ -58,8 +59,13 @@ function openSqlite(path: string): OpenedStore {
   // Several processes (API, workers, tests) may share the file: wait for the lock rather than fail.
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
+  const checkpointer = path === ':memory:' ? null : startCheckpointer(sqlite, path);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }), plugins: [countStatements] });
-  return { db, dialect: 'sqlite', health: StoreHealth.alwaysUp(), close: () => db.destroy() };
+  const close = async () => {
+    await checkpointer?.close();
+    await db.destroy();
+  };
+  return { db, dialect: 'sqlite', health: StoreHealth.alwaysUp(), close };
 }
 
 function openMariadb(url: string, options: OpenStoreOptions): OpenedStore {
