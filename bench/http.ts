@@ -7,10 +7,13 @@
  * process; fnstack on the embedded default (SQLite + store queue + local sandboxes), and
  * every fnstack execution is counted in its store at the end (recorded, succeeded). Also the
  * machine's bare spawn rate (a plain `node` running the handler once, as many at a time as
- * there are cores, for `D` seconds): the ceiling per-event isolation is held to.
+ * there are cores, for `D` seconds): the ceiling per-event isolation is held to. Each row also
+ * gives the whole machine's busy CPU per request served (/proc/stat over the window): what a
+ * request costs, next to what the peers' cost and what a bare spawn costs.
  * Run: `npm run build && node dist/bench/http.js [D=10] [C=16] [R=2]`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -37,6 +40,8 @@ interface Row {
   p50: number;
   p99: number;
   bad: number;
+  /** The whole machine's busy CPU during the window, per request served (every process and the kernel). */
+  cpuMs: number;
 }
 
 const children: ChildProcess[] = [];
@@ -105,12 +110,14 @@ async function drained(): Promise<void> {
 
 async function measure(t: Target, connections: number): Promise<Row> {
   await drained();
+  const busy0 = machineCpuMs();
   const r = await autocannon({ url: t.url, connections, duration: D, method: 'POST', headers: { 'content-type': 'application/json', ...t.headers }, body: '{}' });
-  return { name: t.name, connections, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors + r.timeouts };
+  const cpuMs = (machineCpuMs() - busy0) / Math.max(1, r.requests.total);
+  return { name: t.name, connections, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors + r.timeouts, cpuMs };
 }
 
 /** Bare `node` starts per second running the handler once, `availableParallelism()` at a time, for `D` s. */
-async function bareSpawnRate(dir: string): Promise<number> {
+async function bareSpawnRate(dir: string): Promise<{ rate: number; cpuMs: number }> {
   const end = Date.now() + D * 1000;
   let done = 0;
   const once = () =>
@@ -120,6 +127,7 @@ async function bareSpawnRate(dir: string): Promise<number> {
       child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bare node exited with ${code}`))));
     });
   const start = Date.now();
+  const busy0 = machineCpuMs();
   await Promise.all(
     Array.from({ length: availableParallelism() }, async () => {
       while (Date.now() < end) {
@@ -128,7 +136,13 @@ async function bareSpawnRate(dir: string): Promise<number> {
       }
     }),
   );
-  return done / ((Date.now() - start) / 1000);
+  return { rate: done / ((Date.now() - start) / 1000), cpuMs: (machineCpuMs() - busy0) / Math.max(1, done) };
+}
+
+/** CPU ms the whole machine has spent busy so far (all but idle and iowait in /proc/stat). */
+function machineCpuMs(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return ((f.reduce((a, b) => a + b, 0) - f[3]! - f[4]!) * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
 async function main() {
@@ -153,7 +167,7 @@ async function main() {
     for (let round = 0; round < R; round++) for (const t of targets) rows.push(await measure(t, C));
     for (const t of targets.slice(2)) rows.push(await measure(t, 1));
     await drained();
-    const spawnRate = await bareSpawnRate(work);
+    const spawn1 = await bareSpawnRate(work);
     const load1 = loadavg();
 
     const db = new Database(join(dataDir, 'fnstack.db'), { readonly: true });
@@ -161,7 +175,7 @@ async function main() {
     db.close();
 
     console.log(`bench/http ${new Date().toISOString()} node ${process.version}, ${D} s per target, load ${load0.map((l) => l.toFixed(1)).join(' ')} -> ${load1.map((l) => l.toFixed(1)).join(' ')}, fnstack pool ${POOL}/shape`);
-    for (const r of rows) console.log(`${r.name.padEnd(28)} c=${String(r.connections).padStart(2)}  ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(5)} ms  p99 ${String(r.p99).padStart(5)} ms  bad ${r.bad}`);
+    for (const r of rows) console.log(`${r.name.padEnd(28)} c=${String(r.connections).padStart(2)}  ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(5)} ms  p99 ${String(r.p99).padStart(5)} ms  bad ${r.bad}  machine CPU ${r.cpuMs.toFixed(2)} ms/req`);
     const best = (name: string, c = C) => rows.filter((r) => r.name === name && r.connections === c).reduce((a, b) => (b.rps > a.rps ? b : a));
     const ff = best('functions-framework');
     const faas = best('faas-js-runtime');
@@ -170,7 +184,9 @@ async function main() {
       console.log(`ratio ${name} (best round) / functions-framework: ${(f.rps / ff.rps).toFixed(3)}x   / faas-js-runtime: ${(f.rps / faas.rps).toFixed(3)}x`);
     }
     const perEvent = best('fnstack per-event (pooled)');
-    console.log(`bare node spawn rate (${availableParallelism()} at a time): ${spawnRate.toFixed(1)}/s; per-event (pooled) / bare spawn rate: ${(perEvent.rps / spawnRate).toFixed(2)}x`);
+    console.log(`bare node spawn rate (${availableParallelism()} at a time): ${spawn1.rate.toFixed(1)}/s (machine CPU ${spawn1.cpuMs.toFixed(1)} ms each); per-event (pooled) / bare spawn rate: ${(perEvent.rps / spawn1.rate).toFixed(2)}x`);
+    const reuse = best('fnstack reuse');
+    console.log(`machine CPU per request / functions-framework's: reuse ${(reuse.cpuMs / ff.cpuMs).toFixed(1)}x; per-event / a bare spawn's: ${(perEvent.cpuMs / spawn1.cpuMs).toFixed(1)}x`);
     console.log(`fnstack executions recorded: ${counts.map((c) => `${c.fn} ${c.status} ${c.n}`).join(', ')}`);
   } finally {
     for (const c of children) c.kill('SIGTERM');
