@@ -226,6 +226,20 @@ export class TriggerCatalog {
     return rows.map((row) => ({ trigger: toTrigger(row), secrets: { secretHash: row.secret_hash, sealedSecret: row.sealed_secret } }));
   }
 
+  /**
+   * Changes whenever a trigger of `kind` is created, changed (enabled, disabled, edited) or
+   * deleted: one small query, so a listener can check it on every event instead of trusting a
+   * cache that may predate a trigger made a moment ago.
+   */
+  async fingerprint(kind: TriggerKind): Promise<string> {
+    const r = await this.db
+      .selectFrom('triggers')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max<number>('updated_at').as('u')])
+      .where('kind', '=', kind)
+      .executeTakeFirst();
+    return `${Number(r?.n ?? 0)}:${Number(r?.u ?? 0)}`;
+  }
+
   /** Takes the lease on one tick; false when another process (or an earlier pass) already has it. */
   async claimTick(triggerId: string, tickAt: number, by: string): Promise<boolean> {
     try {

@@ -31,6 +31,7 @@ export interface NotificationListenerOptions {
   /** The deployment's database URL: names the shared queue. */
   databaseUrl: string;
   sources?: readonly NotificationSource[];
+  /** Reload the triggers at least this often even when their fingerprint did not move, ms. Default 60 000. */
   refreshMs?: number;
   retryMs?: number;
 }
@@ -45,6 +46,7 @@ export class NotificationListener implements EventSource {
   private readonly catalog: TriggerCatalog;
   private readonly sub: AmqpSubscription;
   private triggers: Trigger[] = [];
+  private fingerprint = '';
   private loadedAt = 0;
 
   constructor(
@@ -88,9 +90,17 @@ export class NotificationListener implements EventSource {
     return this.sub.close();
   }
 
+  /**
+   * The enabled openstack triggers, reloaded when the catalog's fingerprint moved: a trigger
+   * created a moment ago sees the very next notification (a time-based cache dropped those
+   * for up to a second), a deleted one no longer fires.
+   */
   private async current(): Promise<Trigger[]> {
-    if (Date.now() - this.loadedAt >= (this.opts.refreshMs ?? 1000)) {
+    const fingerprint = await this.catalog.fingerprint('openstack');
+    if (fingerprint !== this.fingerprint || Date.now() - this.loadedAt >= (this.opts.refreshMs ?? 60_000)) {
+      // Read before the load: a change in between only makes the next notification reload again.
       this.triggers = (await this.catalog.enabledOfKind('openstack')).map((x) => x.trigger);
+      this.fingerprint = fingerprint;
       this.loadedAt = Date.now();
     }
     return this.triggers;

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { notificationQueueName } from '../../service/triggers/os-notifications.js';
 import { reachable, requireService } from '../_helpers/requirements.js';
 import { pollUntil } from '../_helpers/poll.js';
-import { DIALECTS, echoFunction, executionsOf, otherProject, serviceOn, sleep, unique, type ExecutionJson } from './_helpers.js';
+import { createVhost, DIALECTS, echoFunction, executionsOf, otherProject, rabbitAvailable, serviceOn, sleep, unique, type ExecutionJson } from './_helpers.js';
 
 const CLOUD_JSON = '/var/lib/fnstack-test-cloud/cloud.json';
 
@@ -86,6 +86,60 @@ async function waitFor(get: () => Promise<ExecutionJson[]>, pred: (e: ExecutionJ
     }
     await sleep(300);
   }
+}
+
+/** A Glance-style oslo.messaging v2 notification, as the cloud's bus carries it. */
+function glanceNotification(eventType: string, imageId: string, owner: string): Buffer {
+  const inner = { message_id: unique('msg'), publisher_id: 'image.localhost', event_type: eventType, priority: 'INFO', timestamp: new Date().toISOString(), payload: { id: imageId, owner } };
+  return Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(inner) }));
+}
+
+for (const dialect of DIALECTS) {
+  // The listener used to cache the triggers for a second: a notification that came right after
+  // a trigger was made found the cache from before it and was acked unmatched, i.e. lost.
+  test(`${dialect}: a trigger made a moment ago runs on the very next notification`, async (t) => {
+    if (!requireService(t, 'RabbitMQ on 127.0.0.1:5672', await rabbitAvailable())) return;
+    const vhost = await createVhost('fnstack-osn');
+    const conn = await amqplib.connect(vhost.url);
+    try {
+      const ch = await conn.createConfirmChannel();
+      for (const ex of ['nova', 'glance']) await ch.assertExchange(ex, 'topic', { durable: false });
+      const ts = await serviceOn(t, dialect, { env: { FNSTACK_OS_NOTIFICATIONS_URL: vhost.url } });
+      if (!ts) return;
+      try {
+        const project = unique('os-project');
+        await echoFunction(ts, 'early');
+        await echoFunction(ts, 'late');
+        const mk = (name: string, fn: string) => ts.api('POST', '/v1/triggers', { name, function: fn, kind: 'openstack', config: { event_type: 'image.upload', project_id: project } });
+        t.is((await mk('early', 'early')).status, 201);
+        await waitForQueue(vhost.url, notificationQueueName(ts.databaseUrl));
+        // The listener reads its triggers for this one…
+        const first = unique('img');
+        ch.publish('glance', 'notifications.info', glanceNotification('image.upload', first, project));
+        await ch.waitForConfirms();
+        await waitFor(() => executionsOf(ts, 'early'), (e) => (e.result?.event as { subject?: string } | undefined)?.subject === first, 30_000);
+        // …and the next one comes right after a new trigger, well within any cache's lifetime.
+        t.is((await mk('late', 'late')).status, 201);
+        const second = unique('img');
+        ch.publish('glance', 'notifications.info', glanceNotification('image.upload', second, project));
+        await ch.waitForConfirms();
+        const late = await waitFor(() => executionsOf(ts, 'late'), (e) => (e.result?.event as { subject?: string } | undefined)?.subject === second, 30_000);
+        t.is(late.status, 'succeeded');
+        // A deleted trigger stops at once too.
+        t.is((await ts.api('DELETE', '/v1/triggers/early')).status, 204);
+        const third = unique('img');
+        ch.publish('glance', 'notifications.info', glanceNotification('image.upload', third, project));
+        await ch.waitForConfirms();
+        await waitFor(() => executionsOf(ts, 'late'), (e) => (e.result?.event as { subject?: string } | undefined)?.subject === third, 30_000);
+        t.deepEqual((await executionsOf(ts, 'early')).filter((e) => (e.result?.event as { subject?: string } | undefined)?.subject === third), []);
+      } finally {
+        await ts.close();
+      }
+    } finally {
+      await conn.close();
+      await vhost.drop();
+    }
+  });
 }
 
 for (const dialect of DIALECTS) {
