@@ -13,13 +13,13 @@
  * Run: `npm run build && node dist/bench/http.js [D=10] [C=16] [R=2]`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
+import { machineCpuMs } from '../test/_helpers/machine-cpu.js';
 
 const [D, C, R] = [Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 16), Number(process.argv[4] ?? 2)];
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -139,11 +139,6 @@ async function bareSpawnRate(dir: string): Promise<{ rate: number; cpuMs: number
   return { rate: done / ((Date.now() - start) / 1000), cpuMs: (machineCpuMs() - busy0) / Math.max(1, done) };
 }
 
-/** CPU ms the whole machine has spent busy so far (all but idle and iowait in /proc/stat). */
-function machineCpuMs(): number {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  return ((f.reduce((a, b) => a + b, 0) - f[3]! - f[4]!) * 1000) / 100; // USER_HZ is 100 on Linux
-}
 
 async function main() {
   const work = await mkdtemp(join(tmpdir(), 'fnstack-bench-http-'));

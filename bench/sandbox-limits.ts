@@ -11,6 +11,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { detectCgroups } from '../service/provisioner/local/cgroups.js';
 import { DiskQuota, GiB } from '../service/provisioner/local/disk-quota.js';
+import { machineCpuMs } from '../test/_helpers/machine-cpu.js';
 
 const N = Number(process.argv[2] ?? 30);
 const UID = 200_990;
@@ -93,8 +94,3 @@ async function main() {
 
 await main();
 
-/** CPU ms the whole machine spent busy so far (every process and kernel thread: loop devices, mounts). */
-function machineCpuMs(): number {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  return ((f.reduce((a, b) => a + b, 0) - f[3]! - f[4]!) * 1000) / 100; // all but idle and iowait
-}

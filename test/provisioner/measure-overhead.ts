@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { EXECUTOR_PATH, supervise } from '../../service/runner/supervisor.js';
 import type { LocalProviderOptions } from '../../service/provisioner/local/local-options.js';
 import { assignment, params, sandbox, type Sandbox } from './_fixtures.js';
+import { machineCpuMs } from '../_helpers/machine-cpu.js';
 
 const HANDLER = { 'index.js': 'exports.handler = async (event) => ({ ok: true, id: event.id });' };
 const rounds = Number(process.argv[2] ?? 30);
@@ -96,12 +97,6 @@ function cpuMs(): number {
   return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
-/** CPU ms the whole machine spent busy so far (every process and kernel thread: loop devices, mounts). */
-function machineCpuMs(): number {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const busy = f.reduce((a, b) => a + b, 0) - f[3]! - f[4]!; // all but idle and iowait
-  return (busy * 1000) / 100;
-}
 
 function p(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -138,13 +138,13 @@ export class LocalProvider implements Provider {
     let cgroup: ExecutionCgroup | null = null;
     try {
       await claim(this.options.sandboxRoot, name); // before anything a sweeper could take for stale
-      workdir = await createWorkdir(this.options.sandboxRoot, name, uid === null ? null : { uid, gid: uid });
+      // With a disk limit the sandbox's /tmp is the uid's directory on its disk.
+      const tmpDir = this.disk && uid !== null ? await this.disk.limit(uid, params.diskGb * GiB) : undefined;
+      workdir = await createWorkdir(this.options.sandboxRoot, name, uid === null ? null : { uid, gid: uid }, tmpDir);
       const memoryLimitBytes = (params.memoryMb + params.runtimeOverheadMb) * 1024 * 1024;
       const cpuQuota = this.options.cpuLimit === 'cgroup' ? params.vcpus : null;
       cgroup = host.cgroups ? await host.cgroups.create(name, { memoryBytes: memoryLimitBytes, pidsMax: this.options.pidsMax, cpuQuota }) : null;
       if (priority !== 'normal') await cgroup?.setCpuPriority(priority);
-      // The sandbox's /tmp is then its directory on its disk (the working dir's own tmp/ stays unused).
-      if (this.disk && uid !== null) workdir.tmpDir = await this.disk.limit(uid, params.diskGb * GiB);
       // The launcher joins its cgroups as the sandbox uid: only the membership files become its.
       if (cgroup && uid !== null) for (const procs of cgroup.procsFiles) await chown(procs, uid, uid);
       const parts = { name, workdir, uid, cgroup, disk: this.disk, network: params.network, memoryMb: params.memoryMb, memoryLimitBytes, runtimeOverheadMb: params.runtimeOverheadMb };

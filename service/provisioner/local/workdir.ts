@@ -8,7 +8,8 @@
  *   passwd, group  the sandbox's /etc/passwd and /etc/group: its own uid only
  *
  * With uid isolation the top directory and tmp/ belong to the execution's uid, mode 0700:
- * no other execution can enter them, and the function cannot change its own code.
+ * no other execution can enter them, and the function cannot change its own code. With a disk
+ * limit, /tmp is the uid's directory on its own disk instead (`tmpDir`), and no tmp/ is made.
  */
 import { chmod, chown, copyFile, link, mkdir, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,19 +27,19 @@ export interface Owner {
   gid: number;
 }
 
-export async function createWorkdir(sandboxRoot: string, name: string, owner: Owner | null): Promise<Workdir> {
+export async function createWorkdir(sandboxRoot: string, name: string, owner: Owner | null, tmpDir?: string): Promise<Workdir> {
   const root = join(sandboxRoot, name);
-  const wd: Workdir = { root, codeDir: join(root, 'code'), tmpDir: join(root, 'tmp'), passwd: join(root, 'passwd'), group: join(root, 'group') };
+  const wd: Workdir = { root, codeDir: join(root, 'code'), tmpDir: tmpDir ?? join(root, 'tmp'), passwd: join(root, 'passwd'), group: join(root, 'group') };
   const id = owner ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
   await mkdir(root, { mode: 0o700 });
   await Promise.all([
     mkdir(wd.codeDir, { mode: 0o755 }),
-    mkdir(wd.tmpDir, { mode: 0o700 }),
+    ...(tmpDir ? [] : [mkdir(wd.tmpDir, { mode: 0o700 })]),
     writeFile(wd.passwd, `sandbox:x:${id.uid}:${id.gid}:fnstack sandbox:/tmp:/usr/sbin/nologin\n`, { mode: 0o444 }),
     writeFile(wd.group, `sandbox:x:${id.gid}:\n`, { mode: 0o444 }),
   ]);
   if (owner) {
-    await chown(wd.tmpDir, owner.uid, owner.gid);
+    if (!tmpDir) await chown(wd.tmpDir, owner.uid, owner.gid);
     await chown(root, owner.uid, owner.gid);
   }
   return wd;
