@@ -5,11 +5,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BACKSTOP_PAGES, startCheckpointer } from '../../service/store/sqlite-checkpointer.js';
-
-async function waitFor(check: () => Promise<boolean> | boolean, ms = 30_000): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (await check()) return true;
-  return false;
-}
+import { pollUntil } from '../_helpers/poll.js';
 
 async function walDb(t: { teardown(fn: () => Promise<void>): void }) {
   const dir = await mkdtemp(join(tmpdir(), 'fnstack-ckpt-'));
@@ -33,7 +29,7 @@ test('the worker copies the WAL into the database file while the connection only
   // ~2 MB: far below the connection's own backstop, so only the worker can put it in the file
   const insert = db.prepare('insert into t (body) values (?)');
   for (let i = 0; i < 2000; i++) insert.run('x'.repeat(1000));
-  t.true(await waitFor(async () => (await stat(path)).size > before + 1_500_000), 'the rows reached the database file');
+  await pollUntil('the rows in the database file', async () => ((await stat(path)).size > before + 1_500_000 ? true : undefined), { everyMs: 50 });
   await ckpt.close();
   t.is((db.prepare('select count(*) as n from t').get() as { n: number }).n, 2000);
 });
@@ -51,6 +47,7 @@ test('without the worker the same writes stay in the WAL (what the test above wo
 test('when the worker cannot run, the connection goes back to SQLite’s own checkpoints', async (t) => {
   const { db } = await walDb(t);
   const ckpt = startCheckpointer(db, '/nonexistent/fnstack/store.db', 50);
-  t.true(await waitFor(() => db.pragma('wal_autocheckpoint', { simple: true }) === 1000), 'back to the default of 1000 pages');
+  await pollUntil('the default of 1000 pages', async () => (db.pragma('wal_autocheckpoint', { simple: true }) === 1000 ? true : undefined), { everyMs: 50 });
+  t.is(db.pragma('wal_autocheckpoint', { simple: true }), 1000);
   await ckpt.close();
 });

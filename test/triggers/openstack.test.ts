@@ -88,6 +88,9 @@ async function waitFor(get: () => Promise<ExecutionJson[]>, pred: (e: ExecutionJ
   }
 }
 
+/** The execution ran for the notification about this resource (the CloudEvent's subject). */
+const subjectIs = (id: string | null) => (e: ExecutionJson) => (e.result?.event as { subject?: string } | undefined)?.subject === id;
+
 /** A Glance-style oslo.messaging v2 notification, as the cloud's bus carries it. */
 function glanceNotification(eventType: string, imageId: string, owner: string): Buffer {
   const inner = { message_id: unique('msg'), publisher_id: 'image.localhost', event_type: eventType, priority: 'INFO', timestamp: new Date().toISOString(), payload: { id: imageId, owner } };
@@ -117,21 +120,21 @@ for (const dialect of DIALECTS) {
         const first = unique('img');
         ch.publish('glance', 'notifications.info', glanceNotification('image.upload', first, project));
         await ch.waitForConfirms();
-        await waitFor(() => executionsOf(ts, 'early'), (e) => (e.result?.event as { subject?: string } | undefined)?.subject === first, 30_000);
+        await waitFor(() => executionsOf(ts, 'early'), subjectIs(first), 30_000);
         // …and the next one comes right after a new trigger, well within any cache's lifetime.
         t.is((await mk('late', 'late')).status, 201);
         const second = unique('img');
         ch.publish('glance', 'notifications.info', glanceNotification('image.upload', second, project));
         await ch.waitForConfirms();
-        const late = await waitFor(() => executionsOf(ts, 'late'), (e) => (e.result?.event as { subject?: string } | undefined)?.subject === second, 30_000);
+        const late = await waitFor(() => executionsOf(ts, 'late'), subjectIs(second), 30_000);
         t.is(late.status, 'succeeded');
         // A deleted trigger stops at once too.
         t.is((await ts.api('DELETE', '/v1/triggers/early')).status, 204);
         const third = unique('img');
         ch.publish('glance', 'notifications.info', glanceNotification('image.upload', third, project));
         await ch.waitForConfirms();
-        await waitFor(() => executionsOf(ts, 'late'), (e) => (e.result?.event as { subject?: string } | undefined)?.subject === third, 30_000);
-        t.deepEqual((await executionsOf(ts, 'early')).filter((e) => (e.result?.event as { subject?: string } | undefined)?.subject === third), []);
+        await waitFor(() => executionsOf(ts, 'late'), subjectIs(third), 30_000);
+        t.deepEqual((await executionsOf(ts, 'early')).filter(subjectIs(third)), []);
       } finally {
         await ts.close();
       }
@@ -194,7 +197,7 @@ for (const dialect of DIALECTS) {
       });
       t.is(upload.status, 204);
 
-      const nova = await waitFor(() => executionsOf(ts, 'nova'), (e) => (e.result?.event as { subject?: string } | undefined)?.subject === serverId).catch(async (err: Error) => {
+      const nova = await waitFor(() => executionsOf(ts, 'nova'), subjectIs(serverId)).catch(async (err: Error) => {
         // Say whether Nova ever made the server (a full fake host fails it: no create.end at all).
         const server = await fetch(`${cloud!.endpoints.compute}/servers/${serverId}`, { headers: { 'x-auth-token': token } }).then((r) => r.json() as Promise<{ server?: { status?: string; fault?: unknown } }>);
         throw new Error(`${err.message}; server ${serverId}: ${JSON.stringify({ status: server.server?.status, fault: server.server?.fault })}`);
@@ -205,12 +208,12 @@ for (const dialect of DIALECTS) {
       t.is(ev.openstackproject, demo);
       t.is(ev.data['nova_object.data'].uuid, serverId);
 
-      const glance = await waitFor(() => executionsOf(ts, 'glance'), (e) => (e.result?.event as { subject?: string } | undefined)?.subject === imageId);
+      const glance = await waitFor(() => executionsOf(ts, 'glance'), subjectIs(imageId));
       t.is(glance.status, 'succeeded');
       t.is((glance.result!.event as Record<string, any>).data.owner, demo);
 
       await sleep(2000);
-      const leaked = (await executionsOf(ts, 'other')).filter((e) => (e.result?.event as { subject?: string } | undefined)?.subject === serverId);
+      const leaked = (await executionsOf(ts, 'other')).filter(subjectIs(serverId));
       t.deepEqual(leaked, [], 'the demo2 trigger saw nothing of demo');
       t.true((await ts.api('GET', '/v1/triggers/nova-demo')).body.fire_count >= 1);
     } finally {
