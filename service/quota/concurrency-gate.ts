@@ -46,8 +46,8 @@ export class ConcurrencyGate {
     const deadline = Date.now() + this.#holdMs;
     for (;;) {
       const admitted = await this.serialized(execution.projectId, async () => {
-        const limits = await scope.quotas.limits(this.defaults);
-        if ((await scope.quotas.activeExecutions()) >= limits.concurrentExecutions) return null;
+        const { limit, active } = await scope.quotas.concurrency(this.defaults);
+        if (active >= limit) return null;
         return (await claim()) ? 'claimed' : 'lost';
       });
       if (admitted) return admitted;

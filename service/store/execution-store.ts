@@ -12,6 +12,7 @@ import type { CloudEvent, FailureInfo, RunOutcome } from '../runner/protocol.js'
 import { isUniqueViolation } from './function-store.js';
 import { countCreated, createdInLastMinute, forgetOldSeconds, uncountCreated } from './execution-rate.js';
 import { hotStatement } from './hot-statement.js';
+import { activeOf } from './quota-store.js';
 import { decodeTimeCursor, encodeTimeCursor, pageOf, type Page } from './paging.js';
 
 export interface NewExecutionInput {
@@ -272,7 +273,7 @@ export class ExecutionLedger {
   }
 
   async get(id: string): Promise<Execution | null> {
-    const row = await this.db.selectFrom('executions').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await executionById.first(this.db, { id });
     return row ? toExecution(row) : null;
   }
 
@@ -283,13 +284,8 @@ export class ExecutionLedger {
    */
   async claim(id: string, workerId: string, leaseMs: number): Promise<boolean> {
     const now = Date.now();
-    const r = await this.db
-      .updateTable('executions')
-      .set((eb) => ({ status: 'provisioning', worker_id: workerId, lease_until: now + leaseMs, provisioning_at: now, updated_at: now, logs: null, logs_truncated: 0, attempts: eb('attempts', '+', 1) }))
-      .where('id', '=', id)
-      .where((eb) => eb.or([eb('status', '=', 'queued'), eb.and([eb('status', 'in', ['provisioning', 'running']), eb('lease_until', '<', now)])]))
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    const r = await claimById.run(this.db, { id, workerId, now, leaseUntil: now + leaseMs });
+    return Number(r.numAffectedRows) === 1;
   }
 
   /** Gives the claim back (the work failed before an outcome and will be retried). */
@@ -526,15 +522,15 @@ export class ExecutionLedger {
   }
 }
 
-/** Inserts the execution (the row is known: not read back); a duplicate (function, event) returns the existing one. */
-/** Executions of the project provisioning or running (holding a concurrency slot). */
-const countActive = hotStatement((db, a: { projectId: string }) =>
-  db.selectFrom('executions').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', a.projectId).where('status', 'in', ['provisioning', 'running']),
-);
+const executionById = hotStatement((db, a: { id: string }) => db.selectFrom('executions').selectAll().where('id', '=', a.id));
 
-async function activeOf(db: Kysely<Database>, projectId: string): Promise<number> {
-  return Number((await countActive.first(db, { projectId }))?.n ?? 0);
-}
+const claimById = hotStatement((db, a: { id: string; workerId: string; now: number; leaseUntil: number }) =>
+  db
+    .updateTable('executions')
+    .set((eb) => ({ status: 'provisioning', worker_id: a.workerId, lease_until: a.leaseUntil, provisioning_at: a.now, updated_at: a.now, logs: null, logs_truncated: 0, attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', a.id)
+    .where((eb) => eb.or([eb('status', '=', 'queued'), eb.and([eb('status', 'in', ['provisioning', 'running']), eb('lease_until', '<', a.now)])])),
+);
 
 const insertExecution = hotStatement((db, row: ExecutionRow) => db.insertInto('executions').values(row));
 

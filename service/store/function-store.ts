@@ -89,15 +89,7 @@ export class FunctionStore {
 
   /** One version of one of this project's functions, by function id (used by the orchestrator). */
   async version(functionId: string, version: number): Promise<FunctionVersion | null> {
-    const row = await this.db
-      .selectFrom('function_versions as v')
-      .innerJoin('functions as f', 'f.id', 'v.function_id')
-      .innerJoin('code_packages as c', 'c.sha256', 'v.code_sha256')
-      .select(versionColumns)
-      .where('f.project_id', '=', this.projectId)
-      .where('v.function_id', '=', functionId)
-      .where('v.version', '=', version)
-      .executeTakeFirst();
+    const row = await versionById.first(this.db, { projectId: this.projectId, functionId, version });
     return row ? toVersion(row) : null;
   }
 
@@ -199,5 +191,16 @@ function withCurrentVersion(db: Kysely<Database>) {
     .selectAll('functions')
     .select(versionColumns);
 }
+
+const versionById = hotStatement((db, a: { projectId: string; functionId: string; version: number }) =>
+  db
+    .selectFrom('function_versions as v')
+    .innerJoin('functions as f', 'f.id', 'v.function_id')
+    .innerJoin('code_packages as c', 'c.sha256', 'v.code_sha256')
+    .select(versionColumns)
+    .where('f.project_id', '=', a.projectId)
+    .where('v.function_id', '=', a.functionId)
+    .where('v.version', '=', a.version),
+);
 
 const functionByName = hotStatement((db, a: { projectId: string; name: string }) => withCurrentVersion(db).where('functions.project_id', '=', a.projectId).where('functions.name', '=', a.name));

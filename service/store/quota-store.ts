@@ -110,13 +110,14 @@ export class QuotaStore {
 
   /** Executions provisioning or running now. */
   async activeExecutions(): Promise<number> {
-    const r = await this.db
-      .selectFrom('executions')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('project_id', '=', this.projectId)
-      .where('status', 'in', ['provisioning', 'running'])
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
+    return activeOf(this.db, this.projectId);
+  }
+
+  /** The concurrency quota and the slots it is measured against, read in one statement (the worker asks before every claim). */
+  async concurrency(defaults: Readonly<QuotaLimits>): Promise<{ limit: number; active: number }> {
+    const row = await concurrencyOf.first(this.db, { projectId: this.projectId });
+    const override = row?.concurrent;
+    return { limit: override === null || override === undefined ? defaults.concurrentExecutions : Number(override), active: Number(row?.active ?? 0) };
   }
 
   /** Executions created in the minute before `now` (whole seconds: see execution-rate.ts). */
@@ -147,3 +148,21 @@ export class QuotaStore {
 }
 
 const quotasOf = hotStatement((db, a: { projectId: string }) => db.selectFrom('project_quotas').selectAll().where('project_id', '=', a.projectId));
+
+const ACTIVE = ['provisioning', 'running'] as const;
+
+/** Executions of the project provisioning or running (holding a concurrency slot). */
+const countActive = hotStatement((db, a: { projectId: string }) =>
+  db.selectFrom('executions').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', a.projectId).where('status', 'in', ACTIVE),
+);
+
+export async function activeOf(db: Kysely<Database>, projectId: string): Promise<number> {
+  return Number((await countActive.first(db, { projectId }))?.n ?? 0);
+}
+
+const concurrencyOf = hotStatement((db, a: { projectId: string }) =>
+  db.selectNoFrom((eb) => [
+    eb.selectFrom('executions').select(eb.fn.countAll<number>().as('n')).where('project_id', '=', a.projectId).where('status', 'in', ACTIVE).as('active'),
+    eb.selectFrom('project_quotas').select('concurrent_executions').where('project_id', '=', a.projectId).as('concurrent'),
+  ]),
+);

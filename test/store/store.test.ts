@@ -93,6 +93,28 @@ for (const d of DIALECTS) {
     t.deepEqual(await store.forProject('p1').executions.logs(id), { status: 'succeeded', logs: 'hi\n', truncated: false });
   });
 
+  withStore('quotas: the concurrency limit and the slots in use, read together', async (t, store) => {
+    const defaults = { functions: 50, codeBytes: 1e9, concurrentExecutions: 7, executionsPerMinute: 100, memoryMb: 1024 };
+    const limits = { memory_mb: 128, vcpus: 1, disk_gb: 1, timeout_s: 5, network: true };
+    const make = async (projectId: string, i: number) => (await store.ledger.createOnce({ id: randomUUID(), projectId, functionId: 'f1', functionName: 'f', functionVersion: 1, event: event(`c${i}`), limits })).execution.id;
+    const p1 = store.forProject('p1');
+    t.deepEqual(await p1.quotas.concurrency(defaults), { limit: 7, active: 0 }, 'no override: the default');
+    const ids = [await make('p1', 1), await make('p1', 2), await make('p1', 3)];
+    await make('p2', 4);
+    t.true(await store.ledger.claim(ids[0]!, 'w1', 60_000));
+    t.true(await store.ledger.claim(ids[1]!, 'w1', 60_000));
+    await store.ledger.markRunning(ids[1]!, 'w1', { provider: 'local', details: {} });
+    t.true(await store.ledger.claim(await make('p2', 5), 'w1', 60_000));
+    t.deepEqual(await p1.quotas.concurrency(defaults), { limit: 7, active: 2 }, 'provisioning and running count; queued and other projects do not');
+    await p1.quotas.setOverrides({ concurrentExecutions: 2, functions: 3 });
+    t.deepEqual(await p1.quotas.concurrency(defaults), { limit: 2, active: 2 }, 'the override');
+    await p1.quotas.setOverrides({ functions: 3 });
+    t.is((await p1.quotas.concurrency(defaults)).limit, 7, 'an override of another quota leaves the default');
+    t.truthy(await store.ledger.finish(ids[0]!, 'w1', { status: 'succeeded', result: 1, logs: '', logsTruncated: false, startedAt: 0, finishedAt: 0 }));
+    t.is((await p1.quotas.concurrency(defaults)).active, 1, 'a final execution frees its slot');
+    t.is(await p1.quotas.activeExecutions(), 1);
+  });
+
   withStore('executions: list filters and pages newest first', async (t, store) => {
     const base = { projectId: 'p1', functionVersion: 1, limits: { memory_mb: 128, vcpus: 1, disk_gb: 1, timeout_s: 5, network: true } };
     for (let i = 0; i < 5; i++) {
