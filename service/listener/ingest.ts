@@ -75,14 +75,17 @@ export class Ingest {
    */
   async invocation(fn: FnFunction, event: CloudEvent, requestId: string | null = null, lane?: DirectLane | null): Promise<Execution> {
     validateEnvelope(event, 'event');
-    const limits = await this.quota.limits(this.store.forProject(fn.projectId));
     const input = newExecutionOf(fn, event, requestId);
+    const perMinute = this.quota.defaults.executionsPerMinute; // the project's own quota is read with the minute's count
     const slot = (await lane?.reserve()) ?? null;
     let admission: QuotaAdmission;
     try {
-      admission = slot
-        ? await lane!.serialized(fn.projectId, () => this.store.ledger.createWithinQuota(input, limits.executionsPerMinute, Date.now(), { ...slot, concurrent: limits.concurrentExecutions }))
-        : await this.store.ledger.createWithinQuota(input, limits.executionsPerMinute);
+      if (slot) {
+        const { concurrentExecutions: concurrent } = await this.quota.limits(this.store.forProject(fn.projectId));
+        admission = await lane!.serialized(fn.projectId, () => this.store.ledger.createWithinQuota(input, perMinute, Date.now(), { ...slot, concurrent }));
+      } else {
+        admission = await this.store.ledger.createWithinQuota(input, perMinute);
+      }
     } catch (err) {
       if (slot) lane!.unreserve();
       throw err;

@@ -168,7 +168,6 @@ export class Orchestrator implements DirectLane {
     const targets: RouteTarget[] = await router.route(msg.projectId, msg.event);
     const seen = new Set<string>();
     const toRun: string[] = [];
-    let perMinute: number | null = null;
     for (const target of targets) {
       if (seen.has(target.functionName)) continue;
       seen.add(target.functionName);
@@ -178,11 +177,7 @@ export class Orchestrator implements DirectLane {
         this.deps.metrics?.triggerFired('no_function');
         continue;
       }
-      perMinute ??= (await scope.quotas.limits(this.deps.config.quotas)).executionsPerMinute;
-      const admission = await this.deps.store.ledger.createWithinQuota(
-        newExecutionOf(fn, msg.event, requestIdOf(msg)),
-        perMinute,
-      );
+      const admission = await this.deps.store.ledger.createWithinQuota(newExecutionOf(fn, msg.event, requestIdOf(msg)), this.deps.config.quotas.executionsPerMinute);
       if (admission.overQuota) {
         const { recent, limit } = admission.overQuota;
         const reason = `event ${msg.event.id} dropped: quota exceeded: executions_per_minute (${recent} executions in the last minute, at most ${limit})`;

@@ -22,7 +22,7 @@ export function quotaExceeded(field: string, message: string): ApiError {
 }
 
 export class QuotaGuard {
-  constructor(private readonly defaults: Readonly<QuotaLimits>) {}
+  constructor(readonly defaults: Readonly<QuotaLimits>) {}
 
   limits(scope: ProjectStore): Promise<QuotaLimits> {
     return scope.quotas.limits(this.defaults);

@@ -45,6 +45,28 @@ export async function uncountCreated(db: Kysely<Database>, projectId: string, cr
   await giveBack.run(db, { projectId, second: secondOf(createdAt) });
 }
 
+const sumAndLimit = hotStatement((db, a: Bucket) =>
+  db.selectNoFrom((eb) => [
+    eb
+      .selectFrom('execution_rate')
+      .select((e) => e.fn.sum<number | string | null>('n').as('n'))
+      .where('project_id', '=', a.projectId)
+      .where('second', '>=', a.second)
+      .as('n'),
+    eb.selectFrom('project_quotas').select('executions_per_minute').where('project_id', '=', a.projectId).as('per_minute'),
+  ]),
+);
+
+/**
+ * The minute's executions (as createdInLastMinute) and the project's own executions-per-minute
+ * quota (null: none, the default applies), read in one statement: an admission needs both.
+ */
+export async function minuteAndLimit(db: Kysely<Database>, projectId: string, now: number): Promise<{ recent: number; override: number | null }> {
+  const r = await sumAndLimit.first(db, { projectId, second: secondOf(now - WINDOW_MS) });
+  const limit = r?.per_minute;
+  return { recent: Number(r?.n ?? 0), override: limit === null || limit === undefined ? null : Number(limit) };
+}
+
 /** Executions of `projectId` created in the minute before `now` (and up to a second more). */
 export async function createdInLastMinute(db: Kysely<Database>, projectId: string, now: number): Promise<number> {
   const r = await sumSince.first(db, { projectId, second: secondOf(now - WINDOW_MS) });

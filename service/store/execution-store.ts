@@ -10,7 +10,7 @@ import type { Dialect } from './connect.js';
 import type { Execution, ExecutionSummary, ExecutionStatus, ExecutionLimits, FnFunction } from '../model.js';
 import type { CloudEvent, FailureInfo, RunOutcome } from '../runner/protocol.js';
 import { isUniqueViolation } from './function-store.js';
-import { countCreated, createdInLastMinute, forgetOldSeconds, uncountCreated } from './execution-rate.js';
+import { countCreated, forgetOldSeconds, minuteAndLimit, uncountCreated } from './execution-rate.js';
 import { hotStatement } from './hot-statement.js';
 import { activeOf } from './quota-store.js';
 import { decodeTimeCursor, encodeTimeCursor, pageOf, type Page } from './paging.js';
@@ -188,8 +188,9 @@ export class ExecutionLedger {
   /**
    * createOnce under the executions-per-minute quota, exact in any number of processes. Every
    * admission counts itself in its second's counter first (atomic), then reads the minute's
-   * sum, its own count included, and gives the count back when that is over `perMinute` or the
-   * event was a replay. An admission never gives back and reads only after counting, so the
+   * sum, its own count included, and gives the count back when that is over the limit or the
+   * event was a replay. The limit is the project's own executions-per-minute quota, read in the
+   * same statement as the sum, or `defaultPerMinute` when it has none. An admission never gives back and reads only after counting, so the
    * last one admitted saw all the others: together they never pass the limit.
    *
    * On MariaDB a first attempt takes no lock, so one project's creators do not queue behind
@@ -200,17 +201,17 @@ export class ExecutionLedger {
    * immediate transaction) the lock is held throughout. A replayed event gets its existing
    * execution whatever the quota.
    */
-  async createWithinQuota(input: NewExecutionInput, perMinute: number, now = Date.now(), claim?: ClaimOnCreate): Promise<QuotaAdmission> {
+  async createWithinQuota(input: NewExecutionInput, defaultPerMinute: number, now = Date.now(), claim?: ClaimOnCreate): Promise<QuotaAdmission> {
     if (now - (this.rateSweptAt.get(input.projectId) ?? 0) >= 60_000) {
       this.rateSweptAt.set(input.projectId, now);
       await forgetOldSeconds(this.db, input.projectId, now);
     }
     if (this.dialect === 'mariadb' && !claim) {
-      const admitted = await this.admit(this.db, input, perMinute, now);
+      const admitted = await this.admit(this.db, input, defaultPerMinute, now);
       if (!admitted.overQuota) return admitted;
     }
     return this.exclusive(input.projectId, async (db) => {
-      const admitted = await this.admit(db, input, perMinute, now, claim);
+      const admitted = await this.admit(db, input, defaultPerMinute, now, claim);
       if (!admitted.overQuota) return admitted;
       const existing = await db.selectFrom('executions').selectAll().where('function_id', '=', input.functionId).where('event_id', '=', input.event.id).executeTakeFirst();
       return existing ? { execution: toExecution(existing), created: false, claimed: false } : admitted;
@@ -218,12 +219,14 @@ export class ExecutionLedger {
   }
 
   /** One admission: count, read the minute, then create or give the count back (see createWithinQuota). */
-  private async admit(db: Kysely<Database>, input: NewExecutionInput, perMinute: number, now: number, claim?: ClaimOnCreate): Promise<QuotaAdmission> {
+  private async admit(db: Kysely<Database>, input: NewExecutionInput, defaultPerMinute: number, now: number, claim?: ClaimOnCreate): Promise<QuotaAdmission> {
     await countCreated(db, this.dialect, input.projectId, now);
     let made: { execution: Execution; created: boolean };
     let claimNow: ClaimOnCreate | undefined;
     try {
-      const before = (await createdInLastMinute(db, input.projectId, now)) - 1;
+      const minute = await minuteAndLimit(db, input.projectId, now);
+      const before = minute.recent - 1;
+      const perMinute = minute.override ?? defaultPerMinute;
       if (before >= perMinute) {
         await uncountCreated(db, input.projectId, now);
         return { overQuota: { recent: before, limit: perMinute } };

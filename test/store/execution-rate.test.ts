@@ -72,6 +72,20 @@ for (const d of DIALECTS) {
     }
   });
 
+  withStore('the project’s own quota is the limit, read at admission; the default is for projects without one', async (t, store) => {
+    await store.forProject('p1').quotas.setOverrides({ executionsPerMinute: 2 });
+    const made = [];
+    for (let i = 0; i < 3; i++) made.push(await store.ledger.createWithinQuota(input('p1'), 1000));
+    t.deepEqual(made.map((r) => r.execution !== undefined), [true, true, false]);
+    t.like(made[2], { overQuota: { recent: 2, limit: 2 } });
+    t.true('execution' in (await store.ledger.createWithinQuota(input('p2'), 1000)), 'p2 has no quota of its own: the default');
+    await store.forProject('p1').quotas.setOverrides({ executionsPerMinute: 3 });
+    t.true('execution' in (await store.ledger.createWithinQuota(input('p1'), 1000)), 'a raised quota holds at once');
+    await store.forProject('p1').quotas.setOverrides({ functions: 9 });
+    t.true('execution' in (await store.ledger.createWithinQuota(input('p1'), 4)), 'another quota overridden: the default again');
+    t.like(await store.ledger.createWithinQuota(input('p1'), 4), { overQuota: { recent: 4, limit: 4 } });
+  });
+
   withStore('executions made without the quota (createOnce) count too', async (t, store) => {
     for (let i = 0; i < 3; i++) await store.ledger.createOnce(input('p1'));
     t.is(await store.forProject('p1').quotas.executionsInLastMinute(), 3);
