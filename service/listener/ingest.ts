@@ -81,7 +81,7 @@ export class Ingest {
     let admission: QuotaAdmission;
     try {
       if (slot) {
-        const { concurrentExecutions: concurrent } = await this.quota.limits(this.store.forProject(fn.projectId));
+        const concurrent = this.quota.defaults.concurrentExecutions; // the project's own is read at admission too
         admission = await lane!.serialized(fn.projectId, () => this.store.ledger.createWithinQuota(input, perMinute, Date.now(), { ...slot, concurrent }));
       } else {
         admission = await this.store.ledger.createWithinQuota(input, perMinute);

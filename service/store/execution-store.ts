@@ -12,7 +12,7 @@ import type { CloudEvent, FailureInfo, RunOutcome } from '../runner/protocol.js'
 import { isUniqueViolation } from './function-store.js';
 import { countCreated, forgetOldSeconds, minuteAndLimit, uncountCreated } from './execution-rate.js';
 import { hotStatement } from './hot-statement.js';
-import { activeOf } from './quota-store.js';
+import { concurrencyOf } from './quota-store.js';
 import { decodeTimeCursor, encodeTimeCursor, pageOf, type Page } from './paging.js';
 
 export interface NewExecutionInput {
@@ -156,7 +156,10 @@ export interface ProjectBacklog {
 /** createWithinQuota's answer: the execution (new, or the one this event already has), or the quota said no. */
 export type QuotaAdmission = { execution: Execution; created: boolean; claimed: boolean; overQuota?: undefined } | { overQuota: { recent: number; limit: number }; claimed?: undefined; execution?: undefined };
 
-/** createWithinQuota's option: create the execution already claimed by this worker when the project has fewer than `concurrent` active. */
+/**
+ * createWithinQuota's option: create the execution already claimed by this worker when the
+ * project has fewer active than its concurrency quota (its own, read then, or `concurrent`).
+ */
 export interface ClaimOnCreate {
   workerId: string;
   leaseMs: number;
@@ -231,7 +234,10 @@ export class ExecutionLedger {
         await uncountCreated(db, input.projectId, now);
         return { overQuota: { recent: before, limit: perMinute } };
       }
-      claimNow = claim && (await activeOf(db, input.projectId)) < claim.concurrent ? claim : undefined;
+      if (claim) {
+        const { active, limit } = await concurrencyOf(db, input.projectId, claim.concurrent);
+        claimNow = active < limit ? claim : undefined;
+      }
       made = await insertOnce(db, input, now, claimNow);
     } catch (err) {
       await uncountCreated(db, input.projectId, now).catch(() => undefined);

@@ -115,9 +115,7 @@ export class QuotaStore {
 
   /** The concurrency quota and the slots it is measured against, read in one statement (the worker asks before every claim). */
   async concurrency(defaults: Readonly<QuotaLimits>): Promise<{ limit: number; active: number }> {
-    const row = await concurrencyOf.first(this.db, { projectId: this.projectId });
-    const override = row?.concurrent;
-    return { limit: override === null || override === undefined ? defaults.concurrentExecutions : Number(override), active: Number(row?.active ?? 0) };
+    return concurrencyOf(this.db, this.projectId, defaults.concurrentExecutions);
   }
 
   /** Executions created in the minute before `now` (whole seconds: see execution-rate.ts). */
@@ -156,13 +154,20 @@ const countActive = hotStatement((db, a: { projectId: string }) =>
   db.selectFrom('executions').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', a.projectId).where('status', 'in', ACTIVE),
 );
 
-export async function activeOf(db: Kysely<Database>, projectId: string): Promise<number> {
+async function activeOf(db: Kysely<Database>, projectId: string): Promise<number> {
   return Number((await countActive.first(db, { projectId }))?.n ?? 0);
 }
 
-const concurrencyOf = hotStatement((db, a: { projectId: string }) =>
+const activeAndLimit = hotStatement((db, a: { projectId: string }) =>
   db.selectNoFrom((eb) => [
     eb.selectFrom('executions').select(eb.fn.countAll<number>().as('n')).where('project_id', '=', a.projectId).where('status', 'in', ACTIVE).as('active'),
     eb.selectFrom('project_quotas').select('concurrent_executions').where('project_id', '=', a.projectId).as('concurrent'),
   ]),
 );
+
+/** The project's active executions and its concurrency quota (its own, or `defaultLimit`), in one statement. */
+export async function concurrencyOf(db: Kysely<Database>, projectId: string, defaultLimit: number): Promise<{ limit: number; active: number }> {
+  const row = await activeAndLimit.first(db, { projectId });
+  const override = row?.concurrent;
+  return { limit: override === null || override === undefined ? defaultLimit : Number(override), active: Number(row?.active ?? 0) };
+}

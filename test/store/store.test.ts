@@ -115,6 +115,19 @@ for (const d of DIALECTS) {
     t.is(await p1.quotas.activeExecutions(), 1);
   });
 
+  withStore('quotas: an execution is created claimed only under the project’s own concurrency quota', async (t, store) => {
+    const limits = { memory_mb: 128, vcpus: 1, disk_gb: 1, timeout_s: 5, network: true };
+    const input = (i: number) => ({ id: randomUUID(), projectId: 'p1', functionId: 'f1', functionName: 'f', functionVersion: 1, event: event(`k${i}`), limits });
+    const claim = { workerId: 'w1', leaseMs: 60_000, concurrent: 4 };
+    await store.forProject('p1').quotas.setOverrides({ concurrentExecutions: 1 });
+    const first = await store.ledger.createWithinQuota(input(1), 1000, Date.now(), claim);
+    const second = await store.ledger.createWithinQuota(input(2), 1000, Date.now(), claim);
+    t.like(first, { created: true, claimed: true, execution: { status: 'provisioning' } });
+    t.like(second, { created: true, claimed: false, execution: { status: 'queued' } }, 'the project’s 1, not the default 4');
+    await store.forProject('p1').quotas.setOverrides({});
+    t.like(await store.ledger.createWithinQuota(input(3), 1000, Date.now(), claim), { claimed: true }, 'without its own quota: the default');
+  });
+
   withStore('executions: list filters and pages newest first', async (t, store) => {
     const base = { projectId: 'p1', functionVersion: 1, limits: { memory_mb: 128, vcpus: 1, disk_gb: 1, timeout_s: 5, network: true } };
     for (let i = 0; i < 5; i++) {
