@@ -205,10 +205,10 @@ export class Orchestrator implements DirectLane {
    */
   private async runExecution(messageExecutionId: string): Promise<void> {
     const { store, config } = this.deps;
-    for (const execution of await this.candidates(messageExecutionId)) {
+    for (const { execution, version } of await this.candidates(messageExecutionId)) {
       const admission = await this.gate.admit(execution, () => store.ledger.claim(execution.id, this.workerId, config.execution.leaseMs));
       if (admission === 'deferred') return this.deferForConcurrency(execution);
-      if (admission === 'claimed') return this.runClaimed(execution);
+      if (admission === 'claimed') return this.runClaimed(execution, { version });
       // lost: another worker holds it; try the next candidate
     }
   }
@@ -217,18 +217,20 @@ export class Orchestrator implements DirectLane {
    * What this message may run, in order: an execution taken over from a dead worker runs
    * itself; otherwise the oldest queued execution of the fairest project (fewest running,
    * then longest waiting), then the message's own if it is still queued — a lost race for
-   * the fair one must not leave the own execution without a message.
+   * the fair one must not leave the own execution without a message. The own execution comes
+   * with its version (read together); another one's is read once it is claimed.
    */
-  private async candidates(messageExecutionId: string): Promise<Execution[]> {
+  private async candidates(messageExecutionId: string): Promise<Array<{ execution: Execution; version?: FunctionVersion }>> {
     const { ledger } = this.deps.store;
-    const own = await ledger.get(messageExecutionId);
-    if (own && !isFinal(own.status) && own.status !== 'queued') return [own];
-    const ownQueued = own?.status === 'queued' ? own : null;
+    const read = await ledger.getForRun(messageExecutionId);
+    const own = read && { execution: read.execution, version: read.version ?? undefined };
+    if (own && !isFinal(own.execution.status) && own.execution.status !== 'queued') return [own];
+    const ownQueued = own?.execution.status === 'queued' ? own : null;
     const project = fairestOf(await this.backlog(), this.lastServed);
     if (!project) return ownQueued ? [ownQueued] : [];
-    if (ownQueued && project === ownQueued.projectId) return [ownQueued];
+    if (ownQueued && project === ownQueued.execution.projectId) return [ownQueued];
     const fair = await ledger.oldestQueued(project);
-    return [fair, ownQueued].filter((e): e is Execution => e !== null);
+    return fair ? [{ execution: fair }, ...(ownQueued ? [ownQueued] : [])] : ownQueued ? [ownQueued] : [];
   }
 
   /** The backlog as read at most BACKLOG_VIEW_MS ago (concurrent messages share one read). */

@@ -7,9 +7,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database, ExecutionRow } from './schema.js';
 import type { Dialect } from './connect.js';
-import type { Execution, ExecutionSummary, ExecutionStatus, ExecutionLimits, FnFunction } from '../model.js';
+import type { Execution, ExecutionSummary, ExecutionStatus, ExecutionLimits, FnFunction, FunctionVersion } from '../model.js';
 import type { CloudEvent, FailureInfo, RunOutcome } from '../runner/protocol.js';
-import { isUniqueViolation } from './function-store.js';
+import { isUniqueViolation, toVersion, versionColumns, type VersionJoin } from './function-store.js';
 import { countCreated, forgetOldSeconds, minuteAndLimit, uncountCreated } from './execution-rate.js';
 import { hotStatement } from './hot-statement.js';
 import { concurrencyOf } from './quota-store.js';
@@ -287,6 +287,16 @@ export class ExecutionLedger {
   }
 
   /**
+   * The execution with the function version it runs, read together (a worker needs both):
+   * `version` is null when the version, or its function, no longer exists in the project.
+   */
+  async getForRun(id: string): Promise<{ execution: Execution; version: FunctionVersion | null } | null> {
+    const row = await executionForRun.first(this.db, { id });
+    if (!row) return null;
+    return { execution: toExecution(row), version: row.version_of === null ? null : toVersion(row as unknown as VersionJoin) };
+  }
+
+  /**
    * Claims the execution for this worker: only a queued one, or one whose previous
    * worker's lease ran out (that worker died). Returns false if someone else holds it
    * or it is already final.
@@ -532,6 +542,18 @@ export class ExecutionLedger {
 }
 
 const executionById = hotStatement((db, a: { id: string }) => db.selectFrom('executions').selectAll().where('id', '=', a.id));
+
+/** An execution joined with its version (the execution's own function_id stands for the version's). */
+const executionForRun = hotStatement((db, a: { id: string }) =>
+  db
+    .selectFrom('executions as e')
+    .leftJoin('function_versions as v', (j) => j.onRef('v.function_id', '=', 'e.function_id').onRef('v.version', '=', 'e.function_version'))
+    .leftJoin('functions as f', (j) => j.onRef('f.id', '=', 'v.function_id').onRef('f.project_id', '=', 'e.project_id'))
+    .leftJoin('code_packages as c', 'c.sha256', 'v.code_sha256')
+    .selectAll('e')
+    .select([...versionColumns.filter((c) => c !== 'v.function_id'), 'f.id as version_of'])
+    .where('e.id', '=', a.id),
+);
 
 const claimById = hotStatement((db, a: { id: string; workerId: string; now: number; leaseUntil: number }) =>
   db

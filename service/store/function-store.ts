@@ -99,7 +99,7 @@ export class FunctionStore {
   }
 }
 
-const versionColumns = [
+export const versionColumns = [
   'v.function_id',
   'v.version',
   'v.runtime',
@@ -118,14 +118,14 @@ const versionColumns = [
   'c.file_name as code_file_name',
 ] as const;
 
-type VersionJoin = Omit<FunctionVersionRow, 'created_at'> & {
+export type VersionJoin = Omit<FunctionVersionRow, 'created_at'> & {
   version_created_at: number;
   code_size_bytes: number;
   code_format: string;
   code_file_name: string | null;
 };
 
-function toVersion(r: VersionJoin): FunctionVersion {
+export function toVersion(r: VersionJoin): FunctionVersion {
   return {
     functionId: r.function_id,
     version: r.version,

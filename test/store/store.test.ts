@@ -128,6 +128,27 @@ for (const d of DIALECTS) {
     t.like(await store.ledger.createWithinQuota(input(3), 1000, Date.now(), claim), { claimed: true }, 'without its own quota: the default');
   });
 
+  withStore('executions: read for a run together with their version; none once the function is gone', async (t, store) => {
+    const limits = { memory_mb: 128, vcpus: 1, disk_gb: 1, timeout_s: 5, network: true };
+    await store.code.put(code, Buffer.from('x=1'));
+    const p1 = store.forProject('p1');
+    const fn = (await p1.functions.create('runme', spec, code))!;
+    const input = { id: randomUUID(), projectId: 'p1', functionId: fn.id, functionName: 'runme', functionVersion: 1, event: event('r1'), limits };
+    const made = (await store.ledger.createOnce(input)).execution;
+    const read = await store.ledger.getForRun(made.id);
+    t.deepEqual(read?.execution, await store.ledger.get(made.id), 'the execution as get reads it');
+    t.deepEqual(read?.version, await p1.functions.version(fn.id, 1), 'its version as the function store reads it');
+    const foreign = (await store.ledger.createOnce({ ...input, id: randomUUID(), projectId: 'p2', event: event('r2') })).execution;
+    t.is((await store.ledger.getForRun(foreign.id))?.version, null, 'another project’s execution naming this function gets no version');
+    const missing = (await store.ledger.createOnce({ ...input, id: randomUUID(), functionVersion: 9, event: event('r3') })).execution;
+    t.is((await store.ledger.getForRun(missing.id))?.version, null, 'a version that does not exist');
+    t.true(await p1.functions.delete('runme'));
+    const gone = await store.ledger.getForRun(made.id);
+    t.is(gone?.execution.id, made.id);
+    t.is(gone?.version, null, 'the function was deleted');
+    t.is(await store.ledger.getForRun('no-such-execution'), null);
+  });
+
   withStore('executions: list filters and pages newest first', async (t, store) => {
     const base = { projectId: 'p1', functionVersion: 1, limits: { memory_mb: 128, vcpus: 1, disk_gb: 1, timeout_s: 5, network: true } };
     for (let i = 0; i < 5; i++) {
