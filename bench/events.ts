@@ -12,6 +12,7 @@ import { Cluster } from '../test/_helpers/cluster.js';
 import mariadb, { type Connection } from 'mariadb';
 import { createTestDatabase, MARIADB_HOST, MARIADB_PASSWORD, MARIADB_PORT, MARIADB_USER } from '../test/_helpers/mariadb.js';
 import { createTestVhost } from '../test/_helpers/rabbitmq.js';
+import { machineCpuMs, pidNamed, processCpuMs } from '../test/_helpers/machine-cpu.js';
 
 const N = Number(process.argv[2] ?? 200);
 /** Which isolations to run (both by default): `node dist/bench/events.js 1500 reuse`. */
@@ -88,8 +89,22 @@ async function main() {
     }
 
     const counter = await mariadb.createConnection({ host: MARIADB_HOST, port: MARIADB_PORT, user: MARIADB_USER, password: MARIADB_PASSWORD });
+    const servers = { mariadb: pidNamed('mariadbd', 'mysqld'), rabbitmq: pidNamed('beam.smp') };
+    // CPU ms so far of each part of the pipeline (null: not a process of this machine).
+    const cpuNow = () => {
+      const own = process.cpuUsage();
+      const members = (role: string) => cluster.members.filter((m) => m.role === role).map((m) => processCpuMs(m.child.pid) ?? 0).reduce((a, b) => a + b, 0);
+      return { api: members('api'), workers: members('worker'), mariadb: processCpuMs(servers.mariadb), rabbitmq: processCpuMs(servers.rabbitmq), bench: (own.user + own.system) / 1000, machine: machineCpuMs() };
+    };
+    const cpuPerEvent = (before: ReturnType<typeof cpuNow>, after: ReturnType<typeof cpuNow>, n: number) =>
+      'CPU/event ' +
+      (Object.keys(before) as Array<keyof typeof before>)
+        .map((k) => `${k} ${before[k] === null || after[k] === null ? 'n/a' : ((after[k]! - before[k]!) / n).toFixed(2)}`)
+        .join(', ') +
+      ' ms';
     const runBatch = async (fn: string, label: string, n: number) => {
       const countsBefore = await serverCounts(counter);
+      const cpuBefore = cpuNow();
       let next = 0;
       const t0 = Date.now();
       await Promise.all(
@@ -102,25 +117,34 @@ async function main() {
         }),
       );
       const published = Date.now();
+      // Done when the function has nothing left unfinished (earlier batches are all final):
+      // three one-row reads per look, so that the looking costs the pipeline next to nothing.
+      const unfinished = async () => {
+        for (const status of ['queued', 'provisioning', 'running']) {
+          const r = await fetch(`${api.url}/v1/executions?function=${fn}&status=${status}&limit=1`, { headers: auth });
+          if (((await r.json()) as { items: unknown[] }).items.length > 0) return true;
+        }
+        return false;
+      };
+      while (await unfinished()) await sleep(100);
+      const cpuAfter = cpuNow();
+      const countsAfter = await serverCounts(counter);
       const ours = (e: { event_id: string }) => e.event_id.startsWith(`${label}-`);
-      let items: Array<{ status: string; event_id: string; timings: { total_ms: number | null; queued_at: string; finished_at: string | null } }> = [];
-      for (;;) {
-        items = [];
-        let cursor: string | null = null;
-        do {
-          const r = await fetch(`${api.url}/v1/executions?function=${fn}&limit=500${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth });
-          const body = (await r.json()) as { items: typeof items; next_cursor: string | null };
-          items.push(...body.items.filter(ours));
-          cursor = body.next_cursor;
-        } while (cursor);
-        if (items.length === n && items.every((e) => ['succeeded', 'failed', 'timed_out'].includes(e.status))) break;
-        await sleep(250);
-      }
+      const items: Array<{ status: string; event_id: string; timings: { total_ms: number | null; queued_at: string; finished_at: string | null } }> = [];
+      let cursor: string | null = null;
+      do {
+        const r = await fetch(`${api.url}/v1/executions?function=${fn}&limit=500${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth });
+        const body = (await r.json()) as { items: typeof items; next_cursor: string | null };
+        items.push(...body.items.filter(ours));
+        cursor = body.next_cursor;
+      } while (cursor);
+      if (items.length !== n) throw new Error(`${label}: ${items.length} executions recorded for ${n} events`);
       const failed = items.filter((e) => e.status !== 'succeeded').length;
       const last = Math.max(...items.map((e) => Date.parse(e.timings.finished_at!)));
       const lat = items.map((e) => e.timings.total_ms!);
-      const statements = perEvent(countsBefore, await serverCounts(counter), n);
-      return { n, failed, publishRate: n / ((published - t0) / 1000), rate: n / ((last - t0) / 1000), p50: pct(lat, 50), p99: pct(lat, 99), statements };
+      const cpu = cpuPerEvent(cpuBefore, cpuAfter, n);
+      const statements = perEvent(countsBefore, countsAfter, n);
+      return { n, failed, publishRate: n / ((published - t0) / 1000), rate: n / ((last - t0) / 1000), p50: pct(lat, 50), p99: pct(lat, 99), statements, cpu };
     };
 
     await cluster.start('worker');
@@ -139,7 +163,9 @@ async function main() {
     const row = (name: string, r: { rate: number; p50: number; p99: number }) => `${name.padEnd(44)} ${r.rate.toFixed(1).padStart(8)} /s   publish→done p50 ${String(Math.round(r.p50)).padStart(5)} ms  p99 ${String(Math.round(r.p99)).padStart(5)} ms`;
     for (const fn of FUNCTIONS) {
       console.log(row(`${fn}: 1 worker (4 at once)`, one[fn]!) + `   failed ${one[fn]!.failed}, accepted ${one[fn]!.publishRate.toFixed(0)}/s, ${one[fn]!.statements}`);
+      console.log(`${''.padEnd(46)}${one[fn]!.cpu}`);
       console.log(row(`${fn}: 2 workers`, two[fn]!) + `   failed ${two[fn]!.failed}, accepted ${two[fn]!.publishRate.toFixed(0)}/s, ${two[fn]!.statements}`);
+      console.log(`${''.padEnd(46)}${two[fn]!.cpu}`);
     }
     console.log(row('raw amqplib, confirms one at a time', raw1));
     console.log(row('raw amqplib, 100 publishes in flight', raw100));
