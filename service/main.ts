@@ -69,7 +69,7 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
     closers.push(() => provider.close());
     await reportGuards(provider, logger);
     const codeCache = new CodeCache(join(config.dataDir, 'code'), store.code, { maxUnpackedBytes: config.code.maxUnpackedBytes, maxEntries: config.code.maxEntries }, config.code.unpackUid);
-    const bus = /^amqps?:\/\//.test(config.queueUrl) ? await connectFinishedBus(config.queueUrl) : null;
+    const bus = /^amqps?:\/\//.test(config.queueUrl) ? await connectFinishedBus(config.queueUrl, config.role !== 'worker') : null;
     if (bus) closers.push(() => bus.close());
     // With notices from every process, polling is only a safety net; without (store queue), an
     // API-only process polls as before, and an all-in-one process hears its own worker at once.
@@ -122,9 +122,9 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
   }
 }
 
-async function connectFinishedBus(url: string) {
+async function connectFinishedBus(url: string, listen: boolean) {
   const { RabbitFinishedBus } = await import('./queue/rabbit-finished-bus.js');
-  return RabbitFinishedBus.connect(url);
+  return RabbitFinishedBus.connect(url, { listen });
 }
 
 /** Keeps the credentials file pointing at the port this start actually got. */

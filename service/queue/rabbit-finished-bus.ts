@@ -1,7 +1,8 @@
 /**
  * "Execution X reached a final status", between service processes, on RabbitMQ: a fanout
  * exchange `fnstack.finished` (not durable), and one exclusive, auto-deleted queue per
- * process bound to it. A sync invoke served by an API process learns the moment a worker in
+ * listening process bound to it (a worker-only process serves no sync invoke: it publishes and
+ * does not listen, so the broker does not copy every notice to it). A sync invoke served by an API process learns the moment a worker in
  * another process recorded the outcome, instead of polling the store.
  *
  * A notice is only a hint: it carries the execution id alone, and the waiter reads the
@@ -23,8 +24,11 @@ export class RabbitFinishedBus implements FinishedBus {
     private readonly channel: ChannelWrapper,
   ) {}
 
-  /** Connects and binds this process's queue; rejects when the broker is not reachable within `timeoutMs`. */
-  static async connect(url: string, timeoutMs = 30_000): Promise<RabbitFinishedBus> {
+  /**
+   * Connects and, with `listen`, binds this process's queue; rejects when the broker is not
+   * reachable within `timeoutMs`.
+   */
+  static async connect(url: string, { listen = true, timeoutMs = 30_000 }: { listen?: boolean; timeoutMs?: number } = {}): Promise<RabbitFinishedBus> {
     const conn = new AmqpConnectionManagerClass(url, { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1, connectionOptions: { clientProperties: { connection_name: 'fnstack finished' } } });
     let bus: RabbitFinishedBus | null = null;
     const channel = conn.createChannel({
@@ -32,6 +36,7 @@ export class RabbitFinishedBus implements FinishedBus {
       confirm: false,
       setup: async (ch: Channel) => {
         await ch.assertExchange(FINISHED_EXCHANGE, 'fanout', { durable: false });
+        if (!listen) return;
         // Re-run after a reconnect: a new queue, bound again (the old one went with the connection).
         const q = await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
         await ch.bindQueue(q.queue, FINISHED_EXCHANGE, '');

@@ -5,6 +5,7 @@
  * with a final state.
  */
 import test from 'ava';
+import { pollUntil } from '../_helpers/poll.js';
 import { ExecutionEvents } from '../../service/orchestrator/execution-events.js';
 import { RabbitFinishedBus } from '../../service/queue/rabbit-finished-bus.js';
 import { createTestVhost, rabbitAvailable } from '../_helpers/rabbitmq.js';
@@ -57,10 +58,12 @@ test('a notice that arrives while the store is being read is not lost', async (t
   t.is(reads, 2);
 });
 
-test('across processes: a notice published on RabbitMQ wakes the waiter of another bus', async (t) => {
+test('across processes: a notice published on RabbitMQ wakes the waiter of another bus; a worker-only bus does not listen', async (t) => {
   if (!requireService(t, 'RabbitMQ', await rabbitAvailable())) return;
   const vhost = await createTestVhost();
-  const [worker, api] = [await RabbitFinishedBus.connect(vhost.url), await RabbitFinishedBus.connect(vhost.url)];
+  const [worker, api] = [await RabbitFinishedBus.connect(vhost.url, { listen: false }), await RabbitFinishedBus.connect(vhost.url)];
+  const heardByWorker: string[] = [];
+  worker.subscribe((id) => heardByWorker.push(id));
   try {
     const workerEvents = new ExecutionEvents({ bus: worker, fallbackPollMs: NO_POLL });
     const apiEvents = new ExecutionEvents({ bus: api, fallbackPollMs: NO_POLL });
@@ -72,6 +75,12 @@ test('across processes: a notice published on RabbitMQ wakes the waiter of anoth
     }, 50);
     t.deepEqual(await waiting, { status: 'succeeded' });
     t.is(x.r.reads, 1);
+    const heardByApi: string[] = [];
+    api.subscribe((id) => heardByApi.push(id));
+    api.publish('e5');
+    await pollUntil('the API bus to hear e5', async () => (heardByApi.includes('e5') ? true : undefined));
+    await new Promise((r) => setTimeout(r, 100)); // the fanout copies to every bound queue at once
+    t.deepEqual(heardByWorker, [], 'the worker-only bus has no queue: it hears no notice, its own or another’s');
   } finally {
     await worker.close();
     await api.close();
