@@ -31,7 +31,7 @@ die() { log "ERROR: $*"; exit 1; }
 if [ -z "$cache" ]; then
   if [ "$(id -u)" = 0 ]; then cache=/var/cache/fnstack-release; else cache=${XDG_CACHE_HOME:-$HOME/.cache}/fnstack-release; fi
 fi
-{ [ -f "$root/dist/cli/main.js" ] && [ -f "$root/dist/service/version.js" ]; } || die "$root/dist is not built (npm run build)"
+{ [ -f "$root/dist/cli/main.js" ] && [ -f "$root/dist/service/version.js" ] && [ -f "$root/dist/service/runner/warm-executor.cjs" ]; } || die "$root/dist is not built (npm run build)"
 [ -d "$root/node_modules/better-sqlite3" ] || die "$root/node_modules is missing (npm ci)"
 mkdir -p "$cache"
 exec 8>"$cache/.lock"

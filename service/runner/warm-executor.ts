@@ -1,5 +1,5 @@
 /**
- * The executor of a long-lived sandbox: `node warm-executor.js` says `ready` on fd 3 as soon
+ * The executor of a long-lived sandbox: `node warm-executor.cjs` says `ready` on fd 3 as soon
  * as Node is up, then serves `{type:'assignment'}` lines one at a time, each answered by
  * `started`, the function's output on stdout/stderr closed by the assignment's log fence
  * (protocol.ts), and one `result` or `failure`. Two uses (service/provisioner/local):
@@ -13,6 +13,10 @@
  * only what the sandbox may see). An error that escapes the handler (a throw from a timer,
  * an unhandled rejection) fails the event it happened in and ends the process: its state is
  * not trusted any more, and the provider replaces the sandbox. Node builtins only.
+ *
+ * The sandbox runs it as one CommonJS file (`npm run build` bundles it: scripts/bundle-runner.mjs):
+ * loading the runner as ES modules cost every sandbox ~3 ms more CPU at start (bench/README.md,
+ * http). So no top-level await here.
  */
 import { Socket } from 'node:net';
 import { createRequire } from 'node:module';
@@ -61,15 +65,16 @@ channel.on('data', (text: string) => {
     queue = queue.then(() => serve(message.assignment, message.token));
   }
 });
-await warmUp();
-channel.write(JSON.stringify({ type: 'ready', pid: process.pid, nodeVersion: process.version }) + '\n');
+void warmUp().then(() => channel.write(JSON.stringify({ type: 'ready', pid: process.pid, nodeVersion: process.version }) + '\n'));
 
 /**
  * Walks the path of an event once before `ready`, with the runner's own tiny handlers: Node
  * compiles its module loaders (CommonJS and ESM), stdio streams and our report path lazily,
  * on first use, and in a pre-started sandbox that first use would otherwise be the event's
  * (~6 ms of a trivial run, measured). Nothing is written: no output, no message. A failure
- * here changes nothing for the event, which loads its own code as it would have.
+ * here changes nothing for the event, which loads its own code as it would have. (Warming
+ * the CommonJS loader alone would spare every sandbox another ~5 ms of CPU, and cost an
+ * ES-module handler ~7 ms on its event's path: bench/README.md, http.)
  */
 async function warmUp(): Promise<void> {
   const runnerDir = dirname(fileURLToPath(import.meta.url));

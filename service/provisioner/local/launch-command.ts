@@ -55,8 +55,8 @@ export interface LaunchPlan {
   usrLinks: Record<string, string>;
   /** The fd bubblewrap reads the seccomp filter from (see seccomp.ts), or null for none. */
   seccompFd: number | null;
-  /** The runner's entry: `executor.js` (one run, the default) or `warm-executor.js` (a long-lived sandbox). */
-  entry?: 'executor.js' | 'warm-executor.js';
+  /** The runner's entry: `executor.js` (one run, the default) or `warm-executor.cjs` (a long-lived or pre-started sandbox, bundled by the build). */
+  entry?: 'executor.js' | 'warm-executor.cjs';
 }
 
 /** Files and directories of the host's /etc a program may need (loader, TLS, DNS, time zone). */

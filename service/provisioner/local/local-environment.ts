@@ -100,13 +100,13 @@ export class LocalEnvironment implements Environment {
   }
 
   /**
-   * A long-lived executor (warm-executor.js) in this sandbox, instead of `run`: it serves
+   * A long-lived executor (warm-executor.cjs) in this sandbox, instead of `run`: it serves
    * assignments one at a time; `fnEnv` is the environment node starts with. Not started yet.
    */
   session(fnEnv: Record<string, string>): WarmSession {
     if (this.ran || this.disposed) throw new Error('this environment has already been used');
     this.ran = true;
-    return new WarmSession(this.launchSpec({ ...this.plan(), entry: 'warm-executor.js' }, fnEnv), { maxMessageBytes: this.options.maxResultBytes });
+    return new WarmSession(this.launchSpec({ ...this.plan(), entry: 'warm-executor.cjs' }, fnEnv), { maxMessageBytes: this.options.maxResultBytes });
   }
 
   /** The per-run log cap: the assignment's, within the provider's. */

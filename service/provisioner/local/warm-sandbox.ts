@@ -1,5 +1,5 @@
 /**
- * Local sandboxes whose executor lives longer than one event (warm-executor.js), and the
+ * Local sandboxes whose executor lives longer than one event (warm-executor.cjs), and the
  * Environments the orchestrator gets for them:
  *
  * - `WarmLease` (isolation: reuse): the sandbox of one function version. Its first event
