@@ -2,8 +2,9 @@
  * "Execution X reached a final status", between service processes, on RabbitMQ: a fanout
  * exchange `fnstack.finished` (not durable), and one exclusive, auto-deleted queue per
  * listening process bound to it (a worker-only process serves no sync invoke: it publishes and
- * does not listen, so the broker does not copy every notice to it). A sync invoke served by an API process learns the moment a worker in
- * another process recorded the outcome, instead of polling the store.
+ * does not listen, so the broker does not copy every notice to it). A sync invoke served by an
+ * API process learns the moment a worker in another process recorded the outcome, instead of
+ * polling the store.
  *
  * A notice is only a hint: it carries the execution id alone, and the waiter reads the
  * execution from the store (the truth) before it answers, so a lost notice costs latency

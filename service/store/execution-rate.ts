@@ -18,13 +18,14 @@ const insertBucket = (db: Kysely<Database>, a: Bucket) => db.insertInto('executi
 const bump = { n: sql<number>`n + 1` };
 const upsertSqlite = hotStatement((db, a: Bucket) => insertBucket(db, a).onConflict((oc) => oc.columns(['project_id', 'second']).doUpdateSet(bump)));
 const upsertMariadb = hotStatement((db, a: Bucket) => insertBucket(db, a).onDuplicateKeyUpdate(bump));
-const sumSince = hotStatement((db, a: Bucket) =>
+/** The project's executions counted from `a.second` on. */
+const sumFrom = (db: Kysely<Database>, a: Bucket) =>
   db
     .selectFrom('execution_rate')
     .select((eb) => eb.fn.sum<number | string | null>('n').as('n'))
     .where('project_id', '=', a.projectId)
-    .where('second', '>=', a.second),
-);
+    .where('second', '>=', a.second);
+const sumSince = hotStatement(sumFrom);
 
 /** Counts one execution of `projectId` created at `createdAt` (atomic: safe without a lock). */
 export async function countCreated(db: Kysely<Database>, dialect: Dialect, projectId: string, createdAt: number): Promise<void> {
@@ -47,12 +48,7 @@ export async function uncountCreated(db: Kysely<Database>, projectId: string, cr
 
 const sumAndLimit = hotStatement((db, a: Bucket) =>
   db.selectNoFrom((eb) => [
-    eb
-      .selectFrom('execution_rate')
-      .select((e) => e.fn.sum<number | string | null>('n').as('n'))
-      .where('project_id', '=', a.projectId)
-      .where('second', '>=', a.second)
-      .as('n'),
+    sumFrom(db, a).as('n'),
     eb.selectFrom('project_quotas').select('executions_per_minute').where('project_id', '=', a.projectId).as('per_minute'),
   ]),
 );

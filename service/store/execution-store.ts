@@ -193,8 +193,9 @@ export class ExecutionLedger {
    * admission counts itself in its second's counter first (atomic), then reads the minute's
    * sum, its own count included, and gives the count back when that is over the limit or the
    * event was a replay. The limit is the project's own executions-per-minute quota, read in the
-   * same statement as the sum, or `defaultPerMinute` when it has none. An admission never gives back and reads only after counting, so the
-   * last one admitted saw all the others: together they never pass the limit.
+   * same statement as the sum, or `defaultPerMinute` when it has none. An admission never gives
+   * back and reads only after counting, so the last one admitted saw all the others: together
+   * they never pass the limit.
    *
    * On MariaDB a first attempt takes no lock, so one project's creators do not queue behind
    * each other; an attempt that finds the minute full tries again under the project's quota

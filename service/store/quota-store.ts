@@ -150,9 +150,9 @@ const quotasOf = hotStatement((db, a: { projectId: string }) => db.selectFrom('p
 const ACTIVE = ['provisioning', 'running'] as const;
 
 /** Executions of the project provisioning or running (holding a concurrency slot). */
-const countActive = hotStatement((db, a: { projectId: string }) =>
-  db.selectFrom('executions').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', a.projectId).where('status', 'in', ACTIVE),
-);
+const activeCount = (db: Kysely<Database>, a: { projectId: string }) =>
+  db.selectFrom('executions').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', a.projectId).where('status', 'in', ACTIVE);
+const countActive = hotStatement(activeCount);
 
 async function activeOf(db: Kysely<Database>, projectId: string): Promise<number> {
   return Number((await countActive.first(db, { projectId }))?.n ?? 0);
@@ -160,7 +160,7 @@ async function activeOf(db: Kysely<Database>, projectId: string): Promise<number
 
 const activeAndLimit = hotStatement((db, a: { projectId: string }) =>
   db.selectNoFrom((eb) => [
-    eb.selectFrom('executions').select(eb.fn.countAll<number>().as('n')).where('project_id', '=', a.projectId).where('status', 'in', ACTIVE).as('active'),
+    activeCount(db, a).as('active'),
     eb.selectFrom('project_quotas').select('concurrent_executions').where('project_id', '=', a.projectId).as('concurrent'),
   ]),
 );
