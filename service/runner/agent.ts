@@ -6,8 +6,10 @@
  *   FNSTACK_URL          the service's base URL
  *   FNSTACK_TOKEN        this server's bearer token (one server, one token, one event)
  *   FNSTACK_WORK_DIR     a private working directory for the code (default: a new one in
- *                        the temp dir); not below the runner's own files, whose package.json
- *                        says "type": "module" and would apply to the function's code
+ *                        the temp dir); not below the runner's own files. The runner writes
+ *                        an empty package.json there, so that a function without one of its
+ *                        own is CommonJS whatever package.json lies above (the runner's own
+ *                        says "type": "module")
  *
  * Then, over HTTP with `Authorization: Bearer <token>`:
  *
@@ -25,7 +27,7 @@
  * moment the code is in place. A 401/404 means the service released the server: exit 3.
  * Node builtins only.
  */
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { untarGz } from './agent-untar.js';
@@ -44,6 +46,8 @@ if (!url || !token) {
   process.exit(2);
 }
 const workDir = process.env.FNSTACK_WORK_DIR || mkdtempSync(join(tmpdir(), 'fnstack-runner-'));
+// Node takes a package's module format from the nearest package.json: this one ends the lookup.
+writeFileSync(join(workDir, 'package.json'), '{}\n');
 
 try {
   const assignment = await waitForAssignment();

@@ -2,11 +2,13 @@
  * The VM runner's live logs, without a cloud: the real runner (agent.js, as the user_data
  * starts it inside a server) talks to the real runner routes of an API configured for the
  * openstack provider, through the store, as in a Nova server. The function prints a line and
- * waits; the line is in the execution's logs while it still runs; the outcome ends them.
+ * waits; the line is in the execution's logs while it still runs; the outcome ends them. And
+ * the function's module format is its own, whatever package.json the server's disk holds above
+ * the runner's working directory.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,9 +34,19 @@ const LOG_CAP = 4096;
 /** The runner routes never reach the provider (the waiting env.run() does): it only says at create that the function fits. */
 const noProvider = { name: 'openstack', check: async () => ({ provider: 'openstack', details: {} }), acquire: () => Promise.reject(new Error('not in this test')), release: async () => undefined, close: async () => undefined } as unknown as Provider;
 
-test('a runner in a server posts the function’s output while it runs, within the cap', async (t) => {
+interface Runner {
+  call: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
+  url: string;
+  sessions: RunnerSessionStore;
+  /** Creates the function, then its execution, claimed and running with its server's session, as the orchestrator and the openstack provider do before the runner asks. */
+  assign: (name: string, source: string) => Promise<{ executionId: string; sessionId: string; token: string }>;
+  /** Starts agent.js as the user_data does, in `workDir`. */
+  startAgent: (token: string, workDir: string) => { exited: Promise<number | null>; log: () => string; kill: () => void };
+}
+
+/** The runner routes of an API configured for the openstack provider, on its own store. */
+async function withRunnerRoutes(t: ExecutionContext, use: (runner: Runner) => Promise<void>): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'fnstack-vmlogs-'));
-  const workDir = await mkdtemp(join(tmpdir(), 'fnstack-vmlogs-runner-'));
   const config = loadConfig(
     {
       FNSTACK_DATA_DIR: dataDir,
@@ -51,6 +63,7 @@ test('a runner in a server posts the function’s output while it runs, within t
   const queue = await createQueue(config, store, logger);
   const codeCache = new CodeCache(join(dataDir, 'code'), store.code, { maxUnpackedBytes: config.code.maxUnpackedBytes, maxEntries: config.code.maxEntries });
   const app = await buildApi({ config, store, queue, codeCache, events: new ExecutionEvents(), provider: noProvider }, false);
+  const agents: Array<() => void> = [];
   try {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();
@@ -62,65 +75,98 @@ test('a runner in a server posts the function’s output while it runs, within t
       const res = await fetch(url + path, init);
       return { status: res.status, body: (await res.json()) as any };
     };
-    const source = 'exports.handler = async () => { console.log("vm first line"); console.log("x".repeat(10000)); await new Promise((r) => setTimeout(r, 600000)); };';
-    const created = await call('POST', '/v1/functions', functionForm({ name: 'vm-waiter', runtime: RUNTIME, handler: 'index.handler', timeout_s: 10 }, { name: 'index.js', content: source }));
-    t.is(created.status, 201, JSON.stringify(created.body));
-
-    // What the orchestrator and the openstack provider do before the runner asks: an execution, claimed and running, and its server's session.
-    const projectId = (await store.accounts.adminProjectId())!;
-    const fn = (await store.forProject(projectId).functions.get('vm-waiter'))!;
-    const event = { specversion: '1.0' as const, id: randomUUID(), source: 'test', type: 'test' };
-    const { execution } = await store.ledger.createOnce(newExecutionOf(fn, event));
-    t.true(await store.ledger.claim(execution.id, 'test-worker', 600_000));
-    await store.ledger.markRunning(execution.id, 'test-worker', { provider: 'openstack', details: {} });
     const sessions = new RunnerSessionStore(store.db);
-    const token = randomUUID();
-    const sessionId = randomUUID();
-    await sessions.create({ id: sessionId, token, serverName: 'fnstack-test', executionId: execution.id, poolKey: null, owner: 'test-worker', leaseMs: 600_000 });
-    const assignment: Assignment = {
-      executionId: execution.id,
-      handler: 'index.handler',
-      code: { sha256: fn.spec.code.sha256, format: fn.spec.code.format, url: `${url}/v1/runner/code` },
-      event,
-      env: {},
-      context: { functionName: fn.name, functionVersion: fn.currentVersion, memoryMb: 128, timeoutS: 10, deadline: Date.now() + 10_000 },
-      logLimitBytes: LOG_CAP,
+    const assign = async (name: string, source: string) => {
+      const created = await call('POST', '/v1/functions', functionForm({ name, runtime: RUNTIME, handler: 'index.handler', timeout_s: 10 }, { name: 'index.js', content: source }));
+      t.is(created.status, 201, JSON.stringify(created.body));
+      const projectId = (await store.accounts.adminProjectId())!;
+      const fn = (await store.forProject(projectId).functions.get(name))!;
+      const event = { specversion: '1.0' as const, id: randomUUID(), source: 'test', type: 'test' };
+      const { execution } = await store.ledger.createOnce(newExecutionOf(fn, event));
+      t.true(await store.ledger.claim(execution.id, 'test-worker', 600_000));
+      await store.ledger.markRunning(execution.id, 'test-worker', { provider: 'openstack', details: {} });
+      const token = randomUUID();
+      const sessionId = randomUUID();
+      await sessions.create({ id: sessionId, token, serverName: 'fnstack-test', executionId: execution.id, poolKey: null, owner: 'test-worker', leaseMs: 600_000 });
+      const assignment: Assignment = {
+        executionId: execution.id,
+        handler: 'index.handler',
+        code: { sha256: fn.spec.code.sha256, format: fn.spec.code.format, url: `${url}/v1/runner/code` },
+        event,
+        env: {},
+        context: { functionName: fn.name, functionVersion: fn.currentVersion, memoryMb: 128, timeoutS: 10, deadline: Date.now() + 10_000 },
+        logLimitBytes: LOG_CAP,
+      };
+      await sessions.assign(sessionId, assignment);
+      return { executionId: execution.id, sessionId, token };
     };
-    await sessions.assign(sessionId, assignment);
+    const startAgent = (token: string, workDir: string) => {
+      const agent = spawn(process.execPath, [AGENT], { env: { PATH: process.env.PATH, FNSTACK_URL: url, FNSTACK_TOKEN: token, FNSTACK_WORK_DIR: workDir }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let log = '';
+      agent.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
+      const kill = () => agent.kill('SIGKILL');
+      agents.push(kill);
+      return { exited: new Promise<number | null>((resolve) => agent.on('close', (code) => resolve(code))), log: () => log, kill };
+    };
+    await use({ call, url, sessions, assign, startAgent });
+  } finally {
+    for (const kill of agents) kill();
+    await app.close();
+    await queue.close();
+    await store.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
 
-    const agent = spawn(process.execPath, [AGENT], { env: { PATH: process.env.PATH, FNSTACK_URL: url, FNSTACK_TOKEN: token, FNSTACK_WORK_DIR: workDir }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let agentLog = '';
-    agent.stderr!.setEncoding('utf8').on('data', (d: string) => (agentLog += d));
-    const exited = new Promise<number | null>((resolve) => agent.on('close', (code) => resolve(code)));
-    try {
+test('a runner in a server posts the function’s output while it runs, within the cap', async (t) => {
+  const workDir = await mkdtemp(join(tmpdir(), 'fnstack-vmlogs-runner-'));
+  try {
+    await withRunnerRoutes(t, async ({ call, url, sessions, assign, startAgent }) => {
+      const source = 'exports.handler = async () => { console.log("vm first line"); console.log("x".repeat(10000)); await new Promise((r) => setTimeout(r, 600000)); };';
+      const { executionId, sessionId, token } = await assign('vm-waiter', source);
+      const agent = startAgent(token, workDir);
       const live = await pollUntil('the runner’s first line in the live logs', async () => {
-        const r = await call('GET', `/v1/executions/${execution.id}/logs`);
+        const r = await call('GET', `/v1/executions/${executionId}/logs`);
         return /vm first line/.test(r.body.logs) ? r.body : undefined;
       });
       t.is(live.status, 'running', 'posted while the function runs');
       t.true(live.logs.startsWith('vm first line\n'));
       t.true(Buffer.byteLength(live.logs) <= LOG_CAP, 'the runner’s posts stay within the cap');
 
-      t.is(await exited, 0, agentLog);
+      t.is(await agent.exited, 0, agent.log());
       const session = await sessions.get(sessionId);
       t.is(session?.outcome?.status, 'timed_out', 'the outcome went to the session');
       t.true(session!.outcome!.logsTruncated);
 
       // A runner (hostile, say) posting past the cap is refused and the stored logs do not grow.
-      const before = (await call('GET', `/v1/executions/${execution.id}/logs`)).body.logs as string;
+      const before = (await call('GET', `/v1/executions/${executionId}/logs`)).body.logs as string;
       const flood = await fetch(`${url}/v1/runner/logs`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ text: 'y'.repeat(LOG_CAP) }) });
       t.true([409, 413].includes(flood.status), String(flood.status));
-      t.is((await call('GET', `/v1/executions/${execution.id}/logs`)).body.logs, before);
+      t.is((await call('GET', `/v1/executions/${executionId}/logs`)).body.logs, before);
       const stranger = await fetch(`${url}/v1/runner/logs`, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: JSON.stringify({ text: 'z' }) });
       t.is(stranger.status, 401);
-    } finally {
-      agent.kill('SIGKILL');
-    }
+    });
   } finally {
-    await app.close();
-    await queue.close();
-    await store.close();
-    await rm(dataDir, { recursive: true, force: true });
     await rm(workDir, { recursive: true, force: true });
+  }
+});
+
+test('a function without a package.json of its own runs as CommonJS under any package.json above the runner', async (t) => {
+  // A server's disk may hold a package.json above the working directory (the runner's own, an image's): its "type" must not reach the function.
+  const above = await mkdtemp(join(tmpdir(), 'fnstack-vmlogs-above-'));
+  try {
+    await writeFile(join(above, 'package.json'), JSON.stringify({ type: 'module' }));
+    const workDir = join(above, 'work');
+    await mkdir(workDir);
+    await withRunnerRoutes(t, async ({ sessions, assign, startAgent }) => {
+      const { sessionId, token } = await assign('vm-commonjs', 'exports.handler = async () => ({ format: typeof module === "object" ? "commonjs" : "module" });');
+      const agent = startAgent(token, workDir);
+      t.is(await agent.exited, 0, agent.log());
+      const outcome = (await sessions.get(sessionId))?.outcome;
+      t.is(outcome?.status, 'succeeded', JSON.stringify(outcome));
+      t.deepEqual(outcome?.result, { format: 'commonjs' });
+    });
+  } finally {
+    await rm(above, { recursive: true, force: true });
   }
 });
