@@ -11,11 +11,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { FailureInfo } from './protocol.js';
+import type { FailureInfo, ModuleFormat } from './protocol.js';
 
 export type Handler = (event: unknown, context: unknown) => unknown;
 
-export type LoadResult = { ok: true; handler: Handler; file: string } | { ok: false; failure: FailureInfo };
+export type LoadResult = { ok: true; handler: Handler; file: string; format: ModuleFormat } | { ok: false; failure: FailureInfo };
 
 const HANDLER = /^(?<mod>[A-Za-z0-9_@][A-Za-z0-9_@\-./]*)\.(?<exp>[A-Za-z_$][A-Za-z0-9_$]*)$/;
 const EXTENSIONS = ['.js', '.mjs', '.cjs'];
@@ -35,8 +35,9 @@ export async function loadHandler(codeDir: string, ref: string): Promise<LoadRes
   if (!abs.startsWith(root + sep)) return loadError(`handler '${ref}' points outside the code package`);
 
   let exports: Record<string, unknown>;
+  const format = formatOf(abs, root);
   try {
-    exports = formatOf(abs, root) === 'module' ? await importModule(abs) : exportsOf(createRequire(abs)(abs));
+    exports = format === 'module' ? await importModule(abs) : exportsOf(createRequire(abs)(abs));
   } catch (err) {
     return loadError(`cannot load ${file}: ${describe(err)}`, err);
   }
@@ -45,7 +46,7 @@ export async function loadHandler(codeDir: string, ref: string): Promise<LoadRes
     const found = exported === undefined ? 'not found' : `is not a function (it is ${exported === null ? 'null' : typeof exported})`;
     return loadError(`handler '${exportName}' ${found} in ${file}; ${exportList(exports)}`);
   }
-  return { ok: true, handler: wrapCallbackStyle(exported as (...args: unknown[]) => unknown), file };
+  return { ok: true, handler: wrapCallbackStyle(exported as (...args: unknown[]) => unknown), file, format };
 }
 
 /** An ES module's exports, with those of a default-exported object (CommonJS compiled to ESM) as fallback. */
@@ -85,7 +86,7 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
 }
 
-function formatOf(abs: string, root: string): 'module' | 'commonjs' {
+function formatOf(abs: string, root: string): ModuleFormat {
   if (abs.endsWith('.mjs')) return 'module';
   if (abs.endsWith('.cjs')) return 'commonjs';
   for (let dir = dirname(abs); ; dir = dirname(dir)) {
@@ -95,7 +96,7 @@ function formatOf(abs: string, root: string): 'module' | 'commonjs' {
   }
 }
 
-function packageType(pj: string): 'module' | 'commonjs' {
+function packageType(pj: string): ModuleFormat {
   try {
     const parsed = JSON.parse(readFileSync(pj, 'utf8')) as { type?: unknown };
     return parsed.type === 'module' ? 'module' : 'commonjs';

@@ -55,6 +55,15 @@ export interface FailureInfo {
   stack?: string;
 }
 
+/** Which of Node's loaders loads a handler's file: the ES-module one or the CommonJS one. */
+export type ModuleFormat = 'module' | 'commonjs';
+
+/**
+ * The warm executor's argument naming the loaders it walks before `ready`:
+ * `warm-executor.cjs --warm-up=commonjs,module`, or `--warm-up=` for none.
+ */
+export const WARM_UP_ARG = '--warm-up=';
+
 /**
  * Messages the runner (executor) sends back. Locally every one carries the run's `token`
  * (from the assignment message): the function shares the executor's process and can write
@@ -66,8 +75,10 @@ export type RunnerMessage =
    * The handler's module is loaded (its top-level code ran) after `initMs`, measured by the
    * executor (the supervisor's own clock may see `started` late when its process is busy).
    * The function's timeout counts from here; loading had its own bound (`initBoundMs`).
+   * `format` (warm executor): which of Node's loaders loaded it; the pool warms that one
+   * in the sandboxes it starts next (service/provisioner/local/loader-demand.ts).
    */
-  | { type: 'loaded'; initMs: number }
+  | { type: 'loaded'; initMs: number; format?: ModuleFormat }
   | { type: 'result'; value: unknown; peakRssBytes: number; durationMs: number }
   /** `last` (warm executor): the process ends after this report and serves no other event. */
   | { type: 'failure'; failure: FailureInfo; peakRssBytes: number; durationMs: number; last?: boolean }

@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, loadHandler, type Handler } from './load-handler.js';
 import { toJson } from './to-json.js';
 import { CHANNEL_FD } from './fd-channel.js';
-import { logFence, type Assignment, type FailureInfo, type FailureKind, type RunnerMessage, type ServiceMessage } from './protocol.js';
+import { logFence, WARM_UP_ARG, type Assignment, type FailureInfo, type FailureKind, type ModuleFormat, type RunnerMessage, type ServiceMessage } from './protocol.js';
 import type { HandlerContext } from './executor.js';
 
 interface Current {
@@ -38,7 +38,7 @@ interface Current {
 const exit: (code?: number) => never = process.exit.bind(process);
 const channel = new Socket({ fd: CHANNEL_FD, readable: true, writable: true });
 let current: Current | null = null;
-let loaded: { ref: string; handler: Handler } | null = null;
+let loaded: { ref: string; handler: Handler; format: ModuleFormat } | null = null;
 let queue: Promise<void> = Promise.resolve();
 
 channel.on('error', () => exit(0)); // the supervisor is gone
@@ -65,22 +65,35 @@ channel.on('data', (text: string) => {
     queue = queue.then(() => serve(message.assignment, message.token));
   }
 });
-void warmUp().then(() => channel.write(JSON.stringify({ type: 'ready', pid: process.pid, nodeVersion: process.version }) + '\n'));
+void warmUp(warmUpLoaders()).then(() => channel.write(JSON.stringify({ type: 'ready', pid: process.pid, nodeVersion: process.version }) + '\n'));
+
+/**
+ * The loaders to warm, from `--warm-up=commonjs,module` (service/provisioner/local/loader-demand.ts
+ * chooses them); without the argument, both. The argument is the runner's: the function does
+ * not find it in process.argv.
+ */
+function warmUpLoaders(): ModuleFormat[] {
+  const at = process.argv.findIndex((a, i) => i >= 2 && a.startsWith(WARM_UP_ARG));
+  if (at < 0) return ['commonjs', 'module'];
+  const names = process.argv.splice(at, 1)[0]!.slice(WARM_UP_ARG.length).split(',');
+  return (['commonjs', 'module'] as const).filter((f) => names.includes(f));
+}
 
 /**
  * Walks the path of an event once before `ready`, with the runner's own tiny handlers: Node
  * compiles its module loaders (CommonJS and ESM), stdio streams and our report path lazily,
  * on first use, and in a pre-started sandbox that first use would otherwise be the event's
  * (~6 ms of a trivial run, measured). Nothing is written: no output, no message. A failure
- * here changes nothing for the event, which loads its own code as it would have. (Warming
- * the CommonJS loader alone would spare every sandbox another ~5 ms of CPU, and cost an
- * ES-module handler ~7 ms on its event's path: bench/README.md, http.)
+ * here changes nothing for the event, which loads its own code as it would have. Warming the
+ * ES-module loader costs every sandbox ~5 ms of CPU, and not warming it costs an ES-module
+ * handler ~7 ms on its event's path (bench/README.md, http): hence `loaders`.
  */
-async function warmUp(): Promise<void> {
+async function warmUp(loaders: ModuleFormat[]): Promise<void> {
   const runnerDir = dirname(fileURLToPath(import.meta.url));
   const context = { executionId: 'warm-up', getRemainingTimeMs: () => 0 };
+  const refs: Record<ModuleFormat, string> = { commonjs: 'warm-up-cjs.handler', module: 'warm-up-esm.handler' };
   try {
-    for (const ref of ['warm-up-cjs.handler', 'warm-up-esm.handler']) {
+    for (const ref of loaders.map((f) => refs[f])) {
       const l = await loadHandler(runnerDir, ref);
       if (!l.ok) continue;
       const json = toJson(await l.handler({ warm: true }, context));
@@ -113,10 +126,10 @@ async function serve(assignment: Assignment, token: string | undefined): Promise
   if (loaded?.ref !== assignment.handler) {
     const l = await loadHandler(codeDir, assignment.handler);
     if (!l.ok) return report(run, { type: 'failure', failure: l.failure, ...stats(run) }, true);
-    loaded = { ref: assignment.handler, handler: l.handler };
+    loaded = { ref: assignment.handler, handler: l.handler, format: l.format };
   }
   assignment.context.deadline = Date.now() + assignment.context.timeoutS * 1000;
-  signed(run, { type: 'loaded', initMs: Date.now() - initStart });
+  signed(run, { type: 'loaded', initMs: Date.now() - initStart, format: loaded.format });
   const c = assignment.context;
   const context: HandlerContext = {
     functionName: c.functionName,

@@ -13,7 +13,7 @@ import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { classifyRun } from './classify-run.js';
 import { OutputCapture } from './output-capture.js';
-import { initBoundMs, initMsOf, logFence, type Assignment, type FailureInfo, type OutputListener, type RunnerMessage, type RunOutcome, type SignedRunnerMessage } from './protocol.js';
+import { initBoundMs, initMsOf, logFence, type Assignment, type FailureInfo, type OutputListener, type ModuleFormat, type RunnerMessage, type RunOutcome, type SignedRunnerMessage } from './protocol.js';
 import type { LaunchSpec, SuperviseOptions } from './supervisor.js';
 
 type Report = Extract<RunnerMessage, { type: 'result' | 'failure' }>;
@@ -55,6 +55,8 @@ export class WarmSession {
   ready = false;
   /** Assignments this session has been given. */
   runs = 0;
+  /** The loader that loaded the handler, as the executor said in its last `loaded` (the function's own code could have said it too). */
+  loadedFormat: ModuleFormat | null = null;
 
   constructor(
     private readonly spec: LaunchSpec,
@@ -230,6 +232,7 @@ export class WarmSession {
       this.startDeadline(run, 'init');
     } else if (msg.type === 'loaded' && run.started && run.initMs === undefined && !run.report) {
       run.initMs = initMsOf(msg.initMs, run.assignment.context.timeoutS);
+      if (msg.format === 'module' || msg.format === 'commonjs') this.loadedFormat = msg.format;
       this.startDeadline(run, 'run');
     } else if ((msg.type === 'result' || msg.type === 'failure') && !run.report) {
       const { token: _, ...report } = msg;

@@ -161,7 +161,9 @@ test.serial('pool: the warm-up before the event leaves no trace: ESM and CommonJ
   ];
   // The pool fills a shape once an event of that shape was asked for.
   await invoke(await fn({ 'index.js': 'exports.handler = () => 1;' }, { functionName: 'primer', isolation: 'per-event' }), 0);
-  for (const [name, files] of cases) {
+  // Three rounds: the sandboxes warm the CommonJS loader alone until the ES-module handler ran; those started after that
+  // (the fifth and sixth events': one is started as each event takes its sandbox) warm both.
+  for (const [name, files] of [...cases, ...cases, ...cases]) {
     await pollUntil('a pre-started sandbox', async () => (sb.provider.preStartedCount(shape) > 0 ? true : undefined));
     const f = await fn(files, { functionName: `trace-${name}`, isolation: 'per-event' });
     const { outcome, env } = await invoke(f, name);
@@ -170,6 +172,32 @@ test.serial('pool: the warm-up before the event leaves no trace: ESM and CommonJ
     t.is(outcome.logs, `${name === 'esm' ? 'esm' : 'cjs'} ${name}\n`, 'only the function\'s own output');
     t.deepEqual(outcome.result, { cjs: [], env: [] }, 'no module of the runner\'s warm-up in the cache, no variable of its own');
   }
+});
+
+test.serial('pool: a pre-started sandbox warms the ES-module loader only while its shape runs ES-module handlers', async (t) => {
+  // A shape of its own: the tests before ran ES-module handlers in the default one.
+  const memoryMb = 112;
+  const shape = params({ memoryMb });
+  // Node's internal modules of its ES-module loader that this process has loaded so far, and the arguments the function sees.
+  const probe = await fn({ 'index.js': `exports.handler = () => ({ esm: process.moduleLoadList.filter((m) => m.includes('/esm/')).length, argv: process.argv.slice(2) });` }, { functionName: 'loaders', isolation: 'per-event' });
+  const esm = await fn({ 'index.mjs': 'export const handler = async () => ({ esm: true });' }, { functionName: 'esm', isolation: 'per-event' });
+  const pooled = async (f: Fn) => {
+    await pollUntil('a pre-started sandbox', async () => (sb.provider.preStartedCount(shape) > 0 ? true : undefined));
+    const { outcome, env } = await invoke(f, null, { memoryMb });
+    t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
+    t.true(env.placement.details.preStarted === true);
+    return outcome.result as { esm: number | true; argv: string[] };
+  };
+  await invoke(probe, null, { memoryMb }); // the pool fills a shape once an event of that shape was asked for
+  const commonjsOnly = await pooled(probe);
+  t.deepEqual(commonjsOnly.argv, [], 'the runner\'s own argument is not the function\'s');
+  // Its sandbox was started before any ES-module handler ran in this shape: it runs all the same.
+  t.deepEqual((await pooled(esm)).esm, true);
+  // The sandbox taken next was started before that handler finished; the one after it warms both loaders.
+  t.is((await pooled(probe)).esm, commonjsOnly.esm);
+  const both = await pooled(probe);
+  t.true((both.esm as number) > (commonjsOnly.esm as number), `ES-module loader warmed: ${both.esm} internal modules against ${commonjsOnly.esm}`);
+  t.deepEqual(both.argv, []);
 });
 
 test.serial('pool: a sandbox still waiting for its event has a small CPU share; the one serving an event has the normal one', async (t) => {

@@ -21,6 +21,7 @@
 import { ENV_NAME_PATTERN, refusalOf } from '../../env-policy.js';
 import type { Workdir } from './workdir.js';
 import type { Tools } from './local-options.js';
+import { WARM_UP_ARG, type ModuleFormat } from '../../runner/protocol.js';
 
 export const SETUP_FAILED = 125;
 
@@ -57,6 +58,8 @@ export interface LaunchPlan {
   seccompFd: number | null;
   /** The runner's entry: `executor.js` (one run, the default) or `warm-executor.cjs` (a long-lived or pre-started sandbox, bundled by the build). */
   entry?: 'executor.js' | 'warm-executor.cjs';
+  /** The loaders warm-executor.cjs warms before it says ready (its own default: both). */
+  warmUp?: readonly ModuleFormat[];
 }
 
 /** Files and directories of the host's /etc a program may need (loader, TLS, DNS, time zone). */
@@ -64,7 +67,9 @@ const ETC = ['ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'ssl', 'ca-certificate
 
 /** bubblewrap takes its options from stdin (`--args 0`), the command from its command line. */
 export function launchArgv(p: LaunchPlan): string[] {
-  return [p.tools.sh, '-c', setupScript(p), 'fnstack-sandbox', p.tools.bwrap, '--args', '0', '--', nodeInside(p.nodeBinary), ...nodeFlags(p), `${INSIDE.runner}/${p.entry ?? 'executor.js'}`];
+  const entry = [`${INSIDE.runner}/${p.entry ?? 'executor.js'}`];
+  if (p.entry === 'warm-executor.cjs' && p.warmUp) entry.push(WARM_UP_ARG + p.warmUp.join(','));
+  return [p.tools.sh, '-c', setupScript(p), 'fnstack-sandbox', p.tools.bwrap, '--args', '0', '--', nodeInside(p.nodeBinary), ...nodeFlags(p), ...entry];
 }
 
 export function setupScript(p: LaunchPlan): string {

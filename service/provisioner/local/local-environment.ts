@@ -4,7 +4,7 @@
  * provider's release) kills whatever is left and removes everything.
  */
 import type { Environment, Placement } from '../provider.js';
-import type { Assignment, OutputListener, RunOutcome } from '../../runner/protocol.js';
+import type { Assignment, ModuleFormat, OutputListener, RunOutcome } from '../../runner/protocol.js';
 import { supervise, type LaunchSpec, type SandboxHooks } from '../../runner/supervisor.js';
 import { WarmSession } from '../../runner/warm-session.js';
 import type { ExecutionCgroup } from './cgroups.js';
@@ -101,12 +101,13 @@ export class LocalEnvironment implements Environment {
 
   /**
    * A long-lived executor (warm-executor.cjs) in this sandbox, instead of `run`: it serves
-   * assignments one at a time; `fnEnv` is the environment node starts with. Not started yet.
+   * assignments one at a time; `fnEnv` is the environment node starts with, `warmUp` the
+   * loaders it warms before it says ready. Not started yet.
    */
-  session(fnEnv: Record<string, string>): WarmSession {
+  session(fnEnv: Record<string, string>, warmUp: readonly ModuleFormat[]): WarmSession {
     if (this.ran || this.disposed) throw new Error('this environment has already been used');
     this.ran = true;
-    return new WarmSession(this.launchSpec({ ...this.plan(), entry: 'warm-executor.cjs' }, fnEnv), { maxMessageBytes: this.options.maxResultBytes });
+    return new WarmSession(this.launchSpec({ ...this.plan(), entry: 'warm-executor.cjs', warmUp }, fnEnv), { maxMessageBytes: this.options.maxResultBytes });
   }
 
   /** The per-run log cap: the assignment's, within the provider's. */

@@ -35,6 +35,7 @@ import { UidPool } from './uid-pool.js';
 import { createWorkdir, removeWorkdir, type Workdir } from './workdir.js';
 import { ReusePool, type ReuseHooks } from './reuse-pool.js';
 import { SpawnPool, type SpawnHooks } from './spawn-pool.js';
+import { LoaderDemand } from './loader-demand.js';
 import { PooledLease, WarmLease, WarmSandbox } from './warm-sandbox.js';
 
 export type { LocalProviderOptions } from './local-options.js';
@@ -51,6 +52,7 @@ export class LocalProvider implements Provider {
   private readonly reuse: ReusePool<WarmSandbox>;
   /** Per-event: sandboxes started before their event. */
   private readonly spawnPool: SpawnPool<WarmSandbox>;
+  private readonly loaders: LoaderDemand;
   /** Pooled sandboxes being destroyed after their one event. */
   private readonly destroying = new Set<Promise<void>>();
   private closed = false;
@@ -66,6 +68,7 @@ export class LocalProvider implements Provider {
     this.disk = o.diskLimit === 'loop' ? new DiskQuota({ imageDir: o.scratchDir, reserveBytes: o.diskReserveMb * 1024 * 1024 }) : null;
     this.reuse = new ReusePool({ idleMs: o.warmIdleMs, maxPerFunction: o.warmMaxPerFunction, maxPerProject: o.warmMaxPerProject });
     this.spawnPool = new SpawnPool(o.poolSize, o.warmIdleMs);
+    this.loaders = new LoaderDemand(o.warmIdleMs);
   }
 
   /** The machine's capabilities, probed once (and the sandbox root created). */
@@ -110,13 +113,14 @@ export class LocalProvider implements Provider {
       return new WarmLease(sandbox, reuseCount);
     }
     if (this.options.poolSize > 0) {
-      const ready = this.spawnPool.take(shapeOf(params), this.poolHooks(params));
+      const shape = shapeOf(params);
+      const ready = this.spawnPool.take(shape, this.poolHooks(params, shape));
       if (ready) {
         const raised = await ready.env.parts.cgroup?.setCpuPriority('normal').then(
           () => true,
           () => false,
         );
-        if (raised !== false) return new PooledLease(ready);
+        if (raised !== false) return new PooledLease(ready, shape);
         this.background(this.destroy(ready.env));
       }
     }
@@ -168,7 +172,10 @@ export class LocalProvider implements Provider {
   async release(env: Environment): Promise<void> {
     if (env instanceof WarmLease) return this.reuse.give(env.sandbox, env.sandbox.healthy);
     // Off the event's path: the outcome waits for release, the next pooled sandbox is ready.
-    if (env instanceof PooledLease) return void this.background(this.destroy(env.sandbox.env));
+    if (env instanceof PooledLease) {
+      this.loaders.heard(env.shape, env.sandbox.session?.loadedFormat ?? null);
+      return void this.background(this.destroy(env.sandbox.env));
+    }
     if (!(env instanceof LocalEnvironment)) throw new TypeError('not an environment of this provider');
     return this.destroy(env);
   }
@@ -209,13 +216,13 @@ export class LocalProvider implements Provider {
   }
 
   /** How a pre-started sandbox of `params`' shape is made: Node up and waiting, no code, no variables. */
-  private poolHooks(params: ProvisioningParams): SpawnHooks<WarmSandbox> {
+  private poolHooks(params: ProvisioningParams, shapeKey: string): SpawnHooks<WarmSandbox> {
     const shape: Omit<ProvisioningParams, 'executionId'> = { ...params, projectId: '', functionName: '', functionVersion: 0, codeSha256: '' };
     return {
       create: async () => {
         const sb = new WarmSandbox(await this.prepare(shape, 'pool', 'background'));
         try {
-          await sb.prestart();
+          await sb.prestart(this.loaders.loadersFor(shapeKey));
         } catch (err) {
           await this.destroy(sb.env);
           throw err;

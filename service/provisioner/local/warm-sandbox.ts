@@ -14,7 +14,7 @@
  * the moment Node starts and the number of events it serves differ.
  */
 import type { Environment, Placement } from '../provider.js';
-import type { Assignment, OutputListener, RunOutcome } from '../../runner/protocol.js';
+import type { Assignment, ModuleFormat, OutputListener, RunOutcome } from '../../runner/protocol.js';
 import type { WarmSession } from '../../runner/warm-session.js';
 import type { LocalEnvironment } from './local-environment.js';
 import { INSIDE, sandboxEnv } from './launch-command.js';
@@ -32,9 +32,9 @@ export class WarmSandbox {
     return this.session === null || this.session.alive;
   }
 
-  /** Starts Node now, with no code and the base variables (pool: the event brings both). */
-  async prestart(): Promise<void> {
-    this.session = this.env.session({});
+  /** Starts Node now, with no code and the base variables (pool: the event brings both), warming `loaders`. */
+  async prestart(loaders: readonly ModuleFormat[]): Promise<void> {
+    this.session = this.env.session({}, loaders);
     await this.session.start();
     if (!this.session.alive) throw new Error('the pre-started sandbox did not come up');
   }
@@ -81,7 +81,8 @@ export class WarmLease implements Environment {
     if (sb.session === null) {
       const problem = await sb.placeCode(assignment);
       if (problem) return refusal(problem);
-      sb.session = sb.env.session(assignment.env);
+      // Nothing to warm: the event that starts it loads its handler at once, with the loader it needs.
+      sb.session = sb.env.session(assignment.env, []);
       await sb.session.start();
     } else if (sb.codeSha !== assignment.code.sha256) {
       return refusal('this warm sandbox holds other code'); // the key includes the sha: never expected
@@ -95,7 +96,11 @@ export class PooledLease implements Environment {
   readonly placement: Placement;
   private used = false;
 
-  constructor(readonly sandbox: WarmSandbox) {
+  constructor(
+    readonly sandbox: WarmSandbox,
+    /** The pool's shape it was made for (local-provider.ts). */
+    readonly shape: string,
+  ) {
     this.id = sandbox.env.id;
     this.placement = { ...sandbox.env.placement, details: { ...sandbox.env.placement.details, preStarted: true }, warm: false, reuse_count: 0 };
   }
