@@ -44,6 +44,8 @@ export interface FnFunction {
   updatedAt: number;
   /** The current version's spec and code. */
   spec: FunctionVersion;
+  /** Whether it had outcome destinations when read (unknown: not read with it). */
+  hasDestinations?: boolean;
 }
 
 export interface ExecutionLimits {

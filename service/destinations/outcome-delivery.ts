@@ -35,6 +35,12 @@ export interface OutcomeDeliveryDeps {
   url?: UrlDeliveryOptions;
 }
 
+/** What the caller knows of a final execution's function. */
+export interface KnownFunction extends Pick<Execution, 'projectId' | 'functionId'> {
+  /** Whether the function had outcome destinations when the execution's run read it (unknown: not read). */
+  hasDestinations?: boolean | undefined;
+}
+
 export class OutcomeDelivery {
   private readonly pending = new Set<Promise<void>>();
   private readonly ingest: Ingest;
@@ -50,9 +56,11 @@ export class OutcomeDelivery {
   /**
    * Starts delivering the execution's outcome, if its function has a destination for it.
    * `known`: its project and function, so that a function without destinations costs one
-   * read and the execution is read only when there is somewhere to send it.
+   * read and the execution is read only when there is somewhere to send it; and whether the
+   * function had destinations when the execution's run read it: none then costs no read at
+   * all (destinations set while an execution runs apply from the next one).
    */
-  afterFinal(executionId: string, known?: Pick<Execution, 'projectId' | 'functionId'>): void {
+  afterFinal(executionId: string, known?: KnownFunction): void {
     const p: Promise<void> = this.deliver(executionId, known)
       .catch((err: unknown) => this.deps.logger.warn({ err, executionId }, 'outcome delivery failed'))
       .finally(() => this.pending.delete(p));
@@ -64,8 +72,9 @@ export class OutcomeDelivery {
     await Promise.allSettled([...this.pending]);
   }
 
-  private async deliver(executionId: string, known?: Pick<Execution, 'projectId' | 'functionId'>): Promise<void> {
+  private async deliver(executionId: string, known?: KnownFunction): Promise<void> {
     const { store, config } = this.deps;
+    if (known?.hasDestinations === false) return;
     if (known && !(await store.forProject(known.projectId).destinations.get(known.functionId))) return;
     const execution = await store.ledger.get(executionId);
     if (!execution || !isFinal(execution.status)) return;

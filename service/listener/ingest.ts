@@ -39,8 +39,11 @@ export interface DirectLane {
   reserve(): Promise<{ workerId: string; leaseMs: number } | null>;
   unreserve(): void;
   serialized<T>(projectId: string, fn: () => Promise<T>): Promise<T>;
-  /** `version`: the function version the execution runs, when the caller holds it (spares a read). */
-  run(execution: Execution, version?: FunctionVersion): void;
+  /**
+   * `version`: the function version the execution runs, when the caller holds it (spares a
+   * read); `hasDestinations`: whether its function had outcome destinations when read.
+   */
+  run(execution: Execution, version?: FunctionVersion, hasDestinations?: boolean): void;
 }
 
 export class Ingest {
@@ -91,7 +94,7 @@ export class Ingest {
       throw err;
     }
     if (slot && admission.claimed) {
-      lane!.run(admission.execution, fn.spec.version === admission.execution.functionVersion ? fn.spec : undefined);
+      lane!.run(admission.execution, fn.spec.version === admission.execution.functionVersion ? fn.spec : undefined, fn.hasDestinations);
       return admission.execution;
     }
     if (slot) lane!.unreserve();

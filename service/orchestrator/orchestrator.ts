@@ -25,6 +25,7 @@ import type { ServiceMetrics } from '../metrics/service-metrics.js';
 import { noBindings, type EventRouter, type RouteTarget } from './event-router.js';
 import type { DirectLane } from '../listener/ingest.js';
 import { Slots } from './slots.js';
+import type { KnownFunction } from '../destinations/outcome-delivery.js';
 
 export interface OrchestratorDeps {
   config: Readonly<Config>;
@@ -39,7 +40,7 @@ export interface OrchestratorDeps {
   /** Counts executions, stage timings, trigger fires and dead letters (Prometheus). */
   metrics?: ServiceMetrics;
   /** Told of every execution that may have reached its final status (destinations); must not block. */
-  outcomes?: { afterFinal(executionId: string, known?: Pick<Execution, 'projectId' | 'functionId'>): void; drain(): Promise<void> };
+  outcomes?: { afterFinal(executionId: string, known?: KnownFunction): void; drain(): Promise<void> };
 }
 
 /**
@@ -143,9 +144,9 @@ export class Orchestrator implements DirectLane {
     return this.gate.serialized(projectId, fn);
   }
 
-  run(execution: Execution, version?: FunctionVersion): void {
+  run(execution: Execution, version?: FunctionVersion, hasDestinations?: boolean): void {
     // The execution is exactly the row just inserted: its final record can be handed to the waiter.
-    this.runClaimed(execution, { version, exact: true })
+    this.runClaimed(execution, { version, hasDestinations, exact: true })
       .catch(async (err: unknown) => {
         // runClaimed handed it back (queued): from here it is retried as queued work is.
         this.deps.logger.warn({ err, executionId: execution.id }, 'direct run failed; the execution goes to the work queue');
@@ -205,10 +206,10 @@ export class Orchestrator implements DirectLane {
    */
   private async runExecution(messageExecutionId: string): Promise<void> {
     const { store, config } = this.deps;
-    for (const { execution, version } of await this.candidates(messageExecutionId)) {
+    for (const { execution, version, hasDestinations } of await this.candidates(messageExecutionId)) {
       const admission = await this.gate.admit(execution, () => store.ledger.claim(execution.id, this.workerId, config.execution.leaseMs));
       if (admission === 'deferred') return this.deferForConcurrency(execution);
-      if (admission === 'claimed') return this.runClaimed(execution, { version });
+      if (admission === 'claimed') return this.runClaimed(execution, { version, hasDestinations });
       // lost: another worker holds it; try the next candidate
     }
   }
@@ -220,10 +221,10 @@ export class Orchestrator implements DirectLane {
    * the fair one must not leave the own execution without a message. The own execution comes
    * with its version (read together); another one's is read once it is claimed.
    */
-  private async candidates(messageExecutionId: string): Promise<Array<{ execution: Execution; version?: FunctionVersion }>> {
+  private async candidates(messageExecutionId: string): Promise<Array<{ execution: Execution; version?: FunctionVersion; hasDestinations?: boolean }>> {
     const { ledger } = this.deps.store;
     const read = await ledger.getForRun(messageExecutionId);
-    const own = read && { execution: read.execution, version: read.version ?? undefined };
+    const own = read && { execution: read.execution, version: read.version ?? undefined, hasDestinations: read.hasDestinations };
     if (own && !isFinal(own.execution.status) && own.execution.status !== 'queued') return [own];
     const ownQueued = own?.execution.status === 'queued' ? own : null;
     const project = fairestOf(await this.backlog(), this.lastServed);
@@ -248,10 +249,11 @@ export class Orchestrator implements DirectLane {
 
   /**
    * Runs a claimed execution to its recorded outcome. `known.version`: the version, already
-   * read; `known.exact`: `execution` is the row as stored (created claimed, not read back
-   * after a claim), so its final record is known without a read and handed to sync waiters.
+   * read; `known.hasDestinations`: whether its function had outcome destinations when read;
+   * `known.exact`: `execution` is the row as stored (created claimed, not read back after a
+   * claim), so its final record is known without a read and handed to sync waiters.
    */
-  private async runClaimed(execution: Execution, known: { version?: FunctionVersion; exact?: boolean } = {}): Promise<void> {
+  private async runClaimed(execution: Execution, known: { version?: FunctionVersion; hasDestinations?: boolean; exact?: boolean } = {}): Promise<void> {
     const { store, config, logger } = this.deps;
     const executionId = execution.id;
     this.lastServed.set(execution.projectId, ++this.served);
@@ -283,7 +285,7 @@ export class Orchestrator implements DirectLane {
       clearInterval(heartbeat);
       this.aborts.delete(abort);
       this.deps.events.finished(executionId, final);
-      this.deps.outcomes?.afterFinal(executionId, execution);
+      this.deps.outcomes?.afterFinal(executionId, { projectId: execution.projectId, functionId: execution.functionId, hasDestinations: known.hasDestinations });
     }
   }
 

@@ -9,7 +9,7 @@ import type { Database, ExecutionRow } from './schema.js';
 import type { Dialect } from './connect.js';
 import type { Execution, ExecutionSummary, ExecutionStatus, ExecutionLimits, FnFunction, FunctionVersion } from '../model.js';
 import type { CloudEvent, FailureInfo, RunOutcome } from '../runner/protocol.js';
-import { isUniqueViolation, toVersion, versionColumns, type VersionJoin } from './function-store.js';
+import { hasDestinations, isUniqueViolation, toVersion, versionColumns, type VersionJoin } from './function-store.js';
 import { countCreated, forgetOldSeconds, minuteAndLimit, uncountCreated } from './execution-rate.js';
 import { hotStatement } from './hot-statement.js';
 import { concurrencyOf } from './quota-store.js';
@@ -289,12 +289,13 @@ export class ExecutionLedger {
 
   /**
    * The execution with the function version it runs, read together (a worker needs both):
-   * `version` is null when the version, or its function, no longer exists in the project.
+   * `version` is null when the version, or its function, no longer exists in the project;
+   * `hasDestinations`, whether that function has outcome destinations now.
    */
-  async getForRun(id: string): Promise<{ execution: Execution; version: FunctionVersion | null } | null> {
+  async getForRun(id: string): Promise<{ execution: Execution; version: FunctionVersion | null; hasDestinations: boolean } | null> {
     const row = await executionForRun.first(this.db, { id });
     if (!row) return null;
-    return { execution: toExecution(row), version: row.version_of === null ? null : toVersion(row as unknown as VersionJoin) };
+    return { execution: toExecution(row), version: row.version_of === null ? null : toVersion(row as unknown as VersionJoin), hasDestinations: Number(row.has_destinations) === 1 };
   }
 
   /**
@@ -552,7 +553,7 @@ const executionForRun = hotStatement((db, a: { id: string }) =>
     .leftJoin('functions as f', (j) => j.onRef('f.id', '=', 'v.function_id').onRef('f.project_id', '=', 'e.project_id'))
     .leftJoin('code_packages as c', 'c.sha256', 'v.code_sha256')
     .selectAll('e')
-    .select([...versionColumns.filter((c) => c !== 'v.function_id'), 'f.id as version_of'])
+    .select([...versionColumns.filter((c) => c !== 'v.function_id'), 'f.id as version_of', hasDestinations('f.id')])
     .where('e.id', '=', a.id),
 );
 

@@ -1,6 +1,6 @@
 /** Functions and their immutable versions, always within one project. */
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, FunctionVersionRow } from './schema.js';
 import type { CodeRef, FnFunction, FunctionSpec, FunctionVersion, CodeFormat, Isolation } from '../model.js';
 import { pageOf, type Page } from './paging.js';
@@ -143,7 +143,7 @@ export function toVersion(r: VersionJoin): FunctionVersion {
   };
 }
 
-function toFunction(r: VersionJoin & { id: string; project_id: string; name: string; current_version: number; created_at: number; updated_at: number }): FnFunction {
+function toFunction(r: VersionJoin & { id: string; project_id: string; name: string; current_version: number; created_at: number; updated_at: number; has_destinations: unknown }): FnFunction {
   return {
     id: r.id,
     projectId: r.project_id,
@@ -152,6 +152,7 @@ function toFunction(r: VersionJoin & { id: string; project_id: string; name: str
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
     spec: toVersion(r),
+    hasDestinations: Number(r.has_destinations) === 1,
   };
 }
 
@@ -182,14 +183,24 @@ export function isUniqueViolation(err: unknown): boolean {
   return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === 'ER_DUP_ENTRY' || e?.errno === 1062;
 }
 
-/** Functions with their current version and its code package. */
+/** Functions with their current version, its code package, and whether they have destinations. */
 function withCurrentVersion(db: Kysely<Database>) {
   return db
     .selectFrom('functions')
     .innerJoin('function_versions as v', (j) => j.onRef('v.function_id', '=', 'functions.id').onRef('v.version', '=', 'functions.current_version'))
     .innerJoin('code_packages as c', 'c.sha256', 'v.code_sha256')
     .selectAll('functions')
-    .select(versionColumns);
+    .select(versionColumns)
+    .select(hasDestinations('functions.id'));
+}
+
+/**
+ * `has_destinations`: 1 when the function `functionId` refers to has outcome destinations, else
+ * 0 (a primary-key probe). Read with the function, it spares the outcome's delivery a read of
+ * its own when there are none (service/destinations/outcome-delivery.ts).
+ */
+export function hasDestinations(functionIdColumn: string) {
+  return sql<number>`exists (select 1 from function_destinations d where d.function_id = ${sql.ref(functionIdColumn)})`.as('has_destinations');
 }
 
 const versionById = hotStatement((db, a: { projectId: string; functionId: string; version: number }) =>

@@ -145,6 +145,26 @@ test.serial('a failure is POSTed to an allow-listed loopback URL in structured m
   t.is(received.filter((r) => r.body.subject === again.body.id).length, 3);
 });
 
+test.serial('destinations set while an execution runs apply from the next one', async (t) => {
+  await createFunction(svc, 'slowpoke', 'exports.handler = async (e) => { await new Promise((r) => setTimeout(r, e.data.waitMs)); return { ok: true }; };');
+  const url = `http://127.0.0.1:${portOf(allowed)}/late`;
+  const started = await svc.api('POST', '/v1/functions/slowpoke/invoke?mode=async', { waitMs: 1500 });
+  t.is(started.status, 202);
+  const id = started.body.execution_id as string;
+  const running = await pollUntil('the execution running', async () => {
+    const e = (await svc.api('GET', `/v1/executions/${id}`)).body;
+    return e.status === 'queued' || e.status === 'provisioning' ? undefined : e;
+  });
+  t.is(running.status, 'running', JSON.stringify(running));
+  t.is((await put('slowpoke', { on_success: { kind: 'url', url } })).status, 200);
+  await pollUntil('the execution finished', async () => ((await svc.api('GET', `/v1/executions/${id}`)).body.status === 'succeeded' ? true : undefined));
+  const next = await svc.api('POST', '/v1/functions/slowpoke/invoke', { waitMs: 0 });
+  t.is(next.body.status, 'succeeded');
+  await pollUntil('the next outcome at the URL', async () => received.find((r) => r.body.subject === next.body.id));
+  // Deliveries run in the order their executions finished: the earlier one would be here by now.
+  t.false(received.some((r) => r.body.subject === id), 'the function had no destinations when that execution started');
+});
+
 test.serial('the guard refuses at delivery a URL that is not allow-listed (set when it passed, say)', async (t) => {
   await createFunction(svc, 'guarded', 'exports.handler = async () => { throw new Error("no"); };');
   const projectId = (await store.accounts.adminProjectId())!;

@@ -128,7 +128,7 @@ for (const d of DIALECTS) {
     t.like(await store.ledger.createWithinQuota(input(3), 1000, Date.now(), claim), { claimed: true }, 'without its own quota: the default');
   });
 
-  withStore('executions: read for a run together with their version; none once the function is gone', async (t, store) => {
+  withStore('executions: read for a run together with their version and whether it has destinations; none once the function is gone', async (t, store) => {
     const limits = { memory_mb: 128, vcpus: 1, disk_gb: 1, timeout_s: 5, network: true };
     await store.code.put(code, Buffer.from('x=1'));
     const p1 = store.forProject('p1');
@@ -138,6 +138,15 @@ for (const d of DIALECTS) {
     const read = await store.ledger.getForRun(made.id);
     t.deepEqual(read?.execution, await store.ledger.get(made.id), 'the execution as get reads it');
     t.deepEqual(read?.version, await p1.functions.version(fn.id, 1), 'its version as the function store reads it');
+    t.false(read?.hasDestinations);
+    t.false((await p1.functions.get('runme'))?.hasDestinations);
+    await p1.destinations.put(fn.id, { on_success: { kind: 'events' } });
+    t.true((await store.ledger.getForRun(made.id))?.hasDestinations, 'read with the execution: the function has destinations now');
+    t.true((await p1.functions.get('runme'))?.hasDestinations, 'and with the function');
+    t.true((await p1.functions.list(10, null)).items.find((f) => f.name === 'runme')?.hasDestinations);
+    await p1.destinations.remove(fn.id);
+    t.false((await store.ledger.getForRun(made.id))?.hasDestinations);
+    t.false((await p1.functions.get('runme'))?.hasDestinations);
     const foreign = (await store.ledger.createOnce({ ...input, id: randomUUID(), projectId: 'p2', event: event('r2') })).execution;
     t.is((await store.ledger.getForRun(foreign.id))?.version, null, 'another project’s execution naming this function gets no version');
     const missing = (await store.ledger.createOnce({ ...input, id: randomUUID(), functionVersion: 9, event: event('r3') })).execution;
