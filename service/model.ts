@@ -93,4 +93,6 @@ export interface ExecutionSummary {
 /** An execution with its event, as the orchestrator reads it. */
 export interface Execution extends ExecutionSummary {
   event: CloudEvent;
+  /** A sync invoke waits for it: its finish is announced to every API process. */
+  awaited: boolean;
 }

@@ -12,7 +12,7 @@
 import type { Store } from '../store/store.js';
 import { newExecutionOf, type QuotaAdmission } from '../store/execution-store.js';
 import type { WorkMessage, WorkQueue } from '../queue/queue.js';
-import type { Execution, FnFunction, FunctionVersion } from '../model.js';
+import { isFinal, type Execution, type FnFunction, type FunctionVersion } from '../model.js';
 import type { CloudEvent } from '../runner/protocol.js';
 import type { QuotaLimits } from '../config.js';
 import { executionsQuotaExceeded, QuotaGuard } from '../quota/quota-guard.js';
@@ -74,11 +74,12 @@ export class Ingest {
    * invoke in a process that is also a worker) and the project under its concurrency quota,
    * the execution is recorded already claimed and handed to the lane: no work message, no
    * wait on the queue; its lease stands for the message (a dead worker's lease runs out and
-   * the stall sweeper queues it).
+   * the stall sweeper queues it). `awaited`: a sync invoke waits for the outcome, so the
+   * worker that records it announces it to every API process.
    */
-  async invocation(fn: FnFunction, event: CloudEvent, requestId: string | null = null, lane?: DirectLane | null): Promise<Execution> {
+  async invocation(fn: FnFunction, event: CloudEvent, requestId: string | null = null, lane?: DirectLane | null, awaited = false): Promise<Execution> {
     validateEnvelope(event, 'event');
-    const input = newExecutionOf(fn, event, requestId);
+    const input = { ...newExecutionOf(fn, event, requestId), awaited };
     const perMinute = this.quota.defaults.executionsPerMinute; // the project's own quota is read with the minute's count
     const slot = (await lane?.reserve()) ?? null;
     let admission: QuotaAdmission;
@@ -100,7 +101,10 @@ export class Ingest {
     if (slot) lane!.unreserve();
     if (admission.overQuota) throw executionsQuotaExceeded(admission.overQuota.recent, admission.overQuota.limit);
     const { execution, created } = admission;
-    if (!created) return execution;
+    if (!created) {
+      if (awaited && !execution.awaited && !isFinal(execution.status)) await this.store.ledger.markAwaited(execution.id);
+      return execution;
+    }
     try {
       await this.queue.publish({ kind: 'run', executionId: execution.id, projectId: fn.projectId });
     } catch (err) {

@@ -37,10 +37,14 @@ export class ExecutionEvents {
     this.bus?.subscribe((id) => this.emitter.emit(id));
   }
 
-  /** `final`: the execution as now stored, when the caller knows it exactly (spares waiters a read). */
-  finished(executionId: string, final?: ExecutionSummary): void {
+  /**
+   * `final`: the execution as now stored, when the caller knows it exactly (spares waiters a
+   * read). `announce`: tell the other processes too (a sync invoke waits for it: Execution.awaited);
+   * a waiter in another process that is not told learns of the end by polling.
+   */
+  finished(executionId: string, final?: ExecutionSummary, announce = true): void {
     this.emitter.emit(executionId, final);
-    this.bus?.publish(executionId);
+    if (announce) this.bus?.publish(executionId);
   }
 
   /**

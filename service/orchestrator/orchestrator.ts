@@ -284,7 +284,7 @@ export class Orchestrator implements DirectLane {
     } finally {
       clearInterval(heartbeat);
       this.aborts.delete(abort);
-      this.deps.events.finished(executionId, final);
+      this.deps.events.finished(executionId, final, execution.awaited);
       this.deps.outcomes?.afterFinal(executionId, { projectId: execution.projectId, functionId: execution.functionId, hasDestinations: known.hasDestinations });
     }
   }

@@ -25,6 +25,8 @@ export interface NewExecutionInput {
   limits: ExecutionLimits;
   /** The request id of the API call that caused it (see service/api/request-id.ts). */
   requestId?: string | null;
+  /** A sync invoke waits for it (Execution.awaited). */
+  awaited?: boolean;
 }
 
 /** A new execution of the function's current version for this event (with a fresh id). */
@@ -296,6 +298,11 @@ export class ExecutionLedger {
     const row = await executionForRun.first(this.db, { id });
     if (!row) return null;
     return { execution: toExecution(row), version: row.version_of === null ? null : toVersion(row as unknown as VersionJoin), hasDestinations: Number(row.has_destinations) === 1 };
+  }
+
+  /** A sync invoke waits for this execution, made before without one (a replayed event id). */
+  async markAwaited(id: string): Promise<void> {
+    await this.db.updateTable('executions').set({ awaited: 1 }).where('id', '=', id).execute();
   }
 
   /**
@@ -603,6 +610,7 @@ async function insertOnce(db: Kysely<Database>, input: NewExecutionInput, now: n
     created_at: now,
     updated_at: now,
     request_id: input.requestId ?? null,
+    awaited: input.awaited ? 1 : 0,
   };
   try {
     await insertExecution.run(db, row);
@@ -616,7 +624,7 @@ async function insertOnce(db: Kysely<Database>, input: NewExecutionInput, now: n
 }
 
 export function toExecution(r: ExecutionRow): Execution {
-  return { ...toSummary(r), event: JSON.parse(r.event_json) as CloudEvent };
+  return { ...toSummary(r), event: JSON.parse(r.event_json) as CloudEvent, awaited: Number(r.awaited) === 1 };
 }
 
 function toSummary(r: SummaryRow): ExecutionSummary {

@@ -15,6 +15,7 @@ import * as queueConsumers from './migrations/2026-12-05-0300-queue-consumers.js
 import * as executionInitTime from './migrations/2026-12-05-1200-execution-init-time.js';
 import * as functionDestinations from './migrations/2026-12-05-0200-function-destinations.js';
 import * as executionRate from './migrations/2026-12-06-0100-execution-rate.js';
+import * as executionAwaited from './migrations/2026-12-07-0100-execution-awaited.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0001-initial': initial,
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-05-1200-execution-init-time': executionInitTime,
   '2026-12-05-0200-function-destinations': functionDestinations,
   '2026-12-06-0100-execution-rate': executionRate,
+  '2026-12-07-0100-execution-awaited': executionAwaited,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -113,6 +113,8 @@ export interface ExecutionsTable {
   updated_at: number;
   /** The X-Request-Id of the API call that caused the execution; null when none did. */
   request_id: string | null;
+  /** 1 when a sync invoke waits for it (its finish is announced on the finished bus), else 0. */
+  awaited: number;
 }
 
 /** A succeeded execution's result: its JSON text as UTF-8 bytes, in chunks of at most 1 MiB. */

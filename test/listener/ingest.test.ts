@@ -94,6 +94,19 @@ test('an invocation records one queued execution; a replayed event id returns it
   }
 });
 
+test('an execution a sync invoke waits for is marked so, also when the invoke replays an async one', async (t) => {
+  const f = await fixture();
+  try {
+    t.true((await f.ingest.invocation(f.fn, event('sync'), null, null, true)).awaited);
+    const queuedAlone = await f.ingest.invocation(f.fn, event('replayed'));
+    t.false(queuedAlone.awaited);
+    await f.ingest.invocation(f.fn, event('replayed'), null, null, true);
+    t.true((await f.store.ledger.get(queuedAlone.id))?.awaited, 'its worker will announce its end');
+  } finally {
+    await f.close();
+  }
+});
+
 test('a retried run goes back on the queue for the same execution', async (t) => {
   const f = await fixture();
   try {

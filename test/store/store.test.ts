@@ -158,6 +158,19 @@ for (const d of DIALECTS) {
     t.is(await store.ledger.getForRun('no-such-execution'), null);
   });
 
+  withStore('executions: whether a sync invoke waits for one is kept with it', async (t, store) => {
+    const limits = { memory_mb: 128, vcpus: 1, disk_gb: 1, timeout_s: 5, network: true };
+    const input = (key: string) => ({ id: randomUUID(), projectId: 'p1', functionId: 'f1', functionName: 'f', functionVersion: 1, event: event(key), limits });
+    const waited = (await store.ledger.createOnce({ ...input('w'), awaited: true })).execution;
+    const alone = (await store.ledger.createOnce(input('a'))).execution;
+    t.true(waited.awaited);
+    t.false(alone.awaited);
+    t.true((await store.ledger.get(waited.id))?.awaited, 'as read back');
+    t.false((await store.ledger.getForRun(alone.id))?.execution.awaited);
+    await store.ledger.markAwaited(alone.id);
+    t.true((await store.ledger.getForRun(alone.id))?.execution.awaited, 'a sync invoke of the same event waits for it now');
+  });
+
   withStore('executions: list filters and pages newest first', async (t, store) => {
     const base = { projectId: 'p1', functionVersion: 1, limits: { memory_mb: 128, vcpus: 1, disk_gb: 1, timeout_s: 5, network: true } };
     for (let i = 0; i < 5; i++) {

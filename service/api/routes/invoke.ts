@@ -76,7 +76,7 @@ export default async function invokeRoutes(app: FastifyInstance) {
       if (mode === 'sync' && !directLane && (await workers.consumers()) === 0) {
         throw new ApiError('not_ready', 'no worker consumes the work queue, so nothing would run this invocation; start `fnstack server --role worker` (mode=async queues it meanwhile)');
       }
-      const accepted = await ingest.invocation(fn, event, req.id, mode === 'sync' ? directLane : null);
+      const accepted = await ingest.invocation(fn, event, req.id, mode === 'sync' ? directLane : null, mode === 'sync');
       if (mode === 'async') return reply.code(202).header('location', `/v1/executions/${accepted.id}`).send({ execution_id: accepted.id, status: accepted.status });
 
       const waitMs = fn.spec.timeoutS * 1000 + SYNC_GRACE_MS;
