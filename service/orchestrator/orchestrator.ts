@@ -231,7 +231,7 @@ export class Orchestrator implements DirectLane {
     if (!project) return ownQueued ? [ownQueued] : [];
     if (ownQueued && project === ownQueued.execution.projectId) return [ownQueued];
     const fair = await ledger.oldestQueued(project);
-    return fair ? [{ execution: fair }, ...(ownQueued ? [ownQueued] : [])] : ownQueued ? [ownQueued] : [];
+    return [...(fair ? [{ execution: fair }] : []), ...(ownQueued ? [ownQueued] : [])];
   }
 
   /** The backlog as read at most BACKLOG_VIEW_MS ago (concurrent messages share one read). */
