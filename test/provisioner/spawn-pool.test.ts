@@ -11,7 +11,7 @@ function hooks(log: { made: number; destroyed: number[] }, usable = () => true):
   };
 }
 
-test('every item is handed out at most once, and the shape is refilled after each take', async (t) => {
+test('every item is handed out at most once, and the shape is refilled after each event', async (t) => {
   const log = { made: 0, destroyed: [] as number[] };
   const pool = new SpawnPool<number>(2, 60_000);
   const h = hooks(log);
@@ -25,6 +25,7 @@ test('every item is handed out at most once, and the shape is refilled after eac
     // Ask again at once: whatever comes back is another item or nothing, never one already given.
     const more = pool.take('s', h);
     if (more !== null) given.push(more);
+    pool.replace('s');
   }
   t.is(new Set(given).size, given.length, 'no item handed out twice');
   await pool.close();
@@ -41,5 +42,32 @@ test('an item that died while waiting is destroyed, not handed out', async (t) =
   alive = false;
   t.is(pool.take('s', h), null);
   t.deepEqual(log.destroyed, [1]);
+  await pool.close();
+});
+
+test('a taken item is replaced when its event is over, not while the event runs', async (t) => {
+  const log = { made: 0, destroyed: [] as number[] };
+  const pool = new SpawnPool<number>(1, 60_000, 60_000);
+  const h = hooks(log);
+  pool.take('s', h);
+  await pollUntil('a ready item', async () => (pool.readyCount('s') > 0 ? true : undefined), { everyMs: 5 });
+  t.is(pool.take('s', h), 1);
+  await new Promise((r) => setTimeout(r, 50));
+  t.is(log.made, 1, 'nothing is started while the event runs');
+  pool.replace('s');
+  await pollUntil('the replacement', async () => (pool.readyCount('s') > 0 ? true : undefined), { everyMs: 5 });
+  t.is(pool.take('s', h), 2);
+  await pool.close();
+});
+
+test('the item of an event that runs long is replaced anyway, after a while', async (t) => {
+  const log = { made: 0, destroyed: [] as number[] };
+  const pool = new SpawnPool<number>(1, 60_000, 30);
+  const h = hooks(log);
+  pool.take('s', h);
+  await pollUntil('a ready item', async () => (pool.readyCount('s') > 0 ? true : undefined), { everyMs: 5 });
+  t.is(pool.take('s', h), 1);
+  await pollUntil('the replacement, with no replace()', async () => (pool.readyCount('s') > 0 ? true : undefined), { everyMs: 5 });
+  t.is(log.made, 2);
   await pool.close();
 });

@@ -171,10 +171,11 @@ export class LocalProvider implements Provider {
 
   async release(env: Environment): Promise<void> {
     if (env instanceof WarmLease) return this.reuse.give(env.sandbox, env.sandbox.healthy);
-    // Off the event's path: the outcome waits for release, the next pooled sandbox is ready.
+    // Off the event's path: the outcome waits for release. Its replacement is made after it is
+    // gone, with its uid back: a sandbox's start is then not on the next event's path either.
     if (env instanceof PooledLease) {
       this.loaders.heard(env.shape, env.sandbox.session?.loadedFormat ?? null);
-      return void this.background(this.destroy(env.sandbox.env));
+      return void this.background(this.destroy(env.sandbox.env).finally(() => this.spawnPool.replace(env.shape)));
     }
     if (!(env instanceof LocalEnvironment)) throw new TypeError('not an environment of this provider');
     return this.destroy(env);

@@ -3,9 +3,11 @@
  * the event's path. Kept per shape (everything the sandbox is made with before it knows its
  * event: memory, vcpus, disk, network, runtime), `size` of each, for the shapes asked for in
  * the last `idleMs`; a shape nobody asks for any more is emptied. `take` hands an item out at
- * most once — it leaves the pool for good — and starts making its replacement in the
- * background, all missing ones at once (a failing start pauses the shape for a while instead
- * of spinning).
+ * most once — it leaves the pool for good. Its replacement is made when its event is over
+ * (`replace`), or `replaceAfterMs` after the take for a long event, whichever comes first:
+ * starting a sandbox costs the service's event loop and CPU, and that must not land on the
+ * event that just took one. Missing items are made all at once (a failing start pauses the
+ * shape for a while instead of spinning); a take that finds none starts them at once.
  */
 export interface SpawnHooks<T> {
   create(): Promise<T>;
@@ -21,6 +23,8 @@ interface Shape<T> {
   lastAsked: number;
   pausedUntil: number;
   hooks: SpawnHooks<T>;
+  /** Makes what is missing, should `replace` not come first. */
+  replaceTimer: NodeJS.Timeout | null;
 }
 
 const MAX_SHAPES = 8;
@@ -37,18 +41,22 @@ export class SpawnPool<T> {
   constructor(
     private readonly size: number,
     private readonly idleMs: number,
+    private readonly replaceAfterMs = 250,
   ) {
     this.sweeper = setInterval(() => this.sweep(), Math.max(1000, Math.min(idleMs, 60_000)));
     this.sweeper.unref();
   }
 
-  /** A ready item of `shape`, removed from the pool for good, or null; either way the shape is (re)filled. */
+  /**
+   * A ready item of `shape`, removed from the pool for good, or null. Null starts making the
+   * missing items now; an item is replaced once its event is over (`replace`), or later.
+   */
   take(shape: string, hooks: SpawnHooks<T>): T | null {
     if (this.size === 0 || this.closed) return null;
     let s = this.shapes.get(shape);
     if (!s) {
       if (this.shapes.size >= MAX_SHAPES) this.evictOldest();
-      s = { ready: [], filling: 0, lastAsked: 0, pausedUntil: 0, hooks };
+      s = { ready: [], filling: 0, lastAsked: 0, pausedUntil: 0, hooks, replaceTimer: null };
       this.shapes.set(shape, s);
     }
     s.lastAsked = Date.now();
@@ -58,8 +66,15 @@ export class SpawnPool<T> {
       if (s.hooks.usable(next)) item = next;
       else this.track(s.hooks.destroy(next));
     }
-    this.fill(s);
+    if (item === null) this.fill(s);
+    else s.replaceTimer ??= setTimeout(() => this.fill(s), this.replaceAfterMs).unref();
     return item;
+  }
+
+  /** The event of an item of `shape` is over: make what the shape misses now. */
+  replace(shape: string): void {
+    const s = this.shapes.get(shape);
+    if (s && !this.closed) this.fill(s);
   }
 
   /** Items ready now for `shape`, or for all shapes together (metrics). */
@@ -73,12 +88,14 @@ export class SpawnPool<T> {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.sweeper);
-    for (const s of this.shapes.values()) for (const item of s.ready.splice(0)) this.track(s.hooks.destroy(item));
+    for (const s of this.shapes.values()) this.empty(s);
     this.shapes.clear();
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
   private fill(s: Shape<T>): void {
+    if (s.replaceTimer) clearTimeout(s.replaceTimer);
+    s.replaceTimer = null;
     while (!this.closed && s.ready.length + s.filling < this.size && Date.now() >= s.pausedUntil) {
       s.filling++;
       this.track(
@@ -111,7 +128,7 @@ export class SpawnPool<T> {
     for (const [key, s] of this.shapes) {
       if (now - s.lastAsked < this.idleMs) continue;
       this.shapes.delete(key);
-      for (const item of s.ready.splice(0)) this.track(s.hooks.destroy(item));
+      this.empty(s);
     }
   }
 
@@ -119,7 +136,13 @@ export class SpawnPool<T> {
     const oldest = [...this.shapes.entries()].sort((a, b) => a[1].lastAsked - b[1].lastAsked)[0];
     if (!oldest) return;
     this.shapes.delete(oldest[0]);
-    for (const item of oldest[1].ready.splice(0)) this.track(oldest[1].hooks.destroy(item));
+    this.empty(oldest[1]);
+  }
+
+  private empty(s: Shape<T>): void {
+    if (s.replaceTimer) clearTimeout(s.replaceTimer);
+    s.replaceTimer = null;
+    for (const item of s.ready.splice(0)) this.track(s.hooks.destroy(item));
   }
 
   private track(p: Promise<unknown>): void {
