@@ -11,6 +11,13 @@ function hooks(log: { made: number; destroyed: number[] }, usable = () => true):
   };
 }
 
+/** Asks for shape 's' (which starts its filling), waits for a ready item and takes it. */
+async function firstItem(pool: SpawnPool<number>, h: SpawnHooks<number>): Promise<number | null> {
+  pool.take('s', h);
+  await pollUntil('a ready item', async () => (pool.readyCount('s') > 0 ? true : undefined), { everyMs: 5 });
+  return pool.take('s', h);
+}
+
 test('every item is handed out at most once, and the shape is refilled after each event', async (t) => {
   const log = { made: 0, destroyed: [] as number[] };
   const pool = new SpawnPool<number>(2, 60_000);
@@ -49,9 +56,7 @@ test('a taken item is replaced when its event is over, not while the event runs'
   const log = { made: 0, destroyed: [] as number[] };
   const pool = new SpawnPool<number>(1, 60_000, 60_000);
   const h = hooks(log);
-  pool.take('s', h);
-  await pollUntil('a ready item', async () => (pool.readyCount('s') > 0 ? true : undefined), { everyMs: 5 });
-  t.is(pool.take('s', h), 1);
+  t.is(await firstItem(pool, h), 1);
   await new Promise((r) => setTimeout(r, 50));
   t.is(log.made, 1, 'nothing is started while the event runs');
   pool.replace('s');
@@ -64,9 +69,7 @@ test('the item of an event that runs long is replaced anyway, after a while', as
   const log = { made: 0, destroyed: [] as number[] };
   const pool = new SpawnPool<number>(1, 60_000, 30);
   const h = hooks(log);
-  pool.take('s', h);
-  await pollUntil('a ready item', async () => (pool.readyCount('s') > 0 ? true : undefined), { everyMs: 5 });
-  t.is(pool.take('s', h), 1);
+  t.is(await firstItem(pool, h), 1);
   await pollUntil('the replacement, with no replace()', async () => (pool.readyCount('s') > 0 ? true : undefined), { everyMs: 5 });
   t.is(log.made, 2);
   await pool.close();
