@@ -1,5 +1,6 @@
 /**
- * The entry run inside the sandbox: `node dist/service/runner/executor.js`, with the
+ * The entry run inside a one-run sandbox: `node executor.cjs` (the build's bundle of this
+ * file; a Nova server's agent runs `executor.js` itself), with the
  * assignment arriving as one `{type:'assignment'}` line on fd 3. It loads the handler,
  * calls `handler(event, context)`, reports exactly one `result` or `failure` on fd 3 and
  * exits. Node builtins only: this file ships into Nova servers with the rest of runner/.
@@ -8,7 +9,7 @@
  * the function has run then, so the supervisor calls it a runner error).
  */
 import { receive, send } from './fd-channel.js';
-import { describe, loadHandler } from './load-handler.js';
+import { describe, forgetRunnerModules, loadHandler } from './load-handler.js';
 import { toJson } from './to-json.js';
 import type { Assignment, FailureInfo, FailureKind, RunnerMessage } from './protocol.js';
 
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   } catch (err) {
     return fail('runner_error', err, `cannot enter the code directory: ${describe(err)}`);
   }
+  forgetRunnerModules();
   const initStart = Date.now();
   const loaded = await loadHandler(codeDir, assignment.handler);
   if (!loaded.ok) return report({ type: 'failure', failure: loaded.failure, ...stats() });

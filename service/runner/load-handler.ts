@@ -10,12 +10,24 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FailureInfo, ModuleFormat } from './protocol.js';
 
 export type Handler = (event: unknown, context: unknown) => unknown;
 
 export type LoadResult = { ok: true; handler: Handler; file: string; format: ModuleFormat } | { ok: false; failure: FailureInfo };
+
+/** The runner's own directory (bundled or not: every runner file lies in it). */
+const RUNNER_DIR = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Removes the runner's own files from require.cache, so that the function finds only its
+ * own modules there: a bundled executor is a CommonJS module, and so is a warm-up handler.
+ */
+export function forgetRunnerModules(): void {
+  const cache = createRequire(import.meta.url).cache;
+  for (const key of Object.keys(cache)) if (key.startsWith(RUNNER_DIR + sep)) delete cache[key];
+}
 
 const HANDLER = /^(?<mod>[A-Za-z0-9_@][A-Za-z0-9_@\-./]*)\.(?<exp>[A-Za-z_$][A-Za-z0-9_$]*)$/;
 const EXTENSIONS = ['.js', '.mjs', '.cjs'];

@@ -19,10 +19,9 @@
  * http). So no top-level await here.
  */
 import { Socket } from 'node:net';
-import { createRequire } from 'node:module';
-import { dirname, sep } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, loadHandler, type Handler } from './load-handler.js';
+import { describe, forgetRunnerModules, loadHandler, type Handler } from './load-handler.js';
 import { toJson } from './to-json.js';
 import { CHANNEL_FD } from './fd-channel.js';
 import { logFence, WARM_UP_ARG, type Assignment, type FailureInfo, type FailureKind, type ModuleFormat, type RunnerMessage, type ServiceMessage } from './protocol.js';
@@ -105,9 +104,7 @@ async function warmUp(loaders: ModuleFormat[]): Promise<void> {
   } catch {
     // only a warm-up
   }
-  // The event's code must not find the warm-up in require.cache.
-  const cache = createRequire(import.meta.url).cache;
-  for (const key of Object.keys(cache)) if (key.startsWith(runnerDir + sep)) delete cache[key];
+  forgetRunnerModules();
 }
 
 async function serve(assignment: Assignment, token: string | undefined): Promise<void> {

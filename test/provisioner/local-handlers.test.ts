@@ -40,6 +40,15 @@ test('a CommonJS handler gets the event and the context and its result comes bac
   t.true((outcome.peakMemoryBytes ?? 0) > 0);
 });
 
+test('a one-run sandbox leaves nothing of the runner in require.cache or process.argv', async (t) => {
+  const { outcome } = await sb.invoke(
+    { 'index.js': `exports.handler = () => ({ cached: Object.keys(require.cache).filter((k) => !k.startsWith('/var/task/')), argv: process.argv.slice(2) });` },
+    'index.handler',
+  );
+  t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
+  t.deepEqual(outcome.result, { cached: [], argv: [] });
+});
+
 test('an ESM .mjs handler is imported', async (t) => {
   const { outcome } = await sb.invoke({ 'index.mjs': `export const handler = async () => ({ esm: typeof require === 'undefined' });` }, 'index.handler');
   t.is(outcome.status, 'succeeded', JSON.stringify(outcome));

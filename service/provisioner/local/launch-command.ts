@@ -14,7 +14,7 @@
  *                       execution's tmp/ at /tmp; no capabilities, no_new_privs, no further
  *                       user namespaces, a new session, killed with its parent, a
  *                       seccomp filter (seccomp.ts)
- *   node <flags> /opt/fnstack/runner/executor.js
+ *   node <flags> /opt/fnstack/runner/executor.cjs (or warm-executor.cjs)
  *
  * The setup exits with SETUP_FAILED (before the executor starts, hence a runner error).
  */
@@ -56,8 +56,8 @@ export interface LaunchPlan {
   usrLinks: Record<string, string>;
   /** The fd bubblewrap reads the seccomp filter from (see seccomp.ts), or null for none. */
   seccompFd: number | null;
-  /** The runner's entry: `executor.js` (one run, the default) or `warm-executor.cjs` (a long-lived or pre-started sandbox, bundled by the build). */
-  entry?: 'executor.js' | 'warm-executor.cjs';
+  /** The runner's entry, bundled by the build: `executor.cjs` (one run, the default) or `warm-executor.cjs` (a long-lived or pre-started sandbox). */
+  entry?: 'executor.cjs' | 'warm-executor.cjs';
   /** The loaders warm-executor.cjs warms before it says ready (its own default: both). */
   warmUp?: readonly ModuleFormat[];
 }
@@ -67,7 +67,7 @@ const ETC = ['ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'ssl', 'ca-certificate
 
 /** bubblewrap takes its options from stdin (`--args 0`), the command from its command line. */
 export function launchArgv(p: LaunchPlan): string[] {
-  const entry = [`${INSIDE.runner}/${p.entry ?? 'executor.js'}`];
+  const entry = [`${INSIDE.runner}/${p.entry ?? 'executor.cjs'}`];
   if (p.entry === 'warm-executor.cjs' && p.warmUp) entry.push(WARM_UP_ARG + p.warmUp.join(','));
   return [p.tools.sh, '-c', setupScript(p), 'fnstack-sandbox', p.tools.bwrap, '--args', '0', '--', nodeInside(p.nodeBinary), ...nodeFlags(p), ...entry];
 }

@@ -87,8 +87,10 @@ export class LocalProvider implements Provider {
       if (this.disk && !this.uids) throw new Error("the disk limit (diskLimit: 'loop') needs per-execution uids, i.e. a service running as root; or set diskLimit: 'off'");
       // Before the sweep: a dead sandbox's tmp/ may still be a mounted disk.
       await this.disk?.prepare();
-      // The warm executor is bundled by the build (scripts/bundle-runner.mjs), after tsc.
-      if (!(await stat(join(RUNNER_DIR, 'warm-executor.cjs')).catch(() => null))) throw new Error(`the runner is not built: ${join(RUNNER_DIR, 'warm-executor.cjs')} is missing (npm run build)`);
+      // The executors are bundled by the build (scripts/bundle-runner.mjs), after tsc.
+      for (const bundle of ['executor.cjs', 'warm-executor.cjs']) {
+        if (!(await stat(join(RUNNER_DIR, bundle)).catch(() => null))) throw new Error(`the runner is not built: ${join(RUNNER_DIR, bundle)} is missing (npm run build)`);
+      }
       if (this.uids) this.runnerDir = await installRunner(RUNNER_DIR, join(root, '.runner'));
       await sweepStale(root, host.cgroups, this.options.tools.setpriv);
       if (this.uids) this.loopback = await guardLoopback(this.options.uidBase, this.options.uidCount, this.options.firewallDirs);
