@@ -9,7 +9,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Store } from '../store/store.js';
 import type { WorkQueue } from '../queue/queue.js';
-import type { Provider } from '../provisioner/provider.js';
+import { environmentOriginOf, type Placement, type Provider } from '../provisioner/provider.js';
 import type { Execution } from '../model.js';
 import type { RunOutcome } from '../runner/protocol.js';
 
@@ -24,6 +24,7 @@ export class ServiceMetrics {
   private readonly queued: Histogram;
   private readonly provisioning: Histogram<'provider'>;
   private readonly running: Histogram<'status'>;
+  private readonly environments: Counter<'provider' | 'origin'>;
   private readonly triggerFires: Counter<'outcome'>;
   private readonly deadLettered: Counter;
 
@@ -39,17 +40,24 @@ export class ServiceMetrics {
     this.queued = new Histogram({ name: 'fnstack_execution_queued_seconds', help: 'Time from queued to claimed by a worker', buckets: TIME_BUCKETS, registers });
     this.provisioning = new Histogram({ name: 'fnstack_execution_provisioning_seconds', help: 'Time from claimed to running (the environment is ready)', labelNames: ['provider'], buckets: TIME_BUCKETS, registers });
     this.running = new Histogram({ name: 'fnstack_execution_run_seconds', help: 'Run time of the function, by final status', labelNames: ['status'], buckets: TIME_BUCKETS, registers });
+    this.environments = new Counter({
+      name: 'fnstack_execution_environments_total',
+      help: "Environments this worker's executions ran in, by origin: warm (served the function before, isolation reuse), pre_started (made before the event), new (made on the event's path)",
+      labelNames: ['provider', 'origin'],
+      registers,
+    });
     this.triggerFires = new Counter({ name: 'fnstack_trigger_fires_total', help: 'Events routed by triggers to a function: fired, dropped over the executions-per-minute quota, or naming a missing function', labelNames: ['outcome'], registers });
     this.deadLettered = new Counter({ name: 'fnstack_dead_letters_total', help: 'Work messages this worker gave up on (sent to the dead-letter queue)', registers });
   }
 
-  /** An execution this process ran reached its final status. */
-  executionFinished(e: Pick<Execution, 'projectId' | 'functionName' | 'queuedAt'>, claimedAt: number, runningAt: number | null, outcome: RunOutcome, provider: string): void {
+  /** An execution this process ran reached its final status; `running`: when it ran, and in what, if it had an environment. */
+  executionFinished(e: Pick<Execution, 'projectId' | 'functionName' | 'queuedAt'>, claimedAt: number, running: { at: number; placement: Placement } | null, outcome: RunOutcome, provider: string): void {
     this.executions.inc({ project_id: e.projectId, function: e.functionName, status: outcome.status, error_kind: outcome.failure?.kind ?? '' });
     this.queued.observe(Math.max(0, claimedAt - e.queuedAt) / 1000);
-    if (runningAt !== null) {
-      this.provisioning.observe({ provider }, Math.max(0, runningAt - claimedAt) / 1000);
+    if (running !== null) {
+      this.provisioning.observe({ provider }, Math.max(0, running.at - claimedAt) / 1000);
       this.running.observe({ status: outcome.status }, Math.max(0, outcome.finishedAt - outcome.startedAt) / 1000);
+      this.environments.inc({ provider, origin: environmentOriginOf(running.placement) });
     }
   }
 

@@ -264,12 +264,12 @@ export class Orchestrator implements DirectLane {
     }, Math.max(500, config.execution.leaseMs / 3));
     const abort = new AbortController();
     this.aborts.add(abort);
-    const stages: RunStages = { claimedAt: Date.now(), runningAt: null, running: null };
+    const stages: RunStages = { claimedAt: Date.now(), running: null };
     let final: ExecutionSummary | undefined;
     try {
       const outcome = await this.provisionAndRun(execution, abort.signal, log, stages, known.version);
       if (outcome) {
-        this.deps.metrics?.executionFinished(execution, stages.claimedAt, stages.runningAt, outcome, this.deps.provider.name);
+        this.deps.metrics?.executionFinished(execution, stages.claimedAt, stages.running, outcome, this.deps.provider.name);
         const recorded = await store.ledger.finish(executionId, this.workerId, outcome, stages.running ?? undefined);
         if (!recorded) log.warn('outcome not recorded: the lease was lost to another worker');
         else if (known.exact && stages.running) final = finalRecordOf(execution, stages.running, recorded);
@@ -322,7 +322,6 @@ export class Orchestrator implements DirectLane {
       // The running mark is written once the run has lasted RUNNING_MARK_DELAY_MS; a shorter
       // run records it with its outcome (one statement less on the warm path).
       const running: RunningMark = { at: Date.now(), placement: JSON.parse(JSON.stringify(env.placement)) as RunningMark['placement'] };
-      stages.runningAt = running.at;
       stages.running = running;
       marking = setTimeout(() => {
         marked.write = store.ledger.markRunning(execution.id, this.workerId, running.placement, running.at).catch((err: unknown) => log.warn({ err }, 'running mark failed; it is recorded with the outcome'));
@@ -380,7 +379,6 @@ function requestIdOf(msg: Extract<WorkMessage, { kind: 'event' }>): string | nul
 /** Claim → running → outcome times of one run, and the running mark (see provisionAndRun). */
 interface RunStages {
   claimedAt: number;
-  runningAt: number | null;
   running: RunningMark | null;
 }
 

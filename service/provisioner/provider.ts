@@ -47,6 +47,19 @@ export interface Placement {
   reuse_count?: number;
 }
 
+/**
+ * How an execution had its environment: one that served an event of its function before
+ * (`warm`, isolation: reuse), one made before its event (`pre_started`: a pre-started local
+ * sandbox, a pool server), or one made on the event's path (`new`).
+ */
+export type EnvironmentOrigin = 'warm' | 'pre_started' | 'new';
+
+export function environmentOriginOf(placement: Placement): EnvironmentOrigin {
+  if (placement.warm === true) return 'warm';
+  // The local provider marks a pre-started sandbox, the OpenStack one a server from its pool.
+  return placement.details.preStarted === true || placement.details.pool === 'hit' ? 'pre_started' : 'new';
+}
+
 /** A live environment, owned by exactly one execution until released. */
 export interface Environment {
   readonly id: string;

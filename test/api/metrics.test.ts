@@ -1,5 +1,7 @@
 /** Prometheus metrics on the operator listener and (service admins only) on the API. */
 import test from 'ava';
+import { environmentOriginOf } from '../../service/provisioner/provider.js';
+import { pollUntil } from '../_helpers/poll.js';
 import { createFunction, startTestService, type TestService } from '../_helpers/service.js';
 
 let svc: TestService;
@@ -50,6 +52,40 @@ test('executions are counted by function and status, with stage timings as histo
   t.not(sample(text, 'fnstack_environments{kind="warm_idle"}'), undefined);
   t.regex(text, /# TYPE fnstack_trigger_fires_total counter/);
   t.regex(text, /# TYPE fnstack_dead_letters_total counter/);
+});
+
+test('each execution counts how it had its environment: made on its path, pre-started, or warm', async (t) => {
+  // A service of its own: the counts are exact.
+  const own = await startTestService({ env: { FNSTACK_OPERATOR_PORT: '0', FNSTACK_SANDBOX_POOL_SIZE: '1' } });
+  try {
+    const metrics = async () => (await fetch(`${own.service.operatorUrl!}/metrics`)).text();
+    const origin = (text: string, o: string) => sample(text, `fnstack_execution_environments_total{provider="local",origin="${o}"}`) ?? 0;
+    await createFunction(own, 'kept', 'let n = 0; exports.handler = async () => ++n;', { isolation: 'reuse' });
+    await createFunction(own, 'once', 'exports.handler = async () => 1;');
+    t.is((await own.api('POST', '/v1/functions/kept/invoke', {})).body.result, 1);
+    t.is((await own.api('POST', '/v1/functions/kept/invoke', {})).body.result, 2);
+    let text = await metrics();
+    t.is(origin(text, 'new'), 1, 'the first event of a reuse function starts its sandbox');
+    t.is(origin(text, 'warm'), 1, 'the second finds it warm');
+    t.is(origin(text, 'pre_started'), 0);
+    // The first per-event ask only starts the pool's filling; once a sandbox waits, the next event takes it.
+    t.is((await own.api('POST', '/v1/functions/once/invoke', {})).body.status, 'succeeded');
+    await pollUntil('a pre-started sandbox', async () => ((sample(await metrics(), 'fnstack_environments{kind="pool_ready"}') ?? 0) > 0 ? true : undefined));
+    t.is((await own.api('POST', '/v1/functions/once/invoke', {})).body.status, 'succeeded');
+    text = await metrics();
+    t.is(origin(text, 'new'), 2);
+    t.is(origin(text, 'pre_started'), 1);
+    t.is(origin(text, 'warm'), 1);
+  } finally {
+    await own.close();
+  }
+});
+
+test('an OpenStack server from the pool counts as pre-started, a booted one as new', (t) => {
+  t.is(environmentOriginOf({ provider: 'openstack', details: { pool: 'hit' } }), 'pre_started');
+  t.is(environmentOriginOf({ provider: 'openstack', details: { pool: 'miss' } }), 'new');
+  t.is(environmentOriginOf({ provider: 'openstack', details: { pool: 'off' } }), 'new');
+  t.is(environmentOriginOf({ provider: 'local', details: {}, warm: true, reuse_count: 3 }), 'warm');
 });
 
 test('on the API port /metrics needs a service admin: tenants never see other tenants’ function names', async (t) => {
