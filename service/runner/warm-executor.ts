@@ -32,6 +32,8 @@ interface Current {
   token: string | undefined;
   reported: boolean;
   handlerStart: number;
+  /** The warm-up's own event: nothing of it is written (no output fence, no message). */
+  dry: boolean;
 }
 
 const exit: (code?: number) => never = process.exit.bind(process);
@@ -53,17 +55,23 @@ channel.on('data', (text: string) => {
   for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
     const line = pending.slice(0, nl);
     pending = pending.slice(nl + 1);
-    let message: ServiceMessage;
-    try {
-      message = JSON.parse(line) as ServiceMessage;
-    } catch (err) {
-      process.stderr.write(`[fnstack runner] malformed message: ${describe(err)}\n`);
-      exit(70);
-    }
-    if (message?.type !== 'assignment') exit(70);
-    queue = queue.then(() => serve(message.assignment, message.token));
+    void accept(line);
   }
 });
+
+/** Queues the event of one line from the service (any other line ends the process); resolves when it has been served. */
+function accept(line: string, dry = false): Promise<void> {
+  let message: ServiceMessage;
+  try {
+    message = JSON.parse(line) as ServiceMessage;
+  } catch (err) {
+    process.stderr.write(`[fnstack runner] malformed message: ${describe(err)}\n`);
+    exit(70);
+  }
+  if (message?.type !== 'assignment') exit(70);
+  queue = queue.then(() => serve(message.assignment, message.token, dry));
+  return queue;
+}
 void warmUp(warmUpLoaders()).then(() => channel.write(JSON.stringify({ type: 'ready', pid: process.pid, nodeVersion: process.version }) + '\n'));
 
 /**
@@ -79,36 +87,47 @@ function warmUpLoaders(): ModuleFormat[] {
 }
 
 /**
- * Walks the path of an event once before `ready`, with the runner's own tiny handlers: Node
- * compiles its module loaders (CommonJS and ESM), stdio streams and our report path lazily,
- * on first use, and in a pre-started sandbox that first use would otherwise be the event's
- * (~6 ms of a trivial run, measured). Nothing is written: no output, no message. A failure
- * here changes nothing for the event, which loads its own code as it would have. Warming the
- * ES-module loader costs every sandbox ~5 ms of CPU, and not warming it costs an ES-module
- * handler ~7 ms on its event's path (bench/README.md, http): hence `loaders`.
+ * Walks the path of an event before `ready`, once per loader, with the runner's own tiny
+ * handlers: the line is parsed and served like an event's, but nothing of it is written (no
+ * output, no message). Node compiles its module loaders (CommonJS and ESM), stdio streams and
+ * our own event path lazily, on first use, and in a pre-started sandbox that first use would
+ * otherwise be the event's: the loaders alone ~6 ms of a trivial run; the event path (the
+ * assignment's parse, serve, the report) another ~2 ms after them (bench/README.md,
+ * cold-start). A failure here changes nothing for the event, which loads its own code as it
+ * would have. Warming the ES-module loader costs every sandbox ~5 ms of CPU, and not warming
+ * it costs an ES-module handler ~7 ms on its event's path (bench/README.md, http): hence
+ * `loaders`.
  */
 async function warmUp(loaders: ModuleFormat[]): Promise<void> {
   const runnerDir = dirname(fileURLToPath(import.meta.url));
-  const context = { executionId: 'warm-up', getRemainingTimeMs: () => 0 };
+  const cwd = process.cwd();
   const refs: Record<ModuleFormat, string> = { commonjs: 'warm-up-cjs.handler', module: 'warm-up-esm.handler' };
   try {
-    for (const ref of loaders.map((f) => refs[f])) {
-      const l = await loadHandler(runnerDir, ref);
-      if (!l.ok) continue;
-      const json = toJson(await l.handler({ warm: true }, context));
-      if (json.ok) JSON.parse(json.json);
-    }
+    for (const format of loaders) await accept(JSON.stringify({ type: 'assignment', assignment: warmUpAssignment(runnerDir, refs[format]) }), true);
     await write(process.stdout, '');
     await write(process.stderr, '');
-    process.resourceUsage();
   } catch {
     // only a warm-up
+  } finally {
+    loaded = null;
+    current = null;
+    try {
+      process.chdir(cwd);
+    } catch {
+      // the event enters its own code directory anyway
+    }
   }
   forgetRunnerModules();
 }
 
-async function serve(assignment: Assignment, token: string | undefined): Promise<void> {
-  const run: Current = { assignment, token, reported: false, handlerStart: Date.now() };
+function warmUpAssignment(dir: string, handler: string): Assignment {
+  const context = { functionName: 'warm-up', functionVersion: 0, memoryMb: 0, timeoutS: 1, deadline: 0 };
+  const event = { specversion: '1.0', id: 'warm-up', source: 'fnstack/warm-up', type: 'fnstack.warm-up', data: { warm: true } } as const;
+  return { executionId: 'warm-up', handler, code: { dir, sha256: '' }, event, env: {}, context, logLimitBytes: 0 };
+}
+
+async function serve(assignment: Assignment, token: string | undefined, dry = false): Promise<void> {
+  const run: Current = { assignment, token, reported: false, handlerStart: Date.now(), dry };
   current = run;
   for (const [k, v] of Object.entries(assignment.env ?? {})) if (typeof v === 'string') process.env[k] = v;
   signed(run, { type: 'started', pid: process.pid, nodeVersion: process.version });
@@ -153,11 +172,13 @@ async function serve(assignment: Assignment, token: string | undefined): Promise
 async function report(run: Current, message: RunnerMessage, last = false): Promise<void> {
   if (run.reported) return;
   run.reported = true;
-  await write(process.stderr, '');
-  await write(process.stdout, logFence(run.token ?? '', run.assignment.executionId));
+  if (!run.dry) {
+    await write(process.stderr, '');
+    await write(process.stdout, logFence(run.token ?? '', run.assignment.executionId));
+  }
   signed(run, last && message.type === 'failure' ? { ...message, last } : message);
   if (current === run) current = null;
-  if (last) {
+  if (last && !run.dry) {
     await new Promise<void>((resolve) => channel.end(resolve));
     exit(0);
   }
@@ -173,7 +194,8 @@ function escaped(err: unknown): void {
 }
 
 function signed(run: Current, message: RunnerMessage): void {
-  channel.write(JSON.stringify(run.token === undefined ? message : { ...message, token: run.token }) + '\n');
+  const line = JSON.stringify(run.token === undefined ? message : { ...message, token: run.token }) + '\n';
+  if (!run.dry) channel.write(line);
 }
 
 function write(stream: NodeJS.WriteStream, text: string): Promise<void> {

@@ -238,3 +238,19 @@ test.serial('pool: a pre-started sandbox refuses a second assignment', async (t)
     await sb.provider.release(env);
   }
 });
+
+test.serial('pool: the warm-up\'s event is gone before the function\'s: a handler named like the runner\'s own runs the tenant\'s code', async (t) => {
+  const shape = params();
+  // The runner's warm-up loads `warm-up-cjs.handler` from its own directory; a function may name its file the same.
+  const f = await fn(
+    { 'warm-up-cjs.js': `exports.handler = async (e, ctx) => { console.log('mine'); return { mine: true, data: e.data, ctxId: ctx.executionId, id: process.env.FNSTACK_EXECUTION_ID, cwd: process.cwd() }; };` },
+    { functionName: 'namesake', isolation: 'per-event' },
+  );
+  await invoke(f, 'prime', { handler: 'warm-up-cjs.handler' }); // the pool fills a shape once an event of that shape was asked for
+  await pollUntil('a pre-started sandbox', async () => (sb.provider.preStartedCount(shape) > 0 ? true : undefined));
+  const { outcome, env, p } = await invoke(f, 'real', { handler: 'warm-up-cjs.handler' });
+  t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
+  t.true(env.placement.details.preStarted === true);
+  t.deepEqual(outcome.result, { mine: true, data: 'real', ctxId: p.executionId, id: p.executionId, cwd: '/var/task' });
+  t.is(outcome.logs, 'mine\n', 'no line of the warm-up in the event\'s logs');
+});
