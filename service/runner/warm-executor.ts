@@ -92,8 +92,8 @@ function warmUpLoaders(): ModuleFormat[] {
  * output, no message). Node compiles its module loaders (CommonJS and ESM), stdio streams and
  * our own event path lazily, on first use, and in a pre-started sandbox that first use would
  * otherwise be the event's: the loaders alone ~6 ms of a trivial run; the event path (the
- * assignment's parse, serve, the report) another ~2 ms after them (bench/README.md,
- * cold-start). A failure here changes nothing for the event, which loads its own code as it
+ * assignment's parse, serve, the report) another ~2 ms after them, measured on the executor
+ * alone (bench/README.md, cold-start). A failure here changes nothing for the event, which loads its own code as it
  * would have. Warming the ES-module loader costs every sandbox ~5 ms of CPU, and not warming
  * it costs an ES-module handler ~7 ms on its event's path (bench/README.md, http): hence
  * `loaders`.
