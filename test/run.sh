@@ -11,8 +11,24 @@ cd "$(dirname "$0")/.."
 bash test/services/ensure.sh
 npm run build --silent
 
+# What the tests put in temporary directories goes under one directory of this run, removed
+# at the end whatever the outcome (a test that forgets its own leaves nothing behind). Mode
+# 1777 like /tmp: the sandboxes' own uids read fixtures there.
+suite_tmp=$(mktemp -d "${TMPDIR:-/tmp}/fnstack-test.XXXXXX")
+chmod 1777 "$suite_tmp"
+# (--one-file-system: never into something a test left mounted in there)
+remove_suite_tmp() {
+  local status=$?
+  cd /
+  rm -rf --one-file-system "$suite_tmp" 2>/dev/null || true
+  exit "$status"
+}
+trap remove_suite_tmp EXIT
+export TMPDIR="$suite_tmp"
+
 if [ "$#" -gt 0 ]; then
-  exec npx ava "$@"
+  npx ava "$@"
+  exit
 fi
 
 echo "== checks: lint (eslint + tsc) and the Horizon plugin's own unit tests"
