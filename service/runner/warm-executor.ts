@@ -93,10 +93,10 @@ function warmUpLoaders(): ModuleFormat[] {
  * our own event path lazily, on first use, and in a pre-started sandbox that first use would
  * otherwise be the event's: the loaders alone ~6 ms of a trivial run; the event path (the
  * assignment's parse, serve, the report) another ~2 ms after them, measured on the executor
- * alone (bench/README.md, cold-start). A failure here changes nothing for the event, which loads its own code as it
- * would have. Warming the ES-module loader costs every sandbox ~5 ms of CPU, and not warming
- * it costs an ES-module handler ~7 ms on its event's path (bench/README.md, http): hence
- * `loaders`.
+ * alone (bench/README.md, cold-start). A failure here changes nothing for the event, which
+ * loads its own code as it would have. Warming the ES-module loader costs every sandbox ~5 ms
+ * of CPU, and not warming it costs an ES-module handler ~7 ms on its event's path
+ * (bench/README.md, http): hence `loaders`.
  */
 async function warmUp(loaders: ModuleFormat[]): Promise<void> {
   const runnerDir = dirname(fileURLToPath(import.meta.url));
@@ -194,6 +194,7 @@ function escaped(err: unknown): void {
 }
 
 function signed(run: Current, message: RunnerMessage): void {
+  // Built even when dry: the warm-up is there to compile this path.
   const line = JSON.stringify(run.token === undefined ? message : { ...message, token: run.token }) + '\n';
   if (!run.dry) channel.write(line);
 }
