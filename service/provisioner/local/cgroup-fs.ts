@@ -1,18 +1,34 @@
-/** Small file operations on cgroup directories, shared by the v1 and v2 drivers. */
-import { access, constants, mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+/**
+ * Small file operations on cgroup directories, shared by the v1 and v2 drivers.
+ *
+ * Synchronous on purpose: these files are the kernel's (cgroupfs), never a disk's, so a call
+ * takes microseconds. Through the promise API each one is a round trip to the thread pool:
+ * reading a cgroup file cost ~190 µs of the service's CPU that way, ~10 µs synchronously
+ * (bench/README.md, http), and every sandbox made and removed takes a dozen of them.
+ */
+import { accessSync, constants, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** The file's text, or null when it cannot be read. */
+export function readText(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
 export async function readNumber(file: string): Promise<number | undefined> {
-  const text = await readFile(file, 'utf8').catch(() => null);
+  const text = readText(file);
   const n = text === null ? NaN : Number(text.trim());
   return Number.isFinite(n) ? n : undefined;
 }
 
 /** The value of `key` in a flat keyed file such as memory.events or memory.oom_control. */
 export async function readKeyed(file: string, key: string): Promise<number | undefined> {
-  const text = await readFile(file, 'utf8').catch(() => '');
+  const text = readText(file) ?? '';
   const line = text.split('\n').find((l) => l.startsWith(key + ' '));
   const n = line ? Number(line.slice(key.length + 1).trim()) : NaN;
   return Number.isFinite(n) ? n : undefined;
@@ -21,8 +37,8 @@ export async function readKeyed(file: string, key: string): Promise<number | und
 /** Creates `dir` (and parents) and checks that this process may manage groups in it. */
 export async function usableParent(dir: string): Promise<boolean> {
   try {
-    await mkdir(dir, { recursive: true });
-    await access(dir, constants.W_OK);
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
     return true;
   } catch {
     return false;
@@ -30,7 +46,7 @@ export async function usableParent(dir: string): Promise<boolean> {
 }
 
 export async function writeValue(dir: string, file: string, value: string | number): Promise<void> {
-  await writeFile(join(dir, file), String(value));
+  writeFileSync(join(dir, file), String(value));
 }
 
 /**
@@ -40,7 +56,7 @@ export async function writeValue(dir: string, file: string, value: string | numb
 export async function killListed(procsFile: string, deadlineMs = 5000): Promise<void> {
   const end = Date.now() + deadlineMs;
   for (let round = 0; Date.now() < end; round++) {
-    const text = await readFile(procsFile, 'utf8').catch(() => '');
+    const text = readText(procsFile) ?? '';
     const pids = text.split('\n').filter(Boolean).map(Number);
     if (pids.length === 0) return;
     for (const pid of pids) {
@@ -59,7 +75,7 @@ export async function removeDir(dir: string, deadlineMs = 5000): Promise<void> {
   const end = Date.now() + deadlineMs;
   for (;;) {
     try {
-      await rmdir(dir);
+      rmdirSync(dir);
       return;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

@@ -28,7 +28,8 @@
  *   await disk.clear(uid, nothingSurvived);              // before the uid is given back
  */
 import { randomBytes } from 'node:crypto';
-import { access, constants, chmod, chown, mkdir, readdir, readFile, rmdir, stat, statfs, unlink, writeFile } from 'node:fs/promises';
+import { chmodSync, chownSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { access, constants, chmod, mkdir, readdir, readFile, rmdir, stat, statfs, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ProvisioningError } from '../provider.js';
 import { DEFAULT_SCRATCH_TOOLS, dropScratch, makeScratch, type ScratchTools } from './scratch-fs.js';
@@ -118,10 +119,11 @@ export class DiskQuota {
     await this.clear(uid);
     const s = (await this.takeIdle(bytes)) ?? (await this.make(bytes));
     const dir = join(s.mount, HOLDER_DIR);
+    // Lending and taking back are on every sandbox's path: synchronous, as the cgroup files (cgroup-fs.ts).
     try {
-      await mkdir(dir, { mode: 0o700 });
-      await chown(dir, uid, uid);
-      await chmod(dir, 0o700);
+      mkdirSync(dir, { mode: 0o700 });
+      chownSync(dir, uid, uid);
+      chmodSync(dir, 0o700);
     } catch (err) {
       await this.drop(s.base);
       throw new ProvisioningError('boot_failed', `cannot make the sandbox's directory on its disk: ${(err as Error).message}`, true);
@@ -179,8 +181,8 @@ export class DiskQuota {
   /** True when the holder's directory was empty (it is gone now) and the root holds nothing else. */
   private async leftNothing(s: Scratch): Promise<boolean> {
     try {
-      await rmdir(join(s.mount, HOLDER_DIR));
-      return (await readdir(s.mount)).length === 0;
+      rmdirSync(join(s.mount, HOLDER_DIR));
+      return readdirSync(s.mount).length === 0;
     } catch {
       return false;
     }
@@ -193,7 +195,7 @@ export class DiskQuota {
       if (s.bytes !== bytes) continue;
       this.idle.splice(i, 1);
       // Unmounted behind our back, its mount point would be the host's disk: never lend that.
-      if ((await stat(s.mount).catch(() => null))?.dev !== this.hostDev) return s;
+      if (devOf(s.mount) !== this.hostDev) return s;
       await this.drop(s.base);
     }
     return null;
@@ -301,6 +303,14 @@ export class DiskQuota {
     await dropScratch(this.tools, `${base}.img`);
     await rmdir(`${base}.mnt`).catch(() => undefined);
     await unlink(`${base}.owner`).catch(() => undefined);
+  }
+}
+
+function devOf(path: string): number | undefined {
+  try {
+    return statSync(path).dev;
+  } catch {
+    return undefined;
   }
 }
 

@@ -18,7 +18,8 @@
  *
  *   const provider = new LocalProvider({ sandboxRoot: '/var/lib/fnstack/sandboxes', pidsMax: config.limits.pidsMax });
  */
-import { chmod, chown, mkdir, stat } from 'node:fs/promises';
+import { chownSync } from 'node:fs';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { ProvisioningError, type Environment, type Placement, type ProvisioningParams, type Provider } from '../provider.js';
@@ -154,7 +155,7 @@ export class LocalProvider implements Provider {
       cgroup = host.cgroups ? await host.cgroups.create(name, { memoryBytes: memoryLimitBytes, pidsMax: this.options.pidsMax, cpuQuota }) : null;
       if (priority !== 'normal') await cgroup?.setCpuPriority(priority);
       // The launcher joins its cgroups as the sandbox uid: only the membership files become its.
-      if (cgroup && uid !== null) for (const procs of cgroup.procsFiles) await chown(procs, uid, uid);
+      if (cgroup && uid !== null) for (const procs of cgroup.procsFiles) chownSync(procs, uid, uid); // cgroupfs (cgroup-fs.ts)
       const parts = { name, workdir, uid, cgroup, disk: this.disk, network: params.network, memoryMb: params.memoryMb, memoryLimitBytes, runtimeOverheadMb: params.runtimeOverheadMb };
       const env = new LocalEnvironment(`local-${name}`, this.placementOf(params, host), parts, this.options, host, this.runnerDir);
       this.live.set(env.id, env);

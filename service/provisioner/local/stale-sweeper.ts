@@ -5,7 +5,8 @@
  * is gone are touched: their processes are killed (cgroup, else uid), then the cgroups and
  * the working directory are removed.
  */
-import { readdir, readFile, rm, stat, unlink, writeFile, mkdir } from 'node:fs/promises';
+import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CgroupDriver } from './cgroups.js';
 import { run } from './scratch-fs.js';
@@ -13,13 +14,18 @@ import { killUid } from './uid-reaper.js';
 
 const OWNERS = '.owners';
 
+// claim and unclaim are on every sandbox's path: synchronous, as the uid locks (uid-pool.ts).
 export async function claim(sandboxRoot: string, name: string): Promise<void> {
-  await mkdir(join(sandboxRoot, OWNERS), { recursive: true, mode: 0o700 });
-  await writeFile(join(sandboxRoot, OWNERS, name), String(process.pid), { mode: 0o600 });
+  mkdirSync(join(sandboxRoot, OWNERS), { recursive: true, mode: 0o700 });
+  writeFileSync(join(sandboxRoot, OWNERS, name), String(process.pid), { mode: 0o600 });
 }
 
 export async function unclaim(sandboxRoot: string, name: string): Promise<void> {
-  await unlink(join(sandboxRoot, OWNERS, name)).catch(() => undefined);
+  try {
+    unlinkSync(join(sandboxRoot, OWNERS, name));
+  } catch {
+    // gone already
+  }
 }
 
 /** Removes every sandbox whose owner died; returns their names. */

@@ -3,9 +3,10 @@
  * range. Several service processes on one machine share the range: a uid is taken by
  * creating `<lockDir>/<uid>` exclusively (holding the owner's pid), and a lock whose owner
  * died is taken over. Allocation rotates through the range instead of reusing the lowest
- * free id, so that a released id comes back as late as possible.
+ * free id, so that a released id comes back as late as possible. The lock files are tiny and
+ * taken on every sandbox's path: synchronous calls, like the cgroup files' (cgroup-fs.ts).
  */
-import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export class UidPool {
@@ -24,13 +25,13 @@ export class UidPool {
 
   /** A free uid, or null when every id of the range is in use. */
   async take(): Promise<number | null> {
-    await mkdir(this.lockDir, { recursive: true, mode: 0o700 });
+    mkdirSync(this.lockDir, { recursive: true, mode: 0o700 });
     for (let i = 0; i < this.count; i++) {
       const slot = (this.next + i) % this.count;
       const uid = this.base + slot;
       if (this.mine.has(uid)) continue;
       this.mine.add(uid);
-      if (await this.lock(uid)) {
+      if (this.lock(uid)) {
         this.next = (slot + 1) % this.count;
         return uid;
       }
@@ -42,24 +43,24 @@ export class UidPool {
   /** Returns `uid` to the pool; only once nothing runs under it any more. */
   async give(uid: number): Promise<void> {
     if (!this.mine.delete(uid)) return;
-    await unlink(this.lockFile(uid)).catch(() => undefined);
+    removeFile(this.lockFile(uid));
   }
 
   get inUse(): number {
     return this.mine.size;
   }
 
-  private async lock(uid: number): Promise<boolean> {
+  private lock(uid: number): boolean {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        await writeFile(this.lockFile(uid), String(process.pid), { flag: 'wx', mode: 0o600 });
+        writeFileSync(this.lockFile(uid), String(process.pid), { flag: 'wx', mode: 0o600 });
         return true;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
-      const owner = Number(await readFile(this.lockFile(uid), 'utf8').catch(() => ''));
+      const owner = Number(readOr(this.lockFile(uid), ''));
       if (owner === process.pid || (owner > 0 && isAlive(owner))) return false;
-      await unlink(this.lockFile(uid)).catch(() => undefined);
+      removeFile(this.lockFile(uid));
     }
     return false;
   }
@@ -75,5 +76,21 @@ export function isAlive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+function removeFile(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // gone already
   }
 }

@@ -18,7 +18,6 @@ import type { Assignment, ModuleFormat, OutputListener, RunOutcome } from '../..
 import type { WarmSession } from '../../runner/warm-session.js';
 import type { LocalEnvironment } from './local-environment.js';
 import { INSIDE, sandboxEnv } from './launch-command.js';
-import { populateCode } from './workdir.js';
 
 export class WarmSandbox {
   session: WarmSession | null = null;
@@ -43,7 +42,7 @@ export class WarmSandbox {
   async placeCode(assignment: Assignment): Promise<string | null> {
     if (!assignment.code.dir) return 'the local provider needs the code as a directory (assignment.code.dir)';
     try {
-      await populateCode(assignment.code.dir, this.env.parts.workdir.codeDir);
+      await this.env.placeCode(assignment.code.dir);
       this.codeSha = assignment.code.sha256;
       return null;
     } catch (err) {

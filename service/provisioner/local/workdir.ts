@@ -10,8 +10,14 @@
  * With uid isolation the top directory and tmp/ belong to the execution's uid, mode 0700:
  * no other execution can enter them, and the function cannot change its own code. With a disk
  * limit, /tmp is the uid's directory on its own disk instead (`tmpDir`), and no tmp/ is made.
+ *
+ * The fixed part (three directories, two tiny files) is made with synchronous calls: they touch
+ * only the page cache, and through the promise API each was a thread-pool round trip costing
+ * the service ~10× the CPU (cgroup-fs.ts). The code tree, whose size is the function's, is
+ * linked and removed asynchronously.
  */
-import { chmod, chown, copyFile, link, mkdir, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmod, copyFile, link, mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface Workdir {
@@ -31,16 +37,14 @@ export async function createWorkdir(sandboxRoot: string, name: string, owner: Ow
   const root = join(sandboxRoot, name);
   const wd: Workdir = { root, codeDir: join(root, 'code'), tmpDir: tmpDir ?? join(root, 'tmp'), passwd: join(root, 'passwd'), group: join(root, 'group') };
   const id = owner ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
-  await mkdir(root, { mode: 0o700 });
-  await Promise.all([
-    mkdir(wd.codeDir, { mode: 0o755 }),
-    ...(tmpDir ? [] : [mkdir(wd.tmpDir, { mode: 0o700 })]),
-    writeFile(wd.passwd, `sandbox:x:${id.uid}:${id.gid}:fnstack sandbox:/tmp:/usr/sbin/nologin\n`, { mode: 0o444 }),
-    writeFile(wd.group, `sandbox:x:${id.gid}:\n`, { mode: 0o444 }),
-  ]);
+  mkdirSync(root, { mode: 0o700 });
+  mkdirSync(wd.codeDir, { mode: 0o755 });
+  if (!tmpDir) mkdirSync(wd.tmpDir, { mode: 0o700 });
+  writeFileSync(wd.passwd, `sandbox:x:${id.uid}:${id.gid}:fnstack sandbox:/tmp:/usr/sbin/nologin\n`, { mode: 0o444 });
+  writeFileSync(wd.group, `sandbox:x:${id.gid}:\n`, { mode: 0o444 });
   if (owner) {
-    if (!tmpDir) await chown(wd.tmpDir, owner.uid, owner.gid);
-    await chown(root, owner.uid, owner.gid);
+    if (!tmpDir) chownSync(wd.tmpDir, owner.uid, owner.gid);
+    chownSync(root, owner.uid, owner.gid);
   }
   return wd;
 }
@@ -92,6 +96,15 @@ async function parallel<T>(items: T[], width: number, fn: (item: T) => Promise<v
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }
 
-export async function removeWorkdir(root: string): Promise<void> {
-  await rm(root, { recursive: true, force: true, maxRetries: 3 });
+/** Up to this many files of code, a working directory is removed synchronously (see above). */
+export const SMALL_TREE_FILES = 64;
+
+/**
+ * Removes the working directory. `small`: the caller knows the tree is the fixed part plus at
+ * most SMALL_TREE_FILES files of code (its tmp/ elsewhere, on the run's own disk), so it goes in
+ * one synchronous pass instead of ~15 thread-pool round trips.
+ */
+export async function removeWorkdir(root: string, small = false): Promise<void> {
+  if (small) rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+  else await rm(root, { recursive: true, force: true, maxRetries: 3 });
 }
