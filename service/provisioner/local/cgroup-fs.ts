@@ -1,12 +1,15 @@
 /**
  * Small file operations on cgroup directories, shared by the v1 and v2 drivers.
  *
- * Synchronous on purpose: these files are the kernel's (cgroupfs), never a disk's, so a call
- * takes microseconds. Through the promise API each one is a round trip to the thread pool:
- * reading a cgroup file cost ~190 µs of the service's CPU that way, ~10 µs synchronously
- * (bench/README.md, http), and every sandbox made and removed takes a dozen of them.
+ * Reads are synchronous: a cgroup file is the kernel's, never a disk's, and a read takes
+ * ~10 µs that way, where the promise API's four thread-pool round trips (open, stat, read,
+ * close) cost the service ~190 µs of CPU; every run reads half a dozen (stats, process lists).
+ * Everything that changes the hierarchy stays off the event loop: creating or removing a
+ * group, or writing a controller's setting, can wait on the kernel's cgroup locks for
+ * milliseconds (a memory group's rmdir took 7–18 ms here; bench/README.md, http).
  */
-import { accessSync, constants, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { access, constants, mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -37,8 +40,8 @@ export async function readKeyed(file: string, key: string): Promise<number | und
 /** Creates `dir` (and parents) and checks that this process may manage groups in it. */
 export async function usableParent(dir: string): Promise<boolean> {
   try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
     return true;
   } catch {
     return false;
@@ -46,7 +49,7 @@ export async function usableParent(dir: string): Promise<boolean> {
 }
 
 export async function writeValue(dir: string, file: string, value: string | number): Promise<void> {
-  writeFileSync(join(dir, file), String(value));
+  await writeFile(join(dir, file), String(value));
 }
 
 /**
@@ -75,7 +78,7 @@ export async function removeDir(dir: string, deadlineMs = 5000): Promise<void> {
   const end = Date.now() + deadlineMs;
   for (;;) {
     try {
-      rmdirSync(dir);
+      await rmdir(dir);
       return;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

@@ -5,7 +5,7 @@
  * `memory.max_usage_in_bytes`, OOM kills from `memory.oom_control`. CPU: a CFS quota of
  * vcpus × `cpu.cfs_period_us`, throttling from `cpu.stat`, time used from `cpuacct.usage`.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CgroupDriver, CgroupLimits, CgroupMount, CgroupStats, CpuPriority, ExecutionCgroup, OwnCgroup } from './cgroups.js';
 import { CPU_PERIOD_US, cpuQuotaUs, dirUnder } from './cgroups.js';
@@ -56,10 +56,10 @@ function dirsOf(parents: Parents, name: string): Dirs {
 async function createGroup(d: Dirs, limits: CgroupLimits): Promise<ExecutionCgroup> {
   const group = new V1Group(d);
   try {
-    for (const dir of group.dirs) mkdirSync(dir); // cgroupfs: synchronous, see cgroup-fs.ts
+    for (const dir of group.dirs) await mkdir(dir);
     if (d.memory) {
       await writeValue(d.memory, 'memory.limit_in_bytes', limits.memoryBytes);
-      if (existsSync(join(d.memory, 'memory.memsw.limit_in_bytes'))) {
+      if (await exists(join(d.memory, 'memory.memsw.limit_in_bytes'))) {
         await writeValue(d.memory, 'memory.memsw.limit_in_bytes', limits.memoryBytes);
       }
     }
@@ -115,4 +115,11 @@ class V1Group implements ExecutionCgroup {
     await this.kill();
     for (const dir of this.dirs) await removeDir(dir);
   }
+}
+
+async function exists(p: string): Promise<boolean> {
+  return access(p).then(
+    () => true,
+    () => false,
+  );
 }

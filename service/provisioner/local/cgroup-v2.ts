@@ -7,8 +7,7 @@
  * pids and cpu (e.g. the container's namespace root, or a systemd unit with
  * `Delegate=yes`); otherwise detection reports the controllers as unusable.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CgroupDriver, CgroupLimits, CgroupMount, CgroupStats, CpuPriority, ExecutionCgroup, OwnCgroup } from './cgroups.js';
 import { CPU_PERIOD_US, cpuQuotaUs, dirUnder } from './cgroups.js';
@@ -54,7 +53,7 @@ async function delegate(own: string, parentDir: string, wanted: string[]): Promi
 async function createGroup(dir: string, limits: CgroupLimits, on: { memory: boolean; pids: boolean; cpu: boolean }): Promise<ExecutionCgroup> {
   const group = new V2Group(dir, on.cpu);
   try {
-    mkdirSync(dir); // cgroupfs: synchronous, see cgroup-fs.ts
+    await mkdir(dir);
     if (on.memory) {
       await writeValue(dir, 'memory.max', limits.memoryBytes);
       await writeValue(dir, 'memory.swap.max', 0).catch(() => undefined);
@@ -103,7 +102,11 @@ class V2Group implements ExecutionCgroup {
 
   async kill(): Promise<void> {
     const killFile = join(this.dir, 'cgroup.kill');
-    if (existsSync(killFile)) await writeValue(this.dir, 'cgroup.kill', 1).catch(() => undefined);
+    const hasKill = await access(killFile).then(
+      () => true,
+      () => false,
+    );
+    if (hasKill) await writeFile(killFile, '1').catch(() => undefined);
     await killListed(this.procsFiles[0]!);
   }
 

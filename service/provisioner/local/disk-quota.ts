@@ -28,7 +28,7 @@
  *   await disk.clear(uid, nothingSurvived);              // before the uid is given back
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { access, constants, chmod, mkdir, readdir, readFile, rmdir, stat, statfs, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ProvisioningError } from '../provider.js';
@@ -119,7 +119,8 @@ export class DiskQuota {
     await this.clear(uid);
     const s = (await this.takeIdle(bytes)) ?? (await this.make(bytes));
     const dir = join(s.mount, HOLDER_DIR);
-    // Lending and taking back are on every sandbox's path: synchronous, as the cgroup files (cgroup-fs.ts).
+    // On every sandbox's path: one directory given to the uid on a filesystem nobody else
+    // writes to, synchronously (~0.1 ms, where the promise API costs ~10× the CPU: cgroup-fs.ts).
     try {
       mkdirSync(dir, { mode: 0o700 });
       chownSync(dir, uid, uid);
@@ -181,7 +182,7 @@ export class DiskQuota {
   /** True when the holder's directory was empty (it is gone now) and the root holds nothing else. */
   private async leftNothing(s: Scratch): Promise<boolean> {
     try {
-      rmdirSync(join(s.mount, HOLDER_DIR));
+      await rmdir(join(s.mount, HOLDER_DIR));
       return readdirSync(s.mount).length === 0;
     } catch {
       return false;

@@ -15,7 +15,7 @@ import type { DiskQuota } from './disk-quota.js';
 import { withDiskVerdict } from './disk-verdict.js';
 import { seccompProgram } from './seccomp.js';
 import { killUid } from './uid-reaper.js';
-import { populateCode, removeWorkdir, SMALL_TREE_FILES, type Workdir } from './workdir.js';
+import { populateCode, removeWorkdir, type Workdir } from './workdir.js';
 
 /**
  * Up to this declared memory, V8's own heap sizing inside the memory cgroup (never below
@@ -43,8 +43,6 @@ export interface SandboxParts {
 export class LocalEnvironment implements Environment {
   private ran = false;
   private disposed: Promise<boolean> | null = null;
-  /** Files of code placed in the working directory (links or copies); unknown after a failed placement. */
-  private codeFiles = 0;
 
   constructor(
     readonly id: string,
@@ -68,9 +66,10 @@ export class LocalEnvironment implements Environment {
     });
     if (this.ran || this.disposed) return refuse('this environment has already been used');
     this.ran = true;
+    const { workdir } = this.parts;
     if (!assignment.code.dir) return refuse('the local provider needs the code as a directory (assignment.code.dir)');
     try {
-      await this.placeCode(assignment.code.dir);
+      await populateCode(assignment.code.dir, workdir.codeDir);
     } catch (err) {
       return refuse(`cannot place the code in the sandbox: ${(err as Error).message}`);
     }
@@ -83,13 +82,6 @@ export class LocalEnvironment implements Environment {
     const outcome = await supervise(local, this.launchSpec(this.plan(), assignment.env), signal, { maxMessageBytes: this.options.maxResultBytes, onOutput });
     // A function that filled its disk fails on ENOSPC: the failure says that was the limit.
     return this.withDiskVerdict(outcome);
-  }
-
-  /** Links (or copies) the code cache tree `from` into the (still empty) code directory. */
-  async placeCode(from: string): Promise<void> {
-    const before = this.codeFiles;
-    this.codeFiles = Infinity;
-    this.codeFiles = before + (await populateCode(from, this.parts.workdir.codeDir)).files;
   }
 
   private launchSpec(plan: LaunchPlan, fnEnv: Record<string, string>): LaunchSpec {
@@ -139,8 +131,7 @@ export class LocalEnvironment implements Environment {
       if (this.parts.uid !== null && !this.parts.cgroup) clean = await killUid(this.options.tools.setpriv, this.parts.uid);
       // After the kill: the disk is lent again only when nothing of the run survived and it left nothing.
       if (this.parts.disk && this.parts.uid !== null) await this.parts.disk.clear(this.parts.uid, clean).catch(() => (clean = false));
-      const { root, tmpDir } = this.parts.workdir;
-      await removeWorkdir(root, this.codeFiles <= SMALL_TREE_FILES && !tmpDir.startsWith(root + '/'));
+      await removeWorkdir(this.parts.workdir.root);
       return clean;
     })();
     return this.disposed;

@@ -5,8 +5,8 @@
  * is gone are touched: their processes are killed (cgroup, else uid), then the cgroups and
  * the working directory are removed.
  */
-import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CgroupDriver } from './cgroups.js';
 import { run } from './scratch-fs.js';
@@ -14,18 +14,14 @@ import { killUid } from './uid-reaper.js';
 
 const OWNERS = '.owners';
 
-// claim and unclaim are on every sandbox's path: synchronous, as the uid locks (uid-pool.ts).
 export async function claim(sandboxRoot: string, name: string): Promise<void> {
-  mkdirSync(join(sandboxRoot, OWNERS), { recursive: true, mode: 0o700 });
+  await mkdir(join(sandboxRoot, OWNERS), { recursive: true, mode: 0o700 });
+  // On every sandbox's path: a synchronous create of a few bytes, as a uid lock (uid-pool.ts).
   writeFileSync(join(sandboxRoot, OWNERS, name), String(process.pid), { mode: 0o600 });
 }
 
 export async function unclaim(sandboxRoot: string, name: string): Promise<void> {
-  try {
-    unlinkSync(join(sandboxRoot, OWNERS, name));
-  } catch {
-    // gone already
-  }
+  await unlink(join(sandboxRoot, OWNERS, name)).catch(() => undefined);
 }
 
 /** Removes every sandbox whose owner died; returns their names. */

@@ -18,6 +18,7 @@ import type { Assignment, ModuleFormat, OutputListener, RunOutcome } from '../..
 import type { WarmSession } from '../../runner/warm-session.js';
 import type { LocalEnvironment } from './local-environment.js';
 import { INSIDE, sandboxEnv } from './launch-command.js';
+import { populateCode } from './workdir.js';
 
 export class WarmSandbox {
   session: WarmSession | null = null;
@@ -42,7 +43,7 @@ export class WarmSandbox {
   async placeCode(assignment: Assignment): Promise<string | null> {
     if (!assignment.code.dir) return 'the local provider needs the code as a directory (assignment.code.dir)';
     try {
-      await this.env.placeCode(assignment.code.dir);
+      await populateCode(assignment.code.dir, this.env.parts.workdir.codeDir);
       this.codeSha = assignment.code.sha256;
       return null;
     } catch (err) {
