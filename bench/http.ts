@@ -71,7 +71,7 @@ async function fnstack(dataDir: string, port: number): Promise<{ url: string; ke
     FNSTACK_QUOTA_EXECUTIONS_PER_MINUTE: '100000000',
   };
   await serve([process.execPath, join(ROOT, 'dist', 'bench', 'fnstack-server.js')], `${url}/health`, env);
-  const { api_key: key } = JSON.parse(await readFile(join(dataDir, 'credentials.json'), 'utf8')) as { api_key: string };
+  const key = await apiKeyOf(dataDir);
   for (const isolation of ['reuse', 'per-event']) {
     const form = new FormData();
     form.append('metadata', JSON.stringify({ name: `ok-${isolation}`, runtime: RUNTIME, handler: 'index.handler', isolation }));
@@ -86,6 +86,18 @@ async function fnstack(dataDir: string, port: number): Promise<{ url: string; ke
     }
   }
   return { url, key };
+}
+
+/** The admin key the service writes on first start, just after it starts answering. */
+async function apiKeyOf(dataDir: string): Promise<string> {
+  for (let i = 0; ; i++) {
+    try {
+      return (JSON.parse(await readFile(join(dataDir, 'credentials.json'), 'utf8')) as { api_key: string }).api_key;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || i >= 100) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 let dbFile: string | null = null;

@@ -2,7 +2,7 @@
  * Starts the fnstack service: the API (listener) and/or a worker (orchestrator +
  * provisioner), wired from one loaded configuration. Used by `fnstack server` and by tests.
  */
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
@@ -19,7 +19,7 @@ import { OutcomeDelivery } from './destinations/outcome-delivery.js';
 import { TriggerRouter } from './triggers/trigger-router.js';
 import { startTriggerListeners } from './listener/sources.js';
 import { buildApi } from './api/app.js';
-import { bootstrapAdmin, credentialsPath } from './auth/bootstrap.js';
+import { bootstrapAdmin, credentialsPath, writeCredentials, type Credentials } from './auth/bootstrap.js';
 import { ServiceMetrics } from './metrics/service-metrics.js';
 import { readinessOf } from './metrics/readiness.js';
 import { startOperatorListener } from './metrics/operator-listener.js';
@@ -130,8 +130,8 @@ async function connectFinishedBus(url: string, listen: boolean) {
 /** Keeps the credentials file pointing at the port this start actually got. */
 async function refreshEndpoint(path: string, endpoint: string): Promise<string | null> {
   try {
-    const creds = JSON.parse(await readFile(path, 'utf8')) as { endpoint?: string };
-    if (creds.endpoint !== endpoint) await writeFile(path, JSON.stringify({ ...creds, endpoint }, null, 2) + '\n', { mode: 0o600 });
+    const creds = JSON.parse(await readFile(path, 'utf8')) as Credentials;
+    if (creds.endpoint !== endpoint) await writeCredentials(path, { ...creds, endpoint });
     return path;
   } catch {
     return null;

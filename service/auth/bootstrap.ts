@@ -2,7 +2,7 @@
  * First start of the embedded default: create the admin project, account and API key, and
  * write them to `<dataDir>/credentials.json` (mode 0600), where the CLI finds them.
  */
-import { writeFile, mkdir, chmod } from 'node:fs/promises';
+import { writeFile, mkdir, chmod, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import { isUniqueViolation } from '../store/function-store.js';
@@ -34,7 +34,22 @@ export async function bootstrapAdmin(store: Store, dataDir: string, endpoint: st
   const creds: Credentials = { endpoint, api_key: key.key, account: account.name, project: project.name };
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const path = credentialsPath(dataDir);
-  await writeFile(path, JSON.stringify(creds, null, 2) + '\n', { mode: 0o600 });
-  await chmod(path, 0o600);
+  await writeCredentials(path, creds);
   return path;
+}
+
+/**
+ * Writes the credentials file whole or not at all (a temporary file renamed over it): the API
+ * already answers while it is written, and a client that reads it then must never see half.
+ */
+export async function writeCredentials(path: string, creds: Credentials): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(tmp, JSON.stringify(creds, null, 2) + '\n', { mode: 0o600 });
+    await chmod(tmp, 0o600);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }
