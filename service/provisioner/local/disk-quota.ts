@@ -28,7 +28,7 @@
  *   await disk.clear(uid, nothingSurvived);              // before the uid is given back
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, readdirSync, statSync } from 'node:fs';
 import { access, constants, chmod, mkdir, readdir, readFile, rmdir, stat, statfs, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ProvisioningError } from '../provider.js';
@@ -119,10 +119,9 @@ export class DiskQuota {
     await this.clear(uid);
     const s = (await this.takeIdle(bytes)) ?? (await this.make(bytes));
     const dir = join(s.mount, HOLDER_DIR);
-    // On every sandbox's path: one directory given to the uid on a filesystem nobody else
-    // writes to, synchronously (~0.1 ms, where the promise API costs ~10× the CPU: cgroup-fs.ts).
     try {
-      mkdirSync(dir, { mode: 0o700 });
+      await mkdir(dir, { mode: 0o700 });
+      // Synchronous, as the working directory's owner (workdir.ts): an inode's attributes.
       chownSync(dir, uid, uid);
       chmodSync(dir, 0o700);
     } catch (err) {
