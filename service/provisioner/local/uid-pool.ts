@@ -4,12 +4,12 @@
  * creating `<lockDir>/<uid>` exclusively (holding the owner's pid), and a lock whose owner
  * died is taken over. Allocation rotates through the range instead of reusing the lowest
  * free id, so that a released id comes back as late as possible. A lock is taken on every
- * sandbox's path with synchronous calls (an exclusive create of a few bytes: ~0.1 ms, against
+ * sandbox's path with one synchronous call (an exclusive create of a few bytes: ~0.1 ms, against
  * ~190 µs of CPU through the promise API, cgroup-fs.ts); removing one, which can wait on the
  * filesystem's journal for milliseconds, stays off the event loop.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, unlink } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export class UidPool {
@@ -61,7 +61,7 @@ export class UidPool {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
-      const owner = Number(readOr(this.lockFile(uid), ''));
+      const owner = Number(await readFile(this.lockFile(uid), 'utf8').catch(() => ''));
       if (owner === process.pid || (owner > 0 && isAlive(owner))) return false;
       await unlink(this.lockFile(uid)).catch(() => undefined);
     }
@@ -79,13 +79,5 @@ export function isAlive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function readOr(file: string, fallback: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return fallback;
   }
 }
