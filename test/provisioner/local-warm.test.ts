@@ -120,6 +120,19 @@ test.serial('reuse: a timeout kills the warm sandbox; the next event gets a fres
   t.is((await invoke(f, 'ok', { timeoutS: 1 })).outcome.result, 1);
 });
 
+// A warm event's `started` and `loaded` leave together: they must leave before the handler
+// runs, or a handler that never yields would leave the service without a deadline.
+test.serial('reuse: a warm event whose handler never yields is timed out; the next event gets a fresh sandbox', async (t) => {
+  const f = await fn({ 'index.js': `let n = 0; exports.handler = (e) => { n++; if (e.data === 'spin') for (;;) {} return n; };` }, { functionName: 'spinner' });
+  const first = await invoke(f, 'ok', { timeoutS: 1 });
+  t.is(first.outcome.result, 1);
+  const spun = await invoke(f, 'spin', { timeoutS: 1 });
+  t.is(spun.outcome.status, 'timed_out', JSON.stringify(spun.outcome));
+  t.like(spun.env.placement, { warm: true });
+  t.false(alive((first.env as WarmLease).sandbox.session!.pid!));
+  t.is((await invoke(f, 'ok', { timeoutS: 1 })).outcome.result, 1);
+});
+
 test.serial('reuse: an idle warm sandbox is released after warmIdleMs', async (t) => {
   const f = await fn({ 'index.js': COUNTER }, { functionName: 'idler' });
   const first = await invoke(f, 1);
