@@ -41,6 +41,29 @@ const giveBack = hotStatement((db, a: Bucket) =>
     .where('n', '>', 0),
 );
 
+const upsertManyMariadb = hotStatement((db, a: Bucket & { n: number }) =>
+  db.insertInto('execution_rate').values({ project_id: a.projectId, second: a.second, n: a.n }).onDuplicateKeyUpdate({ n: sql<number>`n + values(n)` }),
+);
+
+/** Counts `n` executions of `projectId` created in the second of `createdAt` at once (MariaDB; atomic). */
+export async function countCreatedMany(db: Kysely<Database>, projectId: string, createdAt: number, n: number): Promise<void> {
+  await upsertManyMariadb.run(db, { projectId, second: secondOf(createdAt), n });
+}
+
+const giveBackMany = hotStatement((db, a: Bucket & { n: number }) =>
+  db
+    .updateTable('execution_rate')
+    .set({ n: sql<number>`n - ${a.n}` })
+    .where('project_id', '=', a.projectId)
+    .where('second', '=', a.second)
+    .where('n', '>=', a.n),
+);
+
+/** Takes back a `countCreatedMany` of the same `createdAt` and `n`. */
+export async function uncountCreatedMany(db: Kysely<Database>, projectId: string, createdAt: number, n: number): Promise<void> {
+  await giveBackMany.run(db, { projectId, second: secondOf(createdAt), n });
+}
+
 /** Takes back one `countCreated` of the same `createdAt` (an admission that was refused or found a replay). */
 export async function uncountCreated(db: Kysely<Database>, projectId: string, createdAt: number): Promise<void> {
   await giveBack.run(db, { projectId, second: secondOf(createdAt) });

@@ -12,6 +12,7 @@ import type { CloudEvent, FailureInfo, RunOutcome } from '../runner/protocol.js'
 import { hasDestinations, isUniqueViolation, toVersion, versionColumns, type VersionJoin } from './function-store.js';
 import { countCreated, forgetOldSeconds, minuteAndLimit, uncountCreated } from './execution-rate.js';
 import { hotStatement } from './hot-statement.js';
+import { AdmissionGroups } from './admission-groups.js';
 import { concurrencyOf } from './quota-store.js';
 import { decodeTimeCursor, encodeTimeCursor, pageOf, type Page } from './paging.js';
 
@@ -185,10 +186,15 @@ export class ExecutionLedger {
   private toMark: string[] = [];
   private marking: Promise<void> | null = null;
 
+  /** MariaDB's lock-free admissions of one project, grouped while one is in flight. */
+  private readonly groups: AdmissionGroups;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect = 'sqlite',
-  ) {}
+  ) {
+    this.groups = new AdmissionGroups(db, (input, defaultPerMinute, now) => this.admit(db, input, defaultPerMinute, now), executionRowOf, toExecution);
+  }
 
   /**
    * createOnce under the executions-per-minute quota, exact in any number of processes. Every
@@ -205,7 +211,8 @@ export class ExecutionLedger {
    * a burst of N is admitted min(N, room), and a refusal is only ever made under the lock.
    * With `claim` (the concurrency cap is read, then the claim made) and on SQLite (an
    * immediate transaction) the lock is held throughout. A replayed event gets its existing
-   * execution whatever the quota.
+   * execution whatever the quota. The first attempts of one process go in groups
+   * (admission-groups.ts): one admission of weight k for what arrived together.
    */
   async createWithinQuota(input: NewExecutionInput, defaultPerMinute: number, now = Date.now(), claim?: ClaimOnCreate): Promise<QuotaAdmission> {
     if (now - (this.rateSweptAt.get(input.projectId) ?? 0) >= 60_000) {
@@ -213,7 +220,7 @@ export class ExecutionLedger {
       await forgetOldSeconds(this.db, input.projectId, now);
     }
     if (this.dialect === 'mariadb' && !claim) {
-      const admitted = await this.admit(this.db, input, defaultPerMinute, now);
+      const admitted = await this.groups.admit(input, defaultPerMinute, now);
       if (!admitted.overQuota) return admitted;
     }
     return this.exclusive(input.projectId, async (db) => {
@@ -580,7 +587,21 @@ const insertExecution = hotStatement((db, row: ExecutionRow) => db.insertInto('e
  * out and the stall sweeper queues it); a duplicate (function, event) returns the existing one.
  */
 async function insertOnce(db: Kysely<Database>, input: NewExecutionInput, now: number, claim?: Pick<ClaimOnCreate, 'workerId' | 'leaseMs'>): Promise<{ execution: Execution; created: boolean }> {
-  const row: ExecutionRow = {
+  const row = executionRowOf(input, now, claim);
+  try {
+    await insertExecution.run(db, row);
+    return { execution: toExecution(row), created: true };
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    const existing = await db.selectFrom('executions').selectAll().where('function_id', '=', input.functionId).where('event_id', '=', input.event.id).executeTakeFirst();
+    if (!existing) throw err;
+    return { execution: toExecution(existing), created: false };
+  }
+}
+
+/** The row of a new execution created at `now`: queued, or with `claim` already provisioning. */
+export function executionRowOf(input: NewExecutionInput, now: number, claim?: Pick<ClaimOnCreate, 'workerId' | 'leaseMs'>): ExecutionRow {
+  return {
     id: input.id,
     project_id: input.projectId,
     function_id: input.functionId,
@@ -612,15 +633,6 @@ async function insertOnce(db: Kysely<Database>, input: NewExecutionInput, now: n
     request_id: input.requestId ?? null,
     awaited: input.awaited ? 1 : 0,
   };
-  try {
-    await insertExecution.run(db, row);
-    return { execution: toExecution(row), created: true };
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    const existing = await db.selectFrom('executions').selectAll().where('function_id', '=', input.functionId).where('event_id', '=', input.event.id).executeTakeFirst();
-    if (!existing) throw err;
-    return { execution: toExecution(existing), created: false };
-  }
 }
 
 export function toExecution(r: ExecutionRow): Execution {

@@ -8,6 +8,7 @@ import type { NewExecutionInput } from '../../service/store/execution-store.js';
 import { DIALECTS } from '../_helpers/dialects.js';
 import { storeTest } from '../_helpers/store-test.js';
 import { Store } from '../../service/store/store.js';
+import { statementCounts } from '../../service/store/statement-count.js';
 
 const input = (projectId: string, eventId: string = randomUUID()): NewExecutionInput => ({
   id: randomUUID(),
@@ -71,6 +72,54 @@ for (const d of DIALECTS) {
       await other.close();
     }
   });
+
+  // One process's admissions on MariaDB go in groups while one is in flight (admission-groups.ts).
+  if (d.name === 'mariadb') {
+    withStore('a burst of one process’s admissions is created in groups: fewer statements than one admission’s each, every execution once', async (t, store) => {
+      const before = statementCounts().total;
+      const made = await Promise.all(Array.from({ length: 40 }, () => store.ledger.createWithinQuota(input('p1'), 1000)));
+      const statements = statementCounts().total - before;
+      t.true(made.every((r) => r.execution !== undefined && r.created && !r.claimed));
+      t.true(statements < 3 * 40, `${statements} statements for 40 admissions (alone each takes 3)`);
+      const rows = await store.db.selectFrom('executions').select(['id', 'status', 'event_id']).where('project_id', '=', 'p1').execute();
+      t.deepEqual(rows.map((r) => r.id).sort(), made.map((r) => r.execution!.id).sort(), 'the rows are the executions answered');
+      t.true(rows.every((r) => r.status === 'queued'));
+      t.is(await store.forProject('p1').quotas.executionsInLastMinute(), 40);
+    });
+
+    withStore('the same event twice in a burst is created once: the other gets it as a replay, not counted', async (t, store) => {
+      const twice = randomUUID();
+      const made = await Promise.all([input('p1'), input('p1', twice), input('p1'), input('p1', twice), input('p1')].map((i) => store.ledger.createWithinQuota(i, 1000)));
+      t.deepEqual(made.map((r) => r.execution !== undefined && r.created), [true, true, true, false, true]);
+      t.is(made[3]!.execution!.id, made[1]!.execution!.id, 'the replay gets the first one’s execution');
+      t.is(Number((await store.db.selectFrom('executions').select((eb) => eb.fn.countAll().as('n')).where('event_id', '=', twice).executeTakeFirst())?.n), 1);
+      t.is(await store.forProject('p1').quotas.executionsInLastMinute(), 4);
+    });
+
+    withStore('a burst holding a replay of a recorded event: the replay gets its execution, the others are created, only they count', async (t, store) => {
+      const old = await store.ledger.createWithinQuota(input('p1'), 1000);
+      const replay = { ...input('p1', old.execution!.event.id) };
+      const made = await Promise.all([input('p1'), input('p1'), replay, input('p1')].map((i) => store.ledger.createWithinQuota(i, 1000)));
+      t.deepEqual(made.map((r) => r.execution !== undefined && r.created), [true, true, false, true]);
+      t.is(made[2]!.execution!.id, old.execution!.id);
+      t.is(await store.forProject('p1').quotas.executionsInLastMinute(), 4);
+    });
+
+    withStore('a burst larger than the room left: exactly the room is admitted, every refusal saw the minute full', async (t, store) => {
+      await Promise.all(Array.from({ length: 5 }, () => store.ledger.createWithinQuota(input('p1'), 12)));
+      const made = await Promise.all(Array.from({ length: 20 }, () => store.ledger.createWithinQuota(input('p1'), 12)));
+      t.is(made.filter((r) => r.execution !== undefined).length, 7);
+      t.true(made.every((r) => r.execution !== undefined || r.overQuota.recent >= 12));
+      t.is(await store.forProject('p1').quotas.executionsInLastMinute(), 12);
+    });
+
+    withStore('events too large to go together are each created (a group is bounded in bytes)', async (t, store) => {
+      const big = (i: NewExecutionInput) => ({ ...i, event: { ...i.event, data: 'x'.repeat(900 * 1024) } });
+      const made = await Promise.all(Array.from({ length: 6 }, () => store.ledger.createWithinQuota(big(input('p1')), 1000)));
+      t.true(made.every((r) => r.execution !== undefined && r.created));
+      t.is(await store.forProject('p1').quotas.executionsInLastMinute(), 6);
+    });
+  }
 
   withStore('the project’s own quota is the limit, read at admission; the default is for projects without one', async (t, store) => {
     await store.forProject('p1').quotas.setOverrides({ executionsPerMinute: 2 });
