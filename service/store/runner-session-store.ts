@@ -16,6 +16,7 @@ import type { Kysely } from 'kysely';
 import type { Database, RunnerSessionsTable } from './schema.js';
 import type { Assignment, RunOutcome } from '../runner/protocol.js';
 import type { CodeRef } from '../model.js';
+import { runnerSessionChanges } from './row-changes.js';
 
 export type SessionState = 'booting' | 'ready' | 'assigned' | 'picked' | 'started' | 'done' | 'released';
 
@@ -36,6 +37,13 @@ export interface RunnerSession {
   finishedAt: number | null;
   leaseUntil: number;
   createdAt: number;
+}
+
+/** True when the update changed the row; then this process's watchers of it are woken. */
+function changedIf(id: string, updated: bigint): boolean {
+  if (Number(updated) !== 1) return false;
+  runnerSessionChanges.changed(id);
+  return true;
 }
 
 export function hashToken(token: string): string {
@@ -109,7 +117,7 @@ export class RunnerSessionStore {
       .updateTable('runner_sessions')
       .set({ state: 'assigned', assignment_json: JSON.stringify(assignment), updated_at: Date.now() })
       .where('id', '=', id)
-      .execute();
+      .execute();    runnerSessionChanges.changed(id);
   }
 
   /** Hands the assignment to the runner once; null when there is none (yet) or it was already handed out. */
@@ -122,6 +130,7 @@ export class RunnerSessionStore {
       .where('state', '=', 'assigned')
       .executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) return null;
+    runnerSessionChanges.changed(id);
     return (await this.get(id))?.assignment ?? null;
   }
 
@@ -133,7 +142,7 @@ export class RunnerSessionStore {
       .where('id', '=', id)
       .where('state', '=', 'picked')
       .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    return changedIf(id, r.numUpdatedRows);
   }
 
   /** Records the outcome once; false when one is recorded already or nothing was handed out. */
@@ -145,7 +154,7 @@ export class RunnerSessionStore {
       .where('id', '=', id)
       .where('state', 'in', ['picked', 'started'])
       .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    return changedIf(id, r.numUpdatedRows);
   }
 
   /** Renews the lease of every row this owner holds, except released ones. */
@@ -160,6 +169,7 @@ export class RunnerSessionStore {
   async release(id: string): Promise<void> {
     const now = Date.now();
     await this.db.updateTable('runner_sessions').set({ state: 'released', lease_until: now, updated_at: now }).where('id', '=', id).execute();
+    runnerSessionChanges.changed(id);
   }
 
   async remove(id: string): Promise<void> {

@@ -17,6 +17,7 @@ import type { RunnerSession, RunnerSessionStore } from '../../store/runner-sessi
 import { initBoundMs, type Assignment, type FailureInfo, type RunOutcome } from '../../runner/protocol.js';
 import type { Environment, Placement } from '../provider.js';
 import type { BootedServer } from './server-factory.js';
+import { runnerSessionChanges } from '../../store/row-changes.js';
 
 export interface RunTimings {
   pickupTimeoutMs: number;
@@ -63,23 +64,30 @@ export class OpenStackEnvironment implements Environment {
     let lastServerCheck = Date.now();
     for (;;) {
       if (signal?.aborted) return fail({ kind: 'runner_error', message: `the run was aborted: ${String(signal.reason ?? '')}` });
-      const s = await sessions.get(id);
-      if (!s) return fail({ kind: 'runner_error', message: `the runner session of server ${this.server.serverId} is gone` });
-      if (s.outcome) return s.outcome;
-      const overdue = phaseOverdue(s, assignedAt, assignment.context.timeoutS, timings);
-      if (overdue) {
-        const console = await this.consoleLog();
-        return overdue.kind === 'timeout' ? fail(overdue, console, 'timed_out') : fail(overdue, console);
-      }
-      if (Date.now() - lastServerCheck > 5000) {
-        lastServerCheck = Date.now();
-        const server = await this.deps.compute.getServer(this.server.serverId).catch(() => undefined);
-        if (server === null || server?.status === 'ERROR') {
-          const what = server === null ? 'disappeared' : `went to ERROR${server.fault ? `: ${server.fault.message}` : ''}`;
-          return fail({ kind: 'runner_error', message: `server ${this.server.serverId} ${what} during the run` }, server ? await this.consoleLog() : '');
+      // Woken at once when this process records the runner's news (when one process serves
+      // both sides); the poll finds what another process recorded.
+      const watch = runnerSessionChanges.watch(id);
+      try {
+        const s = await sessions.get(id);
+        if (!s) return fail({ kind: 'runner_error', message: `the runner session of server ${this.server.serverId} is gone` });
+        if (s.outcome) return s.outcome;
+        const overdue = phaseOverdue(s, assignedAt, assignment.context.timeoutS, timings);
+        if (overdue) {
+          const console = await this.consoleLog();
+          return overdue.kind === 'timeout' ? fail(overdue, console, 'timed_out') : fail(overdue, console);
         }
+        if (Date.now() - lastServerCheck > 5000) {
+          lastServerCheck = Date.now();
+          const server = await this.deps.compute.getServer(this.server.serverId).catch(() => undefined);
+          if (server === null || server?.status === 'ERROR') {
+            const what = server === null ? 'disappeared' : `went to ERROR${server.fault ? `: ${server.fault.message}` : ''}`;
+            return fail({ kind: 'runner_error', message: `server ${this.server.serverId} ${what} during the run` }, server ? await this.consoleLog() : '');
+          }
+        }
+        await watch.wait(timings.pollMs, signal);
+      } finally {
+        watch.stop();
       }
-      await sleep(timings.pollMs, signal);
     }
   }
 
@@ -107,16 +115,4 @@ export function phaseOverdue(s: Pick<RunnerSession, 'state' | 'pickedAt' | 'star
     return { kind: 'timeout', message: `the runner did not report within the function's timeout of ${timeoutS} s (+${initBoundMs(timeoutS) / 1000} s to load the module, +${t.reportGraceMs / 1000} s grace)` };
   }
   return null;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -20,6 +20,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../../errors.js';
 import { errorResponses } from '../../api/schemas.js';
 import { RunnerSessionStore, type RunnerSession } from '../../store/runner-session-store.js';
+import { runnerSessionChanges } from '../../store/row-changes.js';
 import { RUNNER_DIR } from '../../runner/supervisor.js';
 import { tarGzDirectory } from './code-tar.js';
 import type { RunOutcome } from '../../runner/protocol.js';
@@ -130,12 +131,18 @@ export default async function runnerRoutes(app: FastifyInstance) {
       let gone = false;
       req.raw.once('close', () => (gone = true));
       for (;;) {
-        const assignment = await sessions.pick(session.id);
-        if (assignment) return { assignment };
-        if (gone || Date.now() >= until) return reply.code(204).send();
-        const current = await sessions.get(session.id);
-        if (!current || current.state === 'released') throw new ApiError('unauthorized', 'the server has been released');
-        await new Promise((r) => setTimeout(r, POLL_MS));
+        // Woken at once by an assignment recorded in this process; the poll finds one recorded elsewhere.
+        const watch = runnerSessionChanges.watch(session.id);
+        try {
+          const assignment = await sessions.pick(session.id);
+          if (assignment) return { assignment };
+          if (gone || Date.now() >= until) return reply.code(204).send();
+          const current = await sessions.get(session.id);
+          if (!current || current.state === 'released') throw new ApiError('unauthorized', 'the server has been released');
+          await watch.wait(Math.min(POLL_MS, until - Date.now()));
+        } finally {
+          watch.stop();
+        }
       }
     },
   });
