@@ -10,6 +10,10 @@
  *                        an empty package.json there, so that a function without one of its
  *                        own is CommonJS whatever package.json lies above (the runner's own
  *                        says "type": "module")
+ *   FNSTACK_MEMORY_MB    optional: the heap limit of the function this server was booted for.
+ *                        With it, the executor is started while the runner waits for its
+ *                        assignment (warm-executor.cjs, one event), so that Node's start is not
+ *                        on the event's path; an assignment of another size gets a fresh one.
  *
  * Then, over HTTP with `Authorization: Bearer <token>`:
  *
@@ -27,12 +31,13 @@
  * moment the code is in place. A 401/404 means the service released the server: exit 3.
  * Node builtins only.
  */
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { untarGz } from './agent-untar.js';
 import { LiveLog } from './live-log.js';
-import { EXECUTOR_PATH, supervise } from './supervisor.js';
+import { EXECUTOR_PATH, RUNNER_DIR, supervise, type LaunchSpec } from './supervisor.js';
+import { WarmSession } from './warm-session.js';
 import type { Assignment, RunOutcome } from './protocol.js';
 
 const EXIT_RELEASED = 3;
@@ -48,11 +53,14 @@ if (!url || !token) {
 const workDir = process.env.FNSTACK_WORK_DIR || mkdtempSync(join(tmpdir(), 'fnstack-runner-'));
 // Node takes a package's module format from the nearest package.json: this one ends the lookup.
 writeFileSync(join(workDir, 'package.json'), '{}\n');
+const codeDir = join(workDir, 'code');
+const tmp = join(workDir, 'tmp');
+const prestarted = prestart();
 
 try {
   const assignment = await waitForAssignment();
   log(`assignment for execution ${assignment.executionId}`);
-  const outcome = await runAssignment(assignment);
+  const outcome = await runAssignment(assignment, prestarted);
   log(`run ${outcome.status}${outcome.failure ? ` (${outcome.failure.kind})` : ''}`);
   await report('/v1/runner/outcome', outcome, outcome.logs);
   process.exit(0);
@@ -81,10 +89,28 @@ async function waitForAssignment(): Promise<Assignment> {
   }
 }
 
-async function runAssignment(assignment: Assignment): Promise<RunOutcome> {
+/** What the function's environment is given over its own variables (nothing else of the runner's reaches it). */
+function runnerEnv(): Record<string, string> {
+  return { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: tmp, TMPDIR: tmp };
+}
+
+/** The executor for this server's one event, started now (see FNSTACK_MEMORY_MB), or null. */
+function prestart(): { session: WarmSession; memoryMb: number } | null {
+  const memoryMb = Number(process.env.FNSTACK_MEMORY_MB);
+  const entry = join(RUNNER_DIR, 'warm-executor.cjs');
+  if (!Number.isInteger(memoryMb) || memoryMb <= 0 || !existsSync(entry)) return null;
+  mkdirSync(codeDir, { recursive: true });
+  mkdirSync(tmp, { recursive: true });
+  // One pipe for stdout and stderr: an event's output ends at its fence (warm-session.ts), written on stdout.
+  const argv = ['/bin/sh', '-c', 'exec "$@" 2>&1', 'fnstack-executor', process.execPath, `--max-old-space-size=${memoryMb}`, entry];
+  const spec: LaunchSpec = { argv, cwd: codeDir, env: { LANG: 'C.UTF-8', ...runnerEnv() } };
+  const session = new WarmSession(spec);
+  void session.start();
+  return { session, memoryMb };
+}
+
+async function runAssignment(assignment: Assignment, prestarted: { session: WarmSession; memoryMb: number } | null): Promise<RunOutcome> {
   const startedAt = Date.now();
-  const codeDir = join(workDir, 'code');
-  const tmp = join(workDir, 'tmp');
   try {
     const res = await call('GET', '/v1/runner/code', undefined, 300_000);
     const archive = Buffer.from(await res.arrayBuffer());
@@ -101,10 +127,8 @@ async function runAssignment(assignment: Assignment): Promise<RunOutcome> {
     code: { ...assignment.code, dir: codeDir },
     context: { ...assignment.context, deadline: Date.now() + timeoutS * 1000 },
   };
-  const env: Record<string, string> = { LANG: 'C.UTF-8' };
-  for (const [k, v] of Object.entries(assignment.env)) if (typeof v === 'string' && k !== 'NODE_OPTIONS') env[k] = v;
-  Object.assign(env, { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: tmp, TMPDIR: tmp });
-  const argv = [process.execPath, `--max-old-space-size=${memoryMb}`, EXECUTOR_PATH];
+  const fnEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(assignment.env)) if (typeof v === 'string' && k !== 'NODE_OPTIONS') fnEnv[k] = v;
   // Live logs: a refusal (cap reached, run over) or an unreachable service ends them; the outcome has them all.
   let sending = true;
   const live = new LiveLog(async (text) => {
@@ -112,7 +136,18 @@ async function runAssignment(assignment: Assignment): Promise<RunOutcome> {
     await call('POST', '/v1/runner/logs', { text }, 10_000).catch(() => (sending = false));
   }, 500);
   try {
-    return await supervise(local, { argv, cwd: codeDir, env }, undefined, { onOutput: (part) => live.push(part) });
+    if (prestarted?.memoryMb === memoryMb && prestarted.session.alive) {
+      // As below, the runner's variables win; the executor applies these before the handler.
+      const env = { ...fnEnv, ...runnerEnv() };
+      try {
+        return await prestarted.session.runOnce({ ...local, env }, undefined, (part) => live.push(part));
+      } finally {
+        await prestarted.session.kill();
+      }
+    }
+    await prestarted?.session.kill();
+    const argv = [process.execPath, `--max-old-space-size=${memoryMb}`, EXECUTOR_PATH];
+    return await supervise(local, { argv, cwd: codeDir, env: { LANG: 'C.UTF-8', ...fnEnv, ...runnerEnv() } }, undefined, { onOutput: (part) => live.push(part) });
   } finally {
     await live.close();
   }

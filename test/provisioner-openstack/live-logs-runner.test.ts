@@ -4,7 +4,9 @@
  * openstack provider, through the store, as in a Nova server. The function prints a line and
  * waits; the line is in the execution's logs while it still runs; the outcome ends them. And
  * the function's module format is its own, whatever package.json the server's disk holds above
- * the runner's working directory.
+ * the runner's working directory. A runner told its function's heap size runs the event in the
+ * executor it started before the assignment; of the runner's variables (its token above all)
+ * the function sees none either way.
  */
 import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
@@ -39,9 +41,9 @@ interface Runner {
   url: string;
   sessions: RunnerSessionStore;
   /** Creates the function, then its execution, claimed and running with its server's session, as the orchestrator and the openstack provider do before the runner asks. */
-  assign: (name: string, source: string) => Promise<{ executionId: string; sessionId: string; token: string }>;
-  /** Starts agent.js as the user_data does, in `workDir`. */
-  startAgent: (token: string, workDir: string) => { exited: Promise<number | null>; log: () => string; kill: () => void };
+  assign: (name: string, source: string, o?: { memoryMb?: number; env?: Record<string, string> }) => Promise<{ executionId: string; sessionId: string; token: string }>;
+  /** Starts agent.js as the user_data does, in `workDir` (`env`: more of the user_data's variables). */
+  startAgent: (token: string, workDir: string, env?: Record<string, string>) => { exited: Promise<number | null>; log: () => string; kill: () => void };
 }
 
 /** The runner routes of an API configured for the openstack provider, on its own store. */
@@ -76,7 +78,7 @@ async function withRunnerRoutes(t: ExecutionContext, use: (runner: Runner) => Pr
       return { status: res.status, body: (await res.json()) as any };
     };
     const sessions = new RunnerSessionStore(store.db);
-    const assign = async (name: string, source: string) => {
+    const assign = async (name: string, source: string, o: { memoryMb?: number; env?: Record<string, string> } = {}) => {
       const created = await call('POST', '/v1/functions', functionForm({ name, runtime: RUNTIME, handler: 'index.handler', timeout_s: 10 }, { name: 'index.js', content: source }));
       t.is(created.status, 201, JSON.stringify(created.body));
       const projectId = (await store.accounts.adminProjectId())!;
@@ -93,15 +95,15 @@ async function withRunnerRoutes(t: ExecutionContext, use: (runner: Runner) => Pr
         handler: 'index.handler',
         code: { sha256: fn.spec.code.sha256, format: fn.spec.code.format, url: `${url}/v1/runner/code` },
         event,
-        env: {},
-        context: { functionName: fn.name, functionVersion: fn.currentVersion, memoryMb: 128, timeoutS: 10, deadline: Date.now() + 10_000 },
+        env: o.env ?? {},
+        context: { functionName: fn.name, functionVersion: fn.currentVersion, memoryMb: o.memoryMb ?? 128, timeoutS: 10, deadline: Date.now() + 10_000 },
         logLimitBytes: LOG_CAP,
       };
       await sessions.assign(sessionId, assignment);
       return { executionId: execution.id, sessionId, token };
     };
-    const startAgent = (token: string, workDir: string) => {
-      const agent = spawn(process.execPath, [AGENT], { env: { PATH: process.env.PATH, FNSTACK_URL: url, FNSTACK_TOKEN: token, FNSTACK_WORK_DIR: workDir }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const startAgent = (token: string, workDir: string, env: Record<string, string> = {}) => {
+      const agent = spawn(process.execPath, [AGENT], { env: { PATH: process.env.PATH, FNSTACK_URL: url, FNSTACK_TOKEN: token, FNSTACK_WORK_DIR: workDir, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
       let log = '';
       agent.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
       const kill = () => agent.kill('SIGKILL');
@@ -170,3 +172,41 @@ test('a function without a package.json of its own runs as CommonJS under any pa
     await rm(above, { recursive: true, force: true });
   }
 });
+
+/** What the function reports of its process: which executor runs it, its heap limit, and what it sees of the environment. */
+const INSPECT = `exports.handler = async () => (console.log('to stdout'), console.error('to stderr'), {
+  executor: require('node:path').basename(process.argv[1]),
+  heapMb: Math.round(require('node:v8').getHeapStatistics().heap_size_limit / 1048576),
+  token: process.env.FNSTACK_TOKEN ?? null,
+  url: process.env.FNSTACK_URL ?? null,
+  memory: process.env.FNSTACK_MEMORY_MB ?? null,
+  greeting: process.env.GREETING ?? null,
+  lang: process.env.LANG ?? null,
+  home: process.env.HOME,
+});`;
+
+for (const [title, agentMemoryMb, executor] of [
+  ['a runner told its function’s heap size runs the event in the executor it started before the assignment', 128, 'warm-executor.cjs'],
+  ['an assignment of another heap size than the runner was told gets a fresh executor, with its own limit', 512, 'executor.js'],
+] as const) {
+  test(`${title}; the function sees its own variables and none of the runner’s`, async (t) => {
+    const workDir = await mkdtemp(join(tmpdir(), 'fnstack-vmprestart-'));
+    try {
+      await withRunnerRoutes(t, async ({ sessions, assign, startAgent }) => {
+        const { sessionId, token } = await assign('vm-inspect', INSPECT, { memoryMb: 128, env: { GREETING: 'hello', LANG: 'C' } });
+        const agent = startAgent(token, workDir, { FNSTACK_MEMORY_MB: String(agentMemoryMb) });
+        t.is(await agent.exited, 0, agent.log());
+        const outcome = (await sessions.get(sessionId))?.outcome;
+        t.is(outcome?.status, 'succeeded', JSON.stringify(outcome));
+        const seen = outcome?.result as Record<string, unknown>;
+        t.is(seen.executor, executor);
+        t.true((seen.heapMb as number) < 256, `the heap limit is the assignment's 128 MiB, not more: ${String(seen.heapMb)} MiB`);
+        t.regex(outcome!.logs, /to stdout\n/);
+        t.regex(outcome!.logs, /to stderr\n/, 'the function’s stderr is in its logs too');
+        t.like(seen, { token: null, url: null, memory: null, greeting: 'hello', lang: 'C', home: join(workDir, 'tmp') });
+      });
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  });
+}

@@ -99,6 +99,12 @@ test('user_data: a small shell script carrying the URL and token, far below Nova
   t.throws(() => buildUserData({ serviceUrl: "http://x'; rm -rf /", token }));
   t.throws(() => buildUserData({ serviceUrl: 'http://x', token: "a'b" }));
   t.is(spawnSync('/bin/sh', ['-n', '-c', ud]).status, 0, 'the script parses');
+  t.false(ud.includes('FNSTACK_MEMORY_MB'));
+  const sized = buildUserData({ serviceUrl: 'http://10.0.0.5:7700/', token, memoryMb: 128 });
+  t.regex(sized, /^FNSTACK_MEMORY_MB='128'$/m, 'the runner is told the heap size to start its executor with');
+  t.regex(sized, /^export FNSTACK_MEMORY_MB$/m, 'exported to the runner');
+  t.is(spawnSync('/bin/sh', ['-n', '-c', sized]).status, 0, 'the script parses');
+  for (const memoryMb of [0, -1, 1.5, Number.NaN]) t.throws(() => buildUserData({ serviceUrl: 'http://x', token, memoryMb }), { message: /not a memory size/ });
 });
 
 test('user_data: a 401 from the service (server released) ends the script at once with 3', async (t) => {

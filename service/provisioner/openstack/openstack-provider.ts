@@ -192,7 +192,7 @@ export class OpenStackProvider implements Provider {
       throw provisioningErrorOf(err, 'cannot list flavors and images');
     }
     const choice = chooseFlavor(flavors, params, os.flavorAllowList, image);
-    return { spec: { flavor: choice.flavor, image }, choice };
+    return { spec: { flavor: choice.flavor, image, memoryMb: params.memoryMb }, choice };
   }
 
   private details(spec: BootSpec, choice: FlavorChoice): Record<string, unknown> {

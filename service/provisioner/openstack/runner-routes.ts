@@ -234,7 +234,7 @@ export default async function runnerRoutes(app: FastifyInstance) {
 async function readProgram(): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
   for (const name of (await readdir(RUNNER_DIR)).sort()) {
-    if (name.endsWith('.js')) files[name] = await readFile(join(RUNNER_DIR, name), 'utf8');
+    if (name.endsWith('.js') || name.endsWith('.cjs')) files[name] = await readFile(join(RUNNER_DIR, name), 'utf8');
   }
   if (!files['agent.js']) throw new ApiError('internal', `the runner program is incomplete (no agent.js in ${RUNNER_DIR})`);
   return files;

@@ -22,6 +22,8 @@ export const META_POOL = 'fnstack:pool';
 export interface BootSpec {
   flavor: FlavorInfo;
   image: ImageInfo;
+  /** The function's heap limit, MiB: the runner starts its executor with it before the event. */
+  memoryMb: number;
 }
 
 export interface BootedServer {
@@ -73,7 +75,7 @@ export class ServerFactory {
       imageRef: spec.image.id,
       networks: networksOf(o.network),
       metadata: { [META_SERVICE]: o.serviceTag, [META_EXECUTION]: executionId ?? '-', [META_POOL]: executionId ? 'no' : 'ready' },
-      userData: buildUserData({ serviceUrl: o.serviceUrl, token }),
+      userData: buildUserData({ serviceUrl: o.serviceUrl, token, memoryMb: spec.memoryMb }),
       description: executionId ? `fnstack execution ${executionId}` : 'fnstack warm-pool server',
     };
     let serverId: string | null = null;

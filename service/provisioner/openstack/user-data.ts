@@ -6,7 +6,7 @@
  * service/runner/agent.ts). The VM needs outbound HTTP to the service only; nothing
  * connects into it.
  *
- * The runner is fetched rather than embedded so that user_data stays around 1.5 KiB, far
+ * The runner program is the `.js` and `.cjs` files of service/runner/. The runner is fetched rather than embedded so that user_data stays around 1.5 KiB, far
  * below Nova's 64 KiB, whatever the runner grows to; the image only needs `node` on PATH.
  * One node process does both (fetch, then import agent.js). The fetch is retried for
  * `fetchAttempts × 2 s` (the network may come up late); a 401 means the server was
@@ -20,6 +20,8 @@ export interface UserDataInput {
   token: string;
   /** Tries to fetch the runner program (2 s apart). Default 90. */
   fetchAttempts?: number;
+  /** The heap limit of the function the server is for (FNSTACK_MEMORY_MB: the runner starts its executor before the event). */
+  memoryMb?: number;
 }
 
 /** Shown at the top of the script: the guest harness and operators recognise it by this line. */
@@ -29,6 +31,8 @@ export function buildUserData(input: UserDataInput): string {
   const attempts = input.fetchAttempts ?? 90;
   if (!/^https?:\/\/[^\s'"]+$/.test(input.serviceUrl)) throw new TypeError(`not a usable service URL: ${input.serviceUrl}`);
   if (!/^[A-Za-z0-9_-]+$/.test(input.token)) throw new TypeError('the token must be base64url');
+  const memoryMb = input.memoryMb;
+  if (memoryMb !== undefined && !(Number.isInteger(memoryMb) && memoryMb > 0)) throw new TypeError(`not a memory size in MiB: ${memoryMb}`);
   // One node process: fetch the program (retrying), write it, then import the agent.
   const bootstrap = [
     `import { writeFileSync } from 'node:fs';`,
@@ -38,7 +42,7 @@ export function buildUserData(input: UserDataInput): string {
     `    if (r.status === 401) { console.error('fnstack: the server has been released'); process.exit(3); }`,
     `    if (!r.ok) throw new Error('HTTP ' + r.status);`,
     `    const { files } = await r.json();`,
-    `    for (const [name, text] of Object.entries(files)) if (/^[\\w.-]+\\.js$/.test(name)) writeFileSync(name, text);`,
+    `    for (const [name, text] of Object.entries(files)) if (/^[\\w.-]+\\.c?js$/.test(name)) writeFileSync(name, text);`,
     `    writeFileSync('package.json', '{"type":"module"}');`,
     `    break;`,
     `  } catch (e) {`,
@@ -54,6 +58,7 @@ export function buildUserData(input: UserDataInput): string {
     '# (cloud-init user data, written by the fnstack openstack provider)',
     `FNSTACK_URL='${input.serviceUrl.replace(/\/+$/, '')}'`,
     `FNSTACK_TOKEN='${input.token}'`,
+    ...(input.memoryMb !== undefined ? [`FNSTACK_MEMORY_MB='${memoryMb}'`, 'export FNSTACK_MEMORY_MB'] : []),
     'export FNSTACK_URL FNSTACK_TOKEN',
     'umask 077',
     'dir=$(mktemp -d "${TMPDIR:-/tmp}/fnstack-runner.XXXXXX") || exit 1',

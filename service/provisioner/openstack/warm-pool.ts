@@ -30,8 +30,9 @@ export interface PoolStatus {
   lastError: string | null;
 }
 
+/** A pool per flavor, image and heap limit: a pooled server's executor is started with the limit. */
 export function poolKeyOf(spec: BootSpec): string {
-  return `${spec.flavor.id}/${spec.image.id}`;
+  return `${spec.flavor.id}/${spec.image.id}/${spec.memoryMb}`;
 }
 
 /** Delay before the next boot after `failures` failures in a row (pure): 1 s, 2 s, 4 s … 5 min. */
