@@ -23,6 +23,7 @@ import { bootstrapAdmin, credentialsPath, writeCredentials, type Credentials } f
 import { ServiceMetrics } from './metrics/service-metrics.js';
 import { readinessOf } from './metrics/readiness.js';
 import { startOperatorListener } from './metrics/operator-listener.js';
+import { runnerSessionChanges } from './store/row-changes.js';
 
 export interface StartOptions {
   /** Overrides on top of the loaded configuration (config file, FNSTACK_* env). */
@@ -71,6 +72,15 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
     const codeCache = new CodeCache(join(config.dataDir, 'code'), store.code, { maxUnpackedBytes: config.code.maxUnpackedBytes, maxEntries: config.code.maxEntries }, config.code.unpackUid);
     const bus = /^amqps?:\/\//.test(config.queueUrl) ? await connectFinishedBus(config.queueUrl, config.role !== 'worker') : null;
     if (bus) closers.push(() => bus.close());
+    if (provider.name === 'openstack' && /^amqps?:\/\//.test(config.queueUrl)) {
+      // The runner's HTTP calls may reach another process than the one waiting in env.run().
+      const sessionBus = await connectFinishedBus(config.queueUrl, true, RUNNER_SESSIONS_EXCHANGE);
+      const unrelay = runnerSessionChanges.relay(sessionBus);
+      closers.push(async () => {
+        unrelay();
+        await sessionBus.close();
+      });
+    }
     // With notices from every process, polling is only a safety net; without (store queue), an
     // API-only process polls as before, and an all-in-one process hears its own worker at once.
     const events = new ExecutionEvents({ bus, fallbackPollMs: bus ? 5_000 : config.role === 'all' ? 1_000 : 250 });
@@ -122,9 +132,12 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
   }
 }
 
-async function connectFinishedBus(url: string, listen: boolean) {
+/** The fanout that carries runner-session news between processes (openstack provider). */
+const RUNNER_SESSIONS_EXCHANGE = 'fnstack.runner-sessions';
+
+async function connectFinishedBus(url: string, listen: boolean, exchange?: string) {
   const { RabbitFinishedBus } = await import('./queue/rabbit-finished-bus.js');
-  return RabbitFinishedBus.connect(url, { listen });
+  return RabbitFinishedBus.connect(url, { listen, ...(exchange ? { exchange } : {}) });
 }
 
 /** Keeps the credentials file pointing at the port this start actually got. */

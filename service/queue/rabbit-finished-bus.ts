@@ -1,5 +1,7 @@
 /**
- * "Execution X reached a final status", between service processes, on RabbitMQ: a fanout
+ * Hints between service processes on RabbitMQ, an id each: by default "execution X reached a
+ * final status" (below); with `exchange`, any other row's news, e.g. `fnstack.runner-sessions`
+ * (service/store/row-changes.ts). For finished executions: a fanout
  * exchange `fnstack.finished` (not durable), and one exclusive, auto-deleted queue per
  * listening process bound to it (a worker-only process serves no sync invoke: it publishes and
  * does not listen, so the broker does not copy every notice to it). A sync invoke served by an
@@ -23,28 +25,30 @@ export class RabbitFinishedBus implements FinishedBus {
   private constructor(
     private readonly conn: AmqpConnectionManager,
     private readonly channel: ChannelWrapper,
+    private readonly exchange: string,
   ) {}
 
   /**
    * Connects and, with `listen`, binds this process's queue; rejects when the broker is not
    * reachable within `timeoutMs`.
    */
-  static async connect(url: string, { listen = true, timeoutMs = 30_000 }: { listen?: boolean; timeoutMs?: number } = {}): Promise<RabbitFinishedBus> {
-    const conn = new AmqpConnectionManagerClass(url, { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1, connectionOptions: { clientProperties: { connection_name: 'fnstack finished' } } });
+  static async connect(url: string, { listen = true, timeoutMs = 30_000, exchange = FINISHED_EXCHANGE }: { listen?: boolean; timeoutMs?: number; exchange?: string } = {}): Promise<RabbitFinishedBus> {
+    const name = exchange.replace(/^fnstack\./, 'fnstack ');
+    const conn = new AmqpConnectionManagerClass(url, { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1, connectionOptions: { clientProperties: { connection_name: name } } });
     let bus: RabbitFinishedBus | null = null;
     const channel = conn.createChannel({
-      name: 'fnstack finished',
+      name,
       confirm: false,
       setup: async (ch: Channel) => {
-        await ch.assertExchange(FINISHED_EXCHANGE, 'fanout', { durable: false });
+        await ch.assertExchange(exchange, 'fanout', { durable: false });
         if (!listen) return;
         // Re-run after a reconnect: a new queue, bound again (the old one went with the connection).
         const q = await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
-        await ch.bindQueue(q.queue, FINISHED_EXCHANGE, '');
+        await ch.bindQueue(q.queue, exchange, '');
         await ch.consume(q.queue, (m: ConsumeMessage | null) => m && bus?.deliver(m.content.toString('utf8')), { noAck: true });
       },
     });
-    bus = new RabbitFinishedBus(conn, channel);
+    bus = new RabbitFinishedBus(conn, channel, exchange);
     try {
       await conn.connect({ timeout: timeoutMs });
       await channel.waitForConnect();
@@ -56,7 +60,7 @@ export class RabbitFinishedBus implements FinishedBus {
   }
 
   publish(executionId: string): void {
-    this.channel.publish(FINISHED_EXCHANGE, '', Buffer.from(executionId, 'utf8')).catch(() => undefined);
+    this.channel.publish(this.exchange, '', Buffer.from(executionId, 'utf8')).catch(() => undefined);
   }
 
   subscribe(onFinished: (executionId: string) => void): void {

@@ -2,6 +2,7 @@
  * The runner-session mailbox wakes its waiters in this process at once: an assignment reaches a
  * long-polling runner, and an outcome the run waiting in env.run(), without waiting for a poll.
  * The polls are set to ten minutes here, so a missed wake-up would hang the test (ava's timeout).
+ * Across processes the news goes through RabbitMQ: a write in one wakes the watcher in another.
  */
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
@@ -11,6 +12,9 @@ import { OpenStackEnvironment, DEFAULT_TIMINGS } from '../../service/provisioner
 import type { ComputeClient } from '../../service/openstack/index.js';
 import type { Assignment, RunOutcome } from '../../service/runner/protocol.js';
 import { DIALECTS } from '../_helpers/dialects.js';
+import { RabbitFinishedBus } from '../../service/queue/rabbit-finished-bus.js';
+import { createTestVhost, rabbitAvailable } from '../_helpers/rabbitmq.js';
+import { requireService } from '../_helpers/requirements.js';
 import { storeTest } from '../_helpers/store-test.js';
 
 const TEN_MINUTES = 600_000;
@@ -79,3 +83,34 @@ for (const d of DIALECTS) {
     t.is(runnerSessionChanges.watched, 0, 'the run leaves nothing watching');
   });
 }
+
+test('across processes: a row written in one process wakes the watcher of another through RabbitMQ; after unrelay it does not', async (t) => {
+  if (!requireService(t, 'RabbitMQ', await rabbitAvailable())) return;
+  const vhost = await createTestVhost();
+  const exchange = 'fnstack.runner-sessions';
+  const [busA, busB] = [await RabbitFinishedBus.connect(vhost.url, { exchange }), await RabbitFinishedBus.connect(vhost.url, { exchange })];
+  try {
+    const [worker, api] = [new RowChanges(), new RowChanges()];
+    worker.relay(busA);
+    const unrelayApi = api.relay(busB);
+    // Both ways, as in env.run() (worker) and the runner's long-poll (API).
+    const pickup = api.watch('s1');
+    worker.changed('s1');
+    await pickup.wait(TEN_MINUTES);
+    const outcome = worker.watch('s1');
+    api.changed('s1');
+    await outcome.wait(TEN_MINUTES);
+    t.is(worker.watched + api.watched, 0);
+
+    unrelayApi();
+    const deaf = api.watch('s2');
+    worker.changed('s2');
+    const heard = await Promise.race([deaf.wait(1500).then(() => 'woken or timed out'), new Promise((r) => setTimeout(() => r('still waiting'), 300))]);
+    t.is(heard, 'still waiting', 'an unrelayed process hears nothing');
+    deaf.stop();
+  } finally {
+    await busA.close();
+    await busB.close();
+    await vhost.drop();
+  }
+});
