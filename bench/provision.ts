@@ -2,15 +2,25 @@
  * Provisioning on the real test cloud (Nova with the fake driver + the guest harness):
  * event → result latency per stage (queue, provision, run, total, from the execution's own
  * timings, plus the client's view), N events with a cold server each (no pool), then N
- * with a warm pool; next to a bare curl loop create-server → ACTIVE → delete → 404 against
- * the same Nova as the same user, in the same run.
+ * with a warm pool, then N with a warm pool and the API and the worker in two processes on
+ * MariaDB + RabbitMQ (the runner calls the API; the run waits in the worker); next to a bare
+ * curl loop create-server → ACTIVE → delete → 404 against the same Nova as the same user, in
+ * the same run.
  *
  *   npm run build && node dist/bench/provision.js [N]      (default 20)
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { computeAs, functionForm, RUNTIME, serversWithPrefix, startOpenStackService, uniquePrefix, cleanupPrefix, type OsService } from '../test/provisioner-openstack/_os-service.js';
+import { apiClient, computeAs, freePort, functionForm, openstackEnv, RUNTIME, serversWithPrefix, startOpenStackService, uniquePrefix, cleanupPrefix, type OsService } from '../test/provisioner-openstack/_os-service.js';
+import { GuestHarness } from '../test/provisioner-openstack/_guest-harness.js';
 import { loadCloud } from '../test/provisioner-openstack/_cloud.js';
+import { createTestDatabase } from '../test/_helpers/mariadb.js';
+import { createTestVhost } from '../test/_helpers/rabbitmq.js';
+import { startService } from '../service/main.js';
 import type { TestCloud } from '../test/openstack/_helpers/cloud.js';
 
 const N = Number(process.argv[2] ?? 20);
@@ -34,7 +44,7 @@ function pct(xs: number[], p: number): number {
 }
 const f = (ms: number) => `${Math.round(ms)}`;
 
-async function invokeSync(svc: OsService, n: number): Promise<Sample> {
+async function invokeSync(svc: BenchService, n: number): Promise<Sample> {
   const t0 = performance.now();
   const r = await svc.api('POST', '/v1/functions/bench/invoke', n);
   const client = performance.now() - t0;
@@ -44,7 +54,7 @@ async function invokeSync(svc: OsService, n: number): Promise<Sample> {
   return { queue: t.queue_ms, provision: t.provision_ms, run: t.run_ms, total: t.total_ms, client, pool: d.pool, active: d.activeMs, guest: d.bootMs - d.activeMs };
 }
 
-async function waitPoolReady(cloud: TestCloud, svc: OsService, count: number): Promise<void> {
+async function waitPoolReady(cloud: TestCloud, svc: BenchService, count: number): Promise<void> {
   const compute = computeAs(cloud);
   for (const until = Date.now() + 120_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
     const servers = await serversWithPrefix(compute, `${svc.prefix}pool-`);
@@ -54,8 +64,51 @@ async function waitPoolReady(cloud: TestCloud, svc: OsService, count: number): P
   throw new Error('the warm pool did not fill');
 }
 
-async function runService(cloud: TestCloud, poolSize: number): Promise<Sample[]> {
-  const svc = await startOpenStackService(cloud, { prefix: uniquePrefix(poolSize ? 'bw' : 'bc'), env: { FNSTACK_OS_POOL_SIZE: String(poolSize), FNSTACK_LOG_LEVEL: 'error' } });
+type BenchService = Pick<OsService, 'api' | 'prefix' | 'harness' | 'close'>;
+
+const SERVICE_PROCESS = fileURLToPath(new URL('../test/provisioner-openstack/_service-process.js', import.meta.url));
+
+/**
+ * The API in this process and the worker in a child process, on a MariaDB database and a
+ * RabbitMQ vhost of their own: the runner in the server calls the API (the public URL), while
+ * env.run() waits in the worker, so every exchange between them crosses processes.
+ */
+async function startSplit(cloud: TestCloud, poolSize: number): Promise<BenchService> {
+  const prefix = uniquePrefix('bs');
+  const [db, vhost] = [await createTestDatabase(), await createTestVhost()];
+  const [apiDir, workerDir] = [await mkdtemp(join(tmpdir(), 'fnstack-bs-api-')), await mkdtemp(join(tmpdir(), 'fnstack-bs-worker-'))];
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env = { ...openstackEnv(cloud, prefix, { FNSTACK_OS_POOL_SIZE: String(poolSize), FNSTACK_LOG_LEVEL: 'error' }), FNSTACK_DATABASE_URL: db.url, FNSTACK_QUEUE_URL: vhost.url, FNSTACK_PUBLIC_URL: url };
+  const harness = new GuestHarness({ cloud, prefix }).start();
+  const api = await startService({ port, host: '127.0.0.1', role: 'api', env: { ...env, FNSTACK_DATA_DIR: apiDir }, log: false });
+  const worker = spawn(process.execPath, [SERVICE_PROCESS, '0'], { env: { ...env, PATH: process.env.PATH ?? '/usr/bin:/bin', FNSTACK_ROLE: 'worker', FNSTACK_DATA_DIR: workerDir }, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    worker.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('READY')) resolve();
+    });
+    worker.once('exit', (code) => reject(new Error(`the worker exited with ${code}: ${out}`)));
+  });
+  const key = (JSON.parse(await readFile(join(apiDir, 'credentials.json'), 'utf8')) as { api_key: string }).api_key;
+  return {
+    prefix,
+    harness,
+    api: apiClient(url, key),
+    close: async () => {
+      const exited = new Promise((r) => worker.once('exit', r));
+      worker.kill('SIGTERM');
+      await exited;
+      await api.close();
+      await harness.stop();
+      await Promise.all([rm(apiDir, { recursive: true, force: true }), rm(workerDir, { recursive: true, force: true }), db.drop(), vhost.drop()]);
+    },
+  };
+}
+
+async function runService(cloud: TestCloud, poolSize: number, split = false): Promise<Sample[]> {
+  const svc: BenchService = split ? await startSplit(cloud, poolSize) : await startOpenStackService(cloud, { prefix: uniquePrefix(poolSize ? 'bw' : 'bc'), env: { FNSTACK_OS_POOL_SIZE: String(poolSize), FNSTACK_LOG_LEVEL: 'error' } });
   try {
     const created = await svc.api('POST', '/v1/functions', functionForm({ name: 'bench', runtime: RUNTIME, handler: 'index.handler' }, { name: 'index.js', content: HANDLER }));
     if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
@@ -129,11 +182,12 @@ async function main() {
   const bare = await bareCurl(cloud);
   const cold = await runService(cloud, 0);
   const warm = await runService(cloud, 2);
+  const split = await runService(cloud, 2, true);
   const bare2 = await bareCurl(cloud); // once more after, to see drift of the cloud itself
   const active = [...bare.active, ...bare2.active];
   const deleted = [...bare.deleted, ...bare2.deleted];
 
-  for (const [name, s] of [['cold (no pool)', cold], ['warm pool (size 2)', warm]] as const) {
+  for (const [name, s] of [['cold (no pool)', cold], ['warm pool (size 2)', warm], ['warm pool, API and worker in two processes (MariaDB + RabbitMQ)', split]] as const) {
     console.log(`\n${name}: pool ${[...new Set(s.map((x) => x.pool))].join('/')} (${s.filter((x) => x.pool === 'hit').length}/${s.length} hits)`);
     console.log(line('  queue', s.map((x) => x.queue)));
     console.log(line('  provision', s.map((x) => x.provision)));

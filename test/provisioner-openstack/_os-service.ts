@@ -100,23 +100,7 @@ export async function startOpenStackService(cloud: TestCloud, o: OsServiceOption
     throw err;
   }
   const creds = JSON.parse(await readFile(join(dataDir, 'credentials.json'), 'utf8')) as { api_key: string };
-  const api: OsService['api'] = async (method, path, body) => {
-    const init: RequestInit = { method, headers: { authorization: `Bearer ${creds.api_key}` } };
-    if (body instanceof FormData) init.body = body;
-    else if (body !== undefined) {
-      init.body = JSON.stringify(body);
-      (init.headers as Record<string, string>)['content-type'] = 'application/json';
-    }
-    const res = await fetch(url + path, init);
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, body: parsed };
-  };
+  const api = apiClient(url, creds.api_key);
   return {
     url,
     apiKey: creds.api_key,
@@ -131,6 +115,27 @@ export async function startOpenStackService(cloud: TestCloud, o: OsServiceOption
       await stopHarness();
       if (!o.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** Calls the REST API at `url` with `apiKey`: JSON bodies (or FormData), the answer parsed when it is JSON. */
+export function apiClient(url: string, apiKey: string): OsService['api'] {
+  return async (method, path, body) => {
+    const init: RequestInit = { method, headers: { authorization: `Bearer ${apiKey}` } };
+    if (body instanceof FormData) init.body = body;
+    else if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      (init.headers as Record<string, string>)['content-type'] = 'application/json';
+    }
+    const res = await fetch(url + path, init);
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: parsed };
   };
 }
 
