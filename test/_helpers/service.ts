@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { startService, type RunningService, type StartOptions } from '../../service/main.js';
 import amqp from 'amqplib';
 import { createTestDatabase } from './mariadb.js';
+import { apiClient } from './api-client.js';
 import { createTestVhost } from './rabbitmq.js';
 import { Store } from '../../service/store/store.js';
 
@@ -56,25 +57,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   const service = await startService({ port: 0, host: '127.0.0.1', env, log: process.env.FNSTACK_TEST_LOG === '1' || options.logDestination !== undefined, role: options.role, logDestination: options.logDestination });
   const creds = JSON.parse(await readFile(join(dataDir, 'credentials.json'), 'utf8')) as { api_key: string };
   const url = service.url!;
-  const api: TestService['api'] = async (method, path, body, headers = {}) => {
-    const init: RequestInit = { method, headers: { authorization: `Bearer ${creds.api_key}`, ...headers } };
-    if (body !== undefined) {
-      if (body instanceof FormData) init.body = body;
-      else {
-        init.body = JSON.stringify(body);
-        (init.headers as Record<string, string>)['content-type'] = 'application/json';
-      }
-    }
-    const res = await fetch(url + path, init);
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, body: parsed, headers: res.headers };
-  };
+  const api: TestService['api'] = apiClient(url, creds.api_key);
   const injectWork = async (payload: string) => {
     if (vhost) {
       const conn = await amqp.connect(vhost.url);

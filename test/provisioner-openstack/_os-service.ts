@@ -15,6 +15,7 @@ import { startService, type RunningService } from '../../service/main.js';
 import { ComputeClient, OpenStackSession } from '../../service/openstack/index.js';
 import type { CloudUser, TestCloud } from '../openstack/_helpers/cloud.js';
 import { passwordCredentials } from './_cloud.js';
+import { apiClient } from '../_helpers/api-client.js';
 import { GuestHarness, type HarnessOptions } from './_guest-harness.js';
 
 export const RUNTIME = `nodejs${process.versions.node.split('.')[0]}`;
@@ -118,26 +119,6 @@ export async function startOpenStackService(cloud: TestCloud, o: OsServiceOption
   };
 }
 
-/** Calls the REST API at `url` with `apiKey`: JSON bodies (or FormData), the answer parsed when it is JSON. */
-export function apiClient(url: string, apiKey: string): OsService['api'] {
-  return async (method, path, body) => {
-    const init: RequestInit = { method, headers: { authorization: `Bearer ${apiKey}` } };
-    if (body instanceof FormData) init.body = body;
-    else if (body !== undefined) {
-      init.body = JSON.stringify(body);
-      (init.headers as Record<string, string>)['content-type'] = 'application/json';
-    }
-    const res = await fetch(url + path, init);
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, body: parsed };
-  };
-}
 
 /** Waits for an execution to be final (async invoke + polling). */
 export async function waitFinal(svc: Pick<OsService, 'api'>, executionId: string, timeoutMs = 120_000): Promise<any> {

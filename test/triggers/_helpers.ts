@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestService, createFunction, type TestService } from '../_helpers/service.js';
+import { apiClient } from '../_helpers/api-client.js';
 import { createTestDatabase, mariadbAvailable } from '../_helpers/mariadb.js';
 import { Store } from '../../service/store/store.js';
 import { reachable, requireService } from '../_helpers/requirements.js';
@@ -71,19 +72,7 @@ export async function otherProject(ts: TriggerService, role: 'admin' | 'member' 
 }
 
 export async function callApi(url: string, key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(url + path, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? null : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, body: parsed };
+  return apiClient(url, key)(method, path, body);
 }
 
 /** A function that returns its event (so tests can look at what arrived). */
