@@ -14,7 +14,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, ExecutionRow } from './schema.js';
 import type { NewExecutionInput, QuotaAdmission } from './execution-store.js';
-import { countCreatedMany, minuteAndLimit, uncountCreatedMany } from './execution-rate.js';
+import { countCreated, minuteAndLimit, uncountCreated } from './execution-rate.js';
 import { isUniqueViolation } from './function-store.js';
 
 /** At most this many executions per group, and (but for a single one) this many bytes of events. */
@@ -90,7 +90,7 @@ export class AdmissionGroups {
     for (const w of group) if (!firsts.has(eventKey(w.input))) firsts.set(eventKey(w.input), w);
     const k = firsts.size;
     const { now, defaultPerMinute } = group[0]!;
-    await countCreatedMany(this.db, projectId, now, k);
+    await countCreated(this.db, 'mariadb', projectId, now, k);
     let fits: boolean;
     try {
       const minute = await minuteAndLimit(this.db, projectId, now);
@@ -98,13 +98,13 @@ export class AdmissionGroups {
       if (fits) await this.db.insertInto('executions').values([...firsts.values()].map((w) => w.row!)).execute();
     } catch (err) {
       if (!isUniqueViolation(err)) {
-        await uncountCreatedMany(this.db, projectId, now, k).catch(() => undefined);
+        await uncountCreated(this.db, projectId, now, k).catch(() => undefined);
         throw err;
       }
       fits = false;
     }
     if (!fits) {
-      await uncountCreatedMany(this.db, projectId, now, k);
+      await uncountCreated(this.db, projectId, now, k);
       await Promise.all(group.map((w) => this.alone(w)));
       return;
     }

@@ -14,10 +14,10 @@ const WINDOW_MS = 60_000;
 const secondOf = (ms: number) => Math.floor(ms / 1000);
 
 type Bucket = { projectId: string; second: number };
-const insertBucket = (db: Kysely<Database>, a: Bucket) => db.insertInto('execution_rate').values({ project_id: a.projectId, second: a.second, n: 1 });
-const bump = { n: sql<number>`n + 1` };
-const upsertSqlite = hotStatement((db, a: Bucket) => insertBucket(db, a).onConflict((oc) => oc.columns(['project_id', 'second']).doUpdateSet(bump)));
-const upsertMariadb = hotStatement((db, a: Bucket) => insertBucket(db, a).onDuplicateKeyUpdate(bump));
+type Count = Bucket & { n: number };
+const insertBucket = (db: Kysely<Database>, a: Count) => db.insertInto('execution_rate').values({ project_id: a.projectId, second: a.second, n: a.n });
+const upsertSqlite = hotStatement((db, a: Count) => insertBucket(db, a).onConflict((oc) => oc.columns(['project_id', 'second']).doUpdateSet({ n: sql<number>`n + excluded.n` })));
+const upsertMariadb = hotStatement((db, a: Count) => insertBucket(db, a).onDuplicateKeyUpdate({ n: sql<number>`n + values(n)` }));
 /** The project's executions counted from `a.second` on. */
 const sumFrom = (db: Kysely<Database>, a: Bucket) =>
   db
@@ -27,30 +27,12 @@ const sumFrom = (db: Kysely<Database>, a: Bucket) =>
     .where('second', '>=', a.second);
 const sumSince = hotStatement(sumFrom);
 
-/** Counts one execution of `projectId` created at `createdAt` (atomic: safe without a lock). */
-export async function countCreated(db: Kysely<Database>, dialect: Dialect, projectId: string, createdAt: number): Promise<void> {
-  await (dialect === 'sqlite' ? upsertSqlite : upsertMariadb).run(db, { projectId, second: secondOf(createdAt) });
+/** Counts `n` executions of `projectId` created in the second of `createdAt` (atomic: safe without a lock). */
+export async function countCreated(db: Kysely<Database>, dialect: Dialect, projectId: string, createdAt: number, n = 1): Promise<void> {
+  await (dialect === 'sqlite' ? upsertSqlite : upsertMariadb).run(db, { projectId, second: secondOf(createdAt), n });
 }
 
-const giveBack = hotStatement((db, a: Bucket) =>
-  db
-    .updateTable('execution_rate')
-    .set({ n: sql<number>`n - 1` })
-    .where('project_id', '=', a.projectId)
-    .where('second', '=', a.second)
-    .where('n', '>', 0),
-);
-
-const upsertManyMariadb = hotStatement((db, a: Bucket & { n: number }) =>
-  db.insertInto('execution_rate').values({ project_id: a.projectId, second: a.second, n: a.n }).onDuplicateKeyUpdate({ n: sql<number>`n + values(n)` }),
-);
-
-/** Counts `n` executions of `projectId` created in the second of `createdAt` at once (MariaDB; atomic). */
-export async function countCreatedMany(db: Kysely<Database>, projectId: string, createdAt: number, n: number): Promise<void> {
-  await upsertManyMariadb.run(db, { projectId, second: secondOf(createdAt), n });
-}
-
-const giveBackMany = hotStatement((db, a: Bucket & { n: number }) =>
+const giveBack = hotStatement((db, a: Count) =>
   db
     .updateTable('execution_rate')
     .set({ n: sql<number>`n - ${a.n}` })
@@ -59,14 +41,9 @@ const giveBackMany = hotStatement((db, a: Bucket & { n: number }) =>
     .where('n', '>=', a.n),
 );
 
-/** Takes back a `countCreatedMany` of the same `createdAt` and `n`. */
-export async function uncountCreatedMany(db: Kysely<Database>, projectId: string, createdAt: number, n: number): Promise<void> {
-  await giveBackMany.run(db, { projectId, second: secondOf(createdAt), n });
-}
-
-/** Takes back one `countCreated` of the same `createdAt` (an admission that was refused or found a replay). */
-export async function uncountCreated(db: Kysely<Database>, projectId: string, createdAt: number): Promise<void> {
-  await giveBack.run(db, { projectId, second: secondOf(createdAt) });
+/** Takes back a `countCreated` of the same `createdAt` and `n` (an admission that was refused or found a replay). */
+export async function uncountCreated(db: Kysely<Database>, projectId: string, createdAt: number, n = 1): Promise<void> {
+  await giveBack.run(db, { projectId, second: secondOf(createdAt), n });
 }
 
 const sumAndLimit = hotStatement((db, a: Bucket) =>

@@ -6,8 +6,9 @@
  * service/runner/agent.ts). The VM needs outbound HTTP to the service only; nothing
  * connects into it.
  *
- * The runner program is the `.js` and `.cjs` files of service/runner/. The runner is fetched rather than embedded so that user_data stays around 1.5 KiB, far
- * below Nova's 64 KiB, whatever the runner grows to; the image only needs `node` on PATH.
+ * The runner program is the `.js` and `.cjs` files of service/runner/. It is fetched rather
+ * than embedded so that user_data stays around 1.5 KiB, far below Nova's 64 KiB, whatever the
+ * runner grows to; the image only needs `node` on PATH.
  * One node process does both (fetch, then import agent.js). The fetch is retried for
  * `fetchAttempts × 2 s` (the network may come up late); a 401 means the server was
  * released meanwhile and ends the script at once (exit 3).
