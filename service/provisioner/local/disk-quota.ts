@@ -29,11 +29,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, readdirSync, statSync } from 'node:fs';
-import { access, constants, chmod, mkdir, readdir, readFile, rmdir, stat, statfs, unlink, writeFile } from 'node:fs/promises';
+import { access, constants, chmod, mkdir, readdir, rmdir, stat, statfs, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ProvisioningError } from '../provider.js';
 import { DEFAULT_SCRATCH_TOOLS, dropScratch, makeScratch, type ScratchTools } from './scratch-fs.js';
-import { isAlive } from './uid-pool.js';
+import { ownerAlive, removeDeadTemps, writePidFile } from './pid-file.js';
 
 export const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -206,7 +206,7 @@ export class DiskQuota {
     await this.sweepOnce();
     await this.checkRoom(bytes);
     const base = join(this.options.imageDir, randomBytes(8).toString('hex'));
-    await writeFile(`${base}.owner`, String(process.pid), { mode: 0o600 });
+    writePidFile(`${base}.owner`);
     try {
       await mkdir(`${base}.mnt`, { mode: 0o711 });
       await makeScratch(this.tools, `${base}.img`, bytes, `${base}.mnt`);
@@ -259,9 +259,9 @@ export class DiskQuota {
 
   /** Removes the images (and probe mount points) of processes that died. */
   private async sweep(): Promise<void> {
+    removeDeadTemps(this.options.imageDir);
     for (const base of await this.entries()) {
-      const owner = Number(await readFile(join(this.options.imageDir, `${base}.owner`), 'utf8').catch(() => '0'));
-      if (owner > 0 && isAlive(owner)) continue;
+      if (ownerAlive(join(this.options.imageDir, `${base}.owner`))) continue;
       await this.drop(join(this.options.imageDir, base));
     }
   }
@@ -269,7 +269,7 @@ export class DiskQuota {
   /** Makes, mounts and removes a small scratch filesystem: the one real proof that limits work here. */
   private async probe(): Promise<void> {
     const base = join(this.options.imageDir, `probe-${randomBytes(6).toString('hex')}`);
-    await writeFile(`${base}.owner`, String(process.pid), { mode: 0o600 });
+    writePidFile(`${base}.owner`);
     try {
       await mkdir(`${base}.mnt`, { mode: 0o700 });
       await makeScratch(this.tools, `${base}.img`, 16 * MiB, `${base}.mnt`);

@@ -5,10 +5,10 @@
  * is gone are touched: their processes are killed (cgroup, else uid), then the cgroups and
  * the working directory are removed.
  */
-import { writeFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CgroupDriver } from './cgroups.js';
+import { ownerAlive, removeDeadTemps, writePidFile } from './pid-file.js';
 import { run } from './scratch-fs.js';
 import { killUid } from './uid-reaper.js';
 
@@ -16,8 +16,7 @@ const OWNERS = '.owners';
 
 export async function claim(sandboxRoot: string, name: string): Promise<void> {
   await mkdir(join(sandboxRoot, OWNERS), { recursive: true, mode: 0o700 });
-  // On every sandbox's path: a synchronous create of a few bytes, as a uid lock (uid-pool.ts).
-  writeFileSync(join(sandboxRoot, OWNERS, name), String(process.pid), { mode: 0o600 });
+  writePidFile(join(sandboxRoot, OWNERS, name));
 }
 
 export async function unclaim(sandboxRoot: string, name: string): Promise<void> {
@@ -27,11 +26,11 @@ export async function unclaim(sandboxRoot: string, name: string): Promise<void> 
 /** Removes every sandbox whose owner died; returns their names. */
 export async function sweepStale(sandboxRoot: string, cgroups: CgroupDriver | null, setpriv: string): Promise<string[]> {
   const swept: string[] = [];
+  removeDeadTemps(join(sandboxRoot, OWNERS));
   const names = new Set([...(await list(sandboxRoot)), ...(await list(join(sandboxRoot, OWNERS)))]);
   for (const name of names) {
     if (name.startsWith('.')) continue; // .owners, .runner: the provider's own, never a sandbox
-    const owner = Number(await readFile(join(sandboxRoot, OWNERS, name), 'utf8').catch(() => '0'));
-    if (owner > 0 && isAlive(owner)) continue;
+    if (ownerAlive(join(sandboxRoot, OWNERS, name))) continue;
     const workdir = join(sandboxRoot, name);
     const uid = await stat(workdir).then(
       (s) => s.uid,
@@ -54,13 +53,4 @@ function detach(mountPoint: string): Promise<void> {
 
 async function list(dir: string): Promise<string[]> {
   return readdir(dir).catch(() => []);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -7,10 +7,16 @@
  * sandbox's path with one synchronous call (an exclusive create of a few bytes: ~0.1 ms, against
  * ~190 µs of CPU through the promise API, cgroup-fs.ts); removing one, which can wait on the
  * filesystem's journal for milliseconds, stays off the event loop.
+ *
+ * Taking over a dead owner's lock is read, unlink, create: two processes doing it at once
+ * could each unlink and create in turn and both hold the uid — two tenants under one uid.
+ * So takeovers are serialised machine-wide by a kernel-held mutex (takeover-mutex.ts), which
+ * a process that dies lets go of by dying; a plain exclusive create needs none.
  */
-import { writeFileSync } from 'node:fs';
-import { mkdir, readFile, unlink } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isAlive, readPidFile, writePidFile } from './pid-file.js';
+import { withTakeoverMutex } from './takeover-mutex.js';
 
 export class UidPool {
   private readonly mine = new Set<number>();
@@ -54,30 +60,34 @@ export class UidPool {
   }
 
   private async lock(uid: number): Promise<boolean> {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        writeFileSync(this.lockFile(uid), String(process.pid), { flag: 'wx', mode: 0o600 });
-        return true;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-      const owner = Number(await readFile(this.lockFile(uid), 'utf8').catch(() => ''));
-      if (owner === process.pid || (owner > 0 && isAlive(owner))) return false;
+    if (this.create(uid)) return true;
+    if (!this.ownerDied(uid)) return false;
+    // Only under the mutex: re-read (another process may have taken it over), unlink, create.
+    return withTakeoverMutex(this.lockDir, async () => {
+      if (!this.ownerDied(uid)) return false;
       await unlink(this.lockFile(uid)).catch(() => undefined);
+      return this.create(uid);
+    });
+  }
+
+  /** Creates the lock exclusively; false when it exists. */
+  private create(uid: number): boolean {
+    try {
+      writePidFile(this.lockFile(uid), { exclusive: true });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      return false;
     }
-    return false;
+  }
+
+  /** The lock exists and its owner is neither this process nor alive. */
+  private ownerDied(uid: number): boolean {
+    const owner = readPidFile(this.lockFile(uid));
+    return owner !== process.pid && !(owner !== null && isAlive(owner));
   }
 
   private lockFile(uid: number): string {
     return join(this.lockDir, String(uid));
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
