@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { removeDeadTemps, writePidFile } from '../../service/provisioner/local/pid-file.js';
+import { withTakeoverMutex } from '../../service/provisioner/local/takeover-mutex.js';
 
 const racer = fileURLToPath(new URL('./_owner-file-racer.js', import.meta.url));
 
@@ -107,6 +108,29 @@ test('a temporary owner file left by a dead process is swept; a live process’s
     removeDeadTemps(dir);
     t.deepEqual((await readdir(dir)).sort(), [`.other.${process.pid}.pid-tmp`, 'unrelated']);
   } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a takeover waits for the mutex; held too long by another process, it does not happen', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'takeover-'));
+  // Another process holds the mutex (as a takeover in flight would); -o: flock itself holds it, not sleep.
+  const other = spawn('/usr/bin/flock', ['-o', '--exclusive', join(dir, '.takeover'), 'sleep', '60'], { stdio: 'ignore', detached: true });
+  try {
+    await new Promise((r) => setTimeout(r, 500));
+    let ran = false;
+    const won = await withTakeoverMutex(dir, async () => (ran = true));
+    t.false(won, 'the takeover happened without the mutex');
+    t.false(ran);
+    other.kill('SIGKILL');
+    await new Promise((r) => other.once('exit', r));
+    t.true(await withTakeoverMutex(dir, async () => true), 'once its holder died, the mutex is free');
+  } finally {
+    try {
+      process.kill(-other.pid!, 'SIGKILL'); // and its sleep
+    } catch {
+      // gone
+    }
     await rm(dir, { recursive: true, force: true });
   }
 });

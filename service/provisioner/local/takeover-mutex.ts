@@ -1,47 +1,48 @@
 /**
- * A machine-wide mutex the kernel holds for us: a listening Unix socket in the abstract
- * namespace. Only one process can bind a name at a time, and the kernel releases it when its
- * holder closes it or dies — so, unlike a lock file, it is never stale and never needs taking
- * over itself. (Its scope is the network namespace: every service process of one data dir
- * runs in the host's.)
+ * A machine-wide mutex the kernel holds for us: an flock(2) on `<dir>/.takeover`, held by a
+ * child `flock … cat` for as long as we keep its stdin open. The kernel lets go of it when
+ * the holder closes it or dies (our death closes the pipe, `cat` ends, `flock` exits) — so,
+ * unlike a lock file, it is never stale and never needs taking over itself. Node has no
+ * flock of its own; the child is spawned only on the rare path that needs it (a dead owner's
+ * lock). The file lives in the caller's root-only directory: no sandbox can take it. (An
+ * abstract Unix socket would need no child, but its namespace is the network namespace's, which
+ * sandboxes with `network: true` share.)
  *
  *   const won = await withTakeoverMutex('/var/lib/fnstack/uids', async () => { …check, then act… });
  */
-import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 
 /** A holder runs a few file operations; waiting longer means something is wrong: give up. */
-const WAIT_MS = 5_000;
-const RETRY_MS = 2;
+const WAIT_S = 5;
+const FLOCK = '/usr/bin/flock';
 
 /**
- * Runs `fn` while holding the mutex named after `scope` (say, a lock directory). When the
- * mutex cannot be had within a few seconds, `fn` does not run and the answer is false: the
- * caller's takeover does not happen (fail closed).
+ * Runs `fn` while holding the mutex of `dir`. When the mutex cannot be had within a few
+ * seconds (or `flock` cannot run), `fn` does not run and the answer is false: the caller's
+ * takeover does not happen (fail closed).
  */
-export async function withTakeoverMutex(scope: string, fn: () => Promise<boolean>): Promise<boolean> {
-  const name = `\0fnstack-takeover-${createHash('sha256').update(scope).digest('hex').slice(0, 32)}`;
-  const deadline = Date.now() + WAIT_MS;
-  let server: Server | null = null;
-  while (!server) {
-    server = await bind(name);
-    if (server) break;
-    if (Date.now() > deadline) return false;
-    await sleep(RETRY_MS);
-  }
-  try {
-    return await fn();
-  } finally {
-    server.close();
-  }
-}
-
-/** The bound server, or null when another process holds the name. */
-function bind(name: string): Promise<Server | null> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? resolve(null) : reject(err)));
-    server.listen(name, () => resolve(server));
+export async function withTakeoverMutex(dir: string, fn: () => Promise<boolean>): Promise<boolean> {
+  const holder = spawn(FLOCK, ['--exclusive', '--wait', String(WAIT_S), join(dir, '.takeover'), 'cat'], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+    env: { PATH: '/usr/bin:/bin' },
   });
+  const exited = new Promise<void>((resolve) => {
+    holder.once('close', () => resolve());
+    holder.once('error', () => resolve());
+  });
+  // `cat` echoes this only once flock has the lock and has started it.
+  const held = new Promise<boolean>((resolve) => {
+    holder.stdout.once('data', () => resolve(true));
+    holder.once('close', () => resolve(false));
+    holder.once('error', () => resolve(false));
+  });
+  holder.stdin.on('error', () => undefined);
+  holder.stdin.write('held\n');
+  try {
+    return (await held) && (await fn());
+  } finally {
+    holder.stdin.end();
+    await exited;
+  }
 }
