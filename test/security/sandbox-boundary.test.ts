@@ -76,7 +76,7 @@ test('the launcher gets its environment from the service, the function its varia
   await t.throwsAsync(access(marker), undefined, 'a launcher loaded the library');
 });
 
-test('no host Unix socket is visible from the sandbox, with or without network', async (t) => {
+test('no host Unix socket is visible from the sandbox, with or without network, abstract ones included', async (t) => {
   if (!requireRoot(t)) return;
   // A socket of the host's, in the places sockets live.
   const sockDir = '/run/fnstack-test-sock';
@@ -93,18 +93,30 @@ test('no host Unix socket is visible from the sandbox, with or without network',
         if (st.isSocket()) found.push(p); else if (st.isDirectory() && !p.startsWith('/proc') && !p.startsWith('/sys')) walk(p, depth + 1); } };
     const tryConnect = (p) => new Promise((resolve) => { const s = net.connect(p); s.once('connect', () => { s.destroy(); resolve('CONNECTED'); }); s.once('error', (e) => resolve(e.code)); });
     exports.handler = async (e) => { walk('/', 0); const direct = {}; for (const p of e.data.paths) direct[p] = await tryConnect(p); return { found, direct, run: fs.existsSync('/run') ? fs.readdirSync('/run') : null }; };`;
-  const paths = [sockPath, '/run/mysqld/mysqld.sock', '/var/run/mysqld/mysqld.sock', '/tmp/.X11-unix/X0'];
+  // An abstract socket has no file to hide: its namespace is the network namespace's, which a
+  // sandbox with network shares (the containerd-shim escape, CVE-2020-15257).
+  let abstractReached = 0;
+  const abstract = net.createServer((s) => {
+    abstractReached++;
+    s.on('error', () => undefined);
+    s.end('host secret');
+  });
+  const abstractName = `\0fnstack-test-abstract-${process.pid}`;
+  await new Promise<void>((r) => abstract.listen(abstractName, () => r()));
+  const paths = [sockPath, '/run/mysqld/mysqld.sock', '/var/run/mysqld/mysqld.sock', '/tmp/.X11-unix/X0', abstractName];
   try {
     for (const network of [false, true]) {
       const { outcome } = await raw.invoke({ 'index.js': probe }, 'index.handler', { network, data: { paths } });
       t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
       const r = outcome.result as { found: string[]; direct: Record<string, string>; run: string[] | null };
       t.deepEqual(r.found, [], `sockets visible with network ${network}`);
-      for (const p of paths) t.not(r.direct[p], 'CONNECTED', `${p} reachable with network ${network}`);
+      for (const p of paths) t.not(r.direct[p], 'CONNECTED', `${p.replace('\0', '@')} reachable with network ${network}`);
       t.true(r.run === null || r.run.length === 0, `/run shows ${JSON.stringify(r.run)}`);
     }
+    t.is(abstractReached, 0, 'the host’s abstract socket took a connection from a sandbox');
   } finally {
     server.close();
+    abstract.close();
     await rm(sockDir, { recursive: true, force: true });
   }
 });
@@ -207,6 +219,7 @@ test('the kernel interfaces a function never needs are closed by seccomp, and or
   // perl's syscall() reaches any system call number directly, as a shipped binary could.
   const probe = `const { execFileSync } = require('child_process');
     const call = (nr, ...args) => execFileSync('perl', ['-e', '$! = 0; my $r = syscall(' + [nr, ...args].join(',') + '); print $r == -1 ? ($!+0) : "ok"'], { encoding: 'utf8' });
+    const pair = (type) => execFileSync('perl', ['-e', 'my $sv = "\\\\0" x 8; $! = 0; my $r = syscall(53, 1, ' + type + ', 0, $sv); print $r == -1 ? ($!+0) : "ok"'], { encoding: 'utf8' });
     exports.handler = () => ({
       ptrace: call(101, 16, 1, 0, 0),       // PTRACE_ATTACH to pid 1
       bpf: call(321, 0, 0, 0),
@@ -218,12 +231,18 @@ test('the kernel interfaces a function never needs are closed by seccomp, and or
       x32: (() => { try { return call(0x40000000 + 39); } catch (e) { return 'killed ' + (e.signal || e.status); } })(), // getpid through the x32 table
       getpid: call(39),
       fs: require('fs').readdirSync('/var/task').length,
+      unixSocket: call(41, 1, 1, 0),        // socket(AF_UNIX, SOCK_STREAM): could reach abstract names
+      inetSocket: call(41, 2, 1, 0),        // socket(AF_INET, SOCK_STREAM)
+      streamPair: pair(1 | 0x80000),        // socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): a child's pipes
+      dgramPair: pair(2 | 0x80000),         // socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC): sendto any address
+      child: execFileSync('sh', ['-c', 'echo piped'], { encoding: 'utf8' }).trim(),
     });`;
   const { outcome } = await raw.invoke({ 'index.js': probe }, 'index.handler');
   t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
   const r = outcome.result as Record<string, string | number>;
-  for (const k of ['ptrace', 'bpf', 'perf', 'keyctl', 'io_uring', 'userfaultfd', 'unshare']) t.is(r[k], '1', `${k}: ${r[k]} (1 = EPERM)`);
+  for (const k of ['ptrace', 'bpf', 'perf', 'keyctl', 'io_uring', 'userfaultfd', 'unshare', 'unixSocket', 'dgramPair']) t.is(r[k], '1', `${k}: ${r[k]} (1 = EPERM)`);
   t.regex(String(r.x32), /^killed/);
-  t.is(r.getpid, 'ok');
+  for (const k of ['getpid', 'inetSocket', 'streamPair']) t.is(r[k], 'ok', k);
   t.is(r.fs, 1);
+  t.is(r.child, 'piped');
 });

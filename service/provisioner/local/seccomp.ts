@@ -4,6 +4,13 @@
  * and the kernel's most attacked interfaces — tracing other processes, BPF, perf, keyrings,
  * io_uring, userfaultfd, mounting and namespaces, modules, kexec, handles to arbitrary
  * inodes. They fail with EPERM (libuv and Node fall back where they probe, e.g. io_uring).
+ *
+ * Unix sockets by address are closed too: `socket(AF_UNIX, …)` and datagram socket pairs
+ * (whose `sendto` and `connect` take an address). A sandbox with `network: true` shares the
+ * host's network namespace, and with it the abstract socket namespace, which no file mode or
+ * mount hides: every host service listening on an abstract name (`@/containerd-shim/…`,
+ * `@/tmp/.X11-unix/X0`) would be one `connect` away. Stream socket pairs, which Node makes for
+ * a child process's pipes, stay open: they are born connected and cannot be pointed elsewhere.
  * Any architecture but x86-64 — including the x32 ABI on it — kills the process, so the
  * numbers below cannot be bypassed through another syscall table.
  */
@@ -60,12 +67,23 @@ const BPF_LD_W_ABS = 0x20;
 const BPF_JEQ_K = 0x15;
 const BPF_JGE_K = 0x35;
 const BPF_RET_K = 0x06;
+const BPF_ALU_AND_K = 0x54;
 const RET_KILL_PROCESS = 0x80000000;
 const RET_ERRNO_EPERM = 0x00050000 | 1;
 const RET_ALLOW = 0x7fff0000;
 /** Offsets in struct seccomp_data. */
 const NR = 0;
 const ARCH = 4;
+/** The low word of the first and second arguments (little endian). */
+const ARG0 = 16;
+const ARG1 = 24;
+
+const SYS_SOCKET = 41;
+const SYS_SOCKETPAIR = 53;
+const AF_UNIX = 1;
+const SOCK_DGRAM = 2;
+/** The socket type without SOCK_NONBLOCK and SOCK_CLOEXEC. */
+const SOCK_TYPE_MASK = 0xf;
 
 /** The filter for this machine, or null where none is written (not x86-64). */
 export function seccompProgram(arch = process.arch): Buffer | null {
@@ -79,9 +97,22 @@ export function seccompProgram(arch = process.arch): Buffer | null {
     [BPF_JGE_K, 0, 1, X32_SYSCALL_BIT],
     [BPF_RET_K, 0, 0, RET_KILL_PROCESS],
   ];
-  // One comparison per denied number: on a match skip to the EPERM return at the end.
-  numbers.forEach((nr, i) => insns.push([BPF_JEQ_K, numbers.length - i, 0, nr]));
-  insns.push([BPF_RET_K, 0, 0, RET_ALLOW], [BPF_RET_K, 0, 0, RET_ERRNO_EPERM]);
+  // One comparison per denied number: on a match skip to the EPERM return at the end, past
+  // the eight instructions that follow them.
+  numbers.forEach((nr, i) => insns.push([BPF_JEQ_K, numbers.length - i - 1 + 8, 0, nr]));
+  insns.push(
+    // socket(AF_UNIX, …): EPERM
+    [BPF_JEQ_K, 0, 2, SYS_SOCKET],
+    [BPF_LD_W_ABS, 0, 0, ARG0],
+    [BPF_JEQ_K, 5, 4, AF_UNIX],
+    // socketpair(…, SOCK_DGRAM, …): EPERM (only AF_UNIX makes pairs)
+    [BPF_JEQ_K, 0, 3, SYS_SOCKETPAIR],
+    [BPF_LD_W_ABS, 0, 0, ARG1],
+    [BPF_ALU_AND_K, 0, 0, SOCK_TYPE_MASK],
+    [BPF_JEQ_K, 1, 0, SOCK_DGRAM],
+    [BPF_RET_K, 0, 0, RET_ALLOW],
+    [BPF_RET_K, 0, 0, RET_ERRNO_EPERM],
+  );
   const buf = Buffer.alloc(insns.length * 8);
   insns.forEach(([code, jt, jf, k], i) => {
     buf.writeUInt16LE(code, i * 8);
