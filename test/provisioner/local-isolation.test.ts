@@ -171,7 +171,7 @@ test('network: false leaves only a downed loopback; network: true has the host n
     t.deepEqual((off.outcome.result as { ifaces: string[] }).ifaces, [], 'no interface but a downed loopback');
     const onR = on.outcome.result as { test: string; amqp: string; ifaces: string[] };
     t.true(onR.ifaces.length > 0, 'the host network interfaces are there');
-    // The host's own services stay out of reach even with network: true (loopback guard, as root).
+    // The host's own services stay out of reach even with network: true (host-services guard, as root).
     if (sb.provider['uids']) {
       t.is(on.env.placement.details.network, 'internet, no host-local services');
       t.is(onR.test, 'ECONNREFUSED', 'a server of the host on 127.0.0.1 is refused');

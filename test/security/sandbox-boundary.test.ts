@@ -4,12 +4,13 @@
  * replaced (unshare + sh + mount + setpriv started as root with the function's variables).
  */
 import test from 'ava';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { access, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRoot, requireRoot, sandbox, type Sandbox } from '../provisioner/_fixtures.js';
 import { requireService } from '../_helpers/requirements.js';
-import { guardLoopback } from '../../service/provisioner/local/loopback-guard.js';
+import { guardHostServices } from '../../service/provisioner/local/host-services-guard.js';
 import { processesOf } from '../../service/provisioner/local/uid-reaper.js';
 import { RUNNER_DIR } from '../../service/runner/supervisor.js';
 
@@ -172,11 +173,72 @@ test('what the tenant sees of the placement and of a stack trace says nothing of
   t.regex(outcome.failure?.stack ?? '', /\/var\/task\/index\.js/);
 });
 
+test('with network, the cloud’s metadata service (link-local) is out of reach; a remote host is not', async (t) => {
+  if (!requireRoot(t)) return;
+  // A stand-in for a Nova server's metadata service (169.254.169.254, serving the user_data
+  // an install by Heat fills with the service's passwords) and for an ordinary remote host,
+  // both in a network namespace of their own behind a veth pair.
+  const ns = `fnmd-${process.pid}`;
+  const veth = `fnmd${process.pid % 100_000}`;
+  const sh = (cmd: string) => execFileSync('sh', ['-c', cmd], { stdio: 'pipe' });
+  sh(`ip netns add ${ns} && ip link add ${veth}h type veth peer name ${veth}n && ip link set ${veth}n netns ${ns}`);
+  const server = (() => {
+    try {
+      sh(`ip addr add 169.254.169.253/30 dev ${veth}h && ip addr add 198.51.100.1/30 dev ${veth}h && ip link set ${veth}h up`);
+      sh(`ip -n ${ns} addr add 169.254.169.254/30 dev ${veth}n && ip -n ${ns} addr add 198.51.100.2/30 dev ${veth}n && ip -n ${ns} link set ${veth}n up && ip -n ${ns} link set lo up`);
+      return spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', `require('net').createServer((s) => s.on('error', () => {}).end('password=hunter2')).listen(80)`], { stdio: 'ignore' });
+    } catch (err) {
+      sh(`ip netns del ${ns}`);
+      throw err;
+    }
+  })();
+  const probe = `const net = require('net');
+    const read = (host) => new Promise((resolve) => {
+      const s = net.connect({ host, port: 80 }); let got = '';
+      s.setTimeout(3000, () => { s.destroy(); resolve('TIMEOUT'); });
+      s.on('data', (d) => (got += d)); s.once('end', () => resolve(got)); s.once('error', (e) => resolve(e.code));
+    });
+    exports.handler = async () => ({ metadata: await read('169.254.169.254'), remote: await read('198.51.100.2') });`;
+  try {
+    // The stand-ins answer the host (the setup works) …
+    await waitForAnswer('169.254.169.254');
+    await waitForAnswer('198.51.100.2');
+    // … but a sandbox gets only the ordinary remote host.
+    const { outcome } = await raw.invoke({ 'index.js': probe }, 'index.handler', { network: true });
+    t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
+    const r = outcome.result as { metadata: string; remote: string };
+    t.not(r.metadata, 'password=hunter2', 'the metadata service answered a sandbox');
+    t.regex(r.metadata, /^E(CONNREFUSED|HOSTUNREACH|NETUNREACH)$/);
+    t.is(r.remote, 'password=hunter2', 'an ordinary remote host is reachable with network');
+    // IPv6's link-local range (OpenStack's metadata is fe80::a9fe:a9fe there) is closed the same way.
+    if (existsSync('/proc/net/if_inet6')) t.regex(sh('ip6tables -S OUTPUT').toString(), /-d fe80::\/10 .*--uid-owner/);
+  } finally {
+    server.kill('SIGKILL');
+    sh(`ip netns del ${ns}; ip link del ${veth}h 2>/dev/null || true`);
+  }
+
+  async function waitForAnswer(host: string): Promise<void> {
+    const net = await import('node:net');
+    for (let i = 0; ; i++) {
+      const got = await new Promise<string>((resolve) => {
+        const s = net.connect({ host, port: 80 });
+        let data = '';
+        s.on('data', (d: Buffer) => (data += d.toString()));
+        s.once('end', () => resolve(data));
+        s.once('error', () => resolve(''));
+      });
+      if (got === 'password=hunter2') return;
+      if (i > 100) throw new Error(`the stand-in at ${host} never answered`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+});
+
 test('without a tool to guard the host’s own services, network: true is refused, never run unguarded', async (t) => {
   if (!requireRoot(t)) return;
   const empty = join(hostDir, 'no-firewall');
   await mkdir(empty, { recursive: true });
-  const state = await guardLoopback(200_000, 1000, [empty]);
+  const state = await guardHostServices(200_000, 1000, [empty]);
   t.false(state.installed);
   const bare = await sandbox({ firewallDirs: [empty] });
   try {

@@ -1,7 +1,7 @@
 /** Configuration of the `local` provider: every field, its default, and the validation. */
 import { dirname, join } from 'node:path';
 import type { CgroupMode, CpuLimitMode } from './cgroups.js';
-import { FIREWALL_DIRS } from './loopback-guard.js';
+import { FIREWALL_DIRS } from './host-services-guard.js';
 
 export interface LocalProviderOptions {
   /**
@@ -84,7 +84,7 @@ export interface LocalProviderOptions {
   runtimes?: string[];
   /** Paths of the helper programs. Defaults: /bin/sh, /usr/bin/bwrap, /usr/bin/setpriv. */
   tools?: Partial<Tools>;
-  /** Where to look for iptables/ip6tables/nft for the loopback guard. Default /usr/sbin, /sbin, /usr/bin, /bin, /usr/local/sbin. */
+  /** Where to look for iptables/ip6tables/nft for the host-services guard. Default /usr/sbin, /sbin, /usr/bin, /bin, /usr/local/sbin. */
   firewallDirs?: string[];
   /** `isolation: reuse`: how long an idle warm sandbox is kept, ms. Default 60 000. */
   warmIdleMs?: number;

@@ -12,7 +12,7 @@
  * 4. Node's permission model: reads limited to the code, the runner and /tmp (launch-command)
  * 5. memory and pids limits: cgroups (cgroups), else rlimits
  * 6. `network: false`: a new, empty network namespace; `network: true`: the host's network,
- *    but no access to services listening on this machine (loopback-guard) — refused when
+ *    but no access to services listening on this machine (host-services-guard) — refused when
  *    that guard cannot be installed
  * 7. the deadline kills the whole cgroup (else the uid's processes, else the process group)
  *
@@ -27,7 +27,7 @@ import { RUNNER_DIR } from '../../runner/supervisor.js';
 import { cpuLimitProblem, type CpuPriority, type ExecutionCgroup } from './cgroups.js';
 import { DiskQuota, GiB } from './disk-quota.js';
 import { probeHost, type Host } from './host-probe.js';
-import { guardLoopback, type GuardState } from './loopback-guard.js';
+import { guardHostServices, type GuardState } from './host-services-guard.js';
 import { LocalEnvironment } from './local-environment.js';
 import { resolveOptions, type LocalProviderOptions, type ResolvedOptions } from './local-options.js';
 import { installRunner } from './runner-install.js';
@@ -60,7 +60,7 @@ export class LocalProvider implements Provider {
   private runnerDir = RUNNER_DIR;
 
   /** Whether sandboxes are kept off the host's loopback services; without it, no network. */
-  private loopback: GuardState = { installed: false, reason: 'sandboxes without their own uids cannot be kept off the host\'s own services (run the service as root)' };
+  private hostGuard: GuardState = { installed: false, reason: 'sandboxes without their own uids cannot be kept off the host\'s own services (run the service as root)' };
 
   constructor(options: LocalProviderOptions) {
     this.options = resolveOptions(options, process.getuid?.() === 0);
@@ -94,7 +94,7 @@ export class LocalProvider implements Provider {
       }
       if (this.uids) this.runnerDir = await installRunner(RUNNER_DIR, join(root, '.runner'));
       await sweepStale(root, host.cgroups, this.options.tools.setpriv);
-      if (this.uids) this.loopback = await guardLoopback(this.options.uidBase, this.options.uidCount, this.options.firewallDirs);
+      if (this.uids) this.hostGuard = await guardHostServices(this.options.uidBase, this.options.uidCount, this.options.firewallDirs);
       return host;
     })();
     return this.hostProbe;
@@ -259,8 +259,8 @@ export class LocalProvider implements Provider {
     if (!(p.timeoutS > 0)) throw bad('the timeout must be positive', 'timeout_s');
     if (!(p.vcpus > 0)) throw bad('vcpus must be positive', 'vcpus');
     if (this.disk && !(p.diskGb >= 1 && p.diskGb <= this.options.maxDiskGb)) throw bad(`disk must be from 1 to ${this.options.maxDiskGb} GB here`, 'disk_gb');
-    if (p.network && !this.loopback.installed) {
-      throw bad(`network: true is refused here: sandboxes could reach the services listening on this machine (${this.loopback.reason}); use network: false`, 'network');
+    if (p.network && !this.hostGuard.installed) {
+      throw bad(`network: true is refused here: sandboxes could reach the services listening on this machine (${this.hostGuard.reason}); use network: false`, 'network');
     }
   }
 
@@ -268,7 +268,7 @@ export class LocalProvider implements Provider {
   async describeGuards(): Promise<Record<string, string>> {
     await this.available();
     return {
-      network: this.loopback.installed ? `guarded (${this.loopback.tool})` : `refused: ${this.loopback.reason}`,
+      network: this.hostGuard.installed ? `guarded (${this.hostGuard.tool})` : `refused: ${this.hostGuard.reason}`,
       disk: this.disk ? 'enforced (an ext4 filesystem of disk_gb per execution)' : 'not enforced (diskLimit: off)',
       cpu: this.options.cpuLimit === 'cgroup' ? 'enforced (cpu cgroup quota of vcpus)' : 'not enforced (cpuLimit: off)',
     };

@@ -1,10 +1,13 @@
 /**
  * With `network: true` a sandbox shares the host's network stack, and so could reach the
- * services that listen only on this machine (the store, the broker, the API, …). Packets to
- * any of the host's own addresses leave through `lo`, so one owner-match rule per address
- * family — "sandbox uids may not send on lo" — keeps them out, while other destinations stay
- * reachable. Idempotent (checked before it is added); shared by every service process on
- * the machine, since they share the uid range.
+ * services that are this machine's own: those listening on it (the store, the broker, the
+ * API, …) and, on a cloud server, the metadata service at a link-local address, which hands
+ * out the server's user_data — where an install by Heat or cloud-init puts the service's own
+ * passwords. Two owner-match rules per address family keep sandbox uids off both:
+ * "no sending on `lo`" (every local address goes through it) and "no link-local
+ * destination" (169.254.0.0/16, fe80::/10: metadata, and nothing a function needs). Other
+ * destinations stay reachable. Idempotent (each rule checked before it is added); shared by
+ * every service process on the machine, since they share the uid range.
  *
  * The tool is looked for, not assumed: iptables + ip6tables (whichever flavour: the
  * alternatives link, -nft, -legacy), else nft with one `inet` table. The guard counts as
@@ -21,8 +24,10 @@ export type GuardState = { installed: true; tool: string } | { installed: false;
 
 export const FIREWALL_DIRS = ['/usr/sbin', '/sbin', '/usr/bin', '/bin', '/usr/local/sbin'];
 const COMMENT = 'fnstack sandboxes: no host-local services';
+const LINK_LOCAL_COMMENT = 'fnstack sandboxes: no link-local (metadata)';
+const LINK_LOCAL = { v4: '169.254.0.0/16', v6: 'fe80::/10' };
 
-export async function guardLoopback(uidBase: number, uidCount: number, dirs: readonly string[] = FIREWALL_DIRS): Promise<GuardState> {
+export async function guardHostServices(uidBase: number, uidCount: number, dirs: readonly string[] = FIREWALL_DIRS): Promise<GuardState> {
   const find = (name: string) => findIn(dirs, name);
   const uids = `${uidBase}-${uidBase + uidCount - 1}`;
   const ipv6 = await exists('/proc/net/if_inet6');
@@ -32,7 +37,8 @@ export async function guardLoopback(uidBase: number, uidCount: number, dirs: rea
     const v6 = ipv6 ? await find(`ip6tables${flavour}`) : null;
     if (!v4 || (ipv6 && !v6)) continue;
     try {
-      for (const tool of [v4, v6].filter((t): t is string => t !== null)) await iptablesRule(tool, uids);
+      await iptablesRules(v4, uids, LINK_LOCAL.v4);
+      if (v6) await iptablesRules(v6, uids, LINK_LOCAL.v6);
       return { installed: true, tool: v4 };
     } catch (err) {
       problems.push(`${v4}: ${firstLine(err)}`);
@@ -41,7 +47,7 @@ export async function guardLoopback(uidBase: number, uidCount: number, dirs: rea
   const nft = await find('nft');
   if (nft) {
     try {
-      await nftRule(nft, uids);
+      await nftRules(nft, uids);
       return { installed: true, tool: nft };
     } catch (err) {
       problems.push(`${nft}: ${firstLine(err)}`);
@@ -51,20 +57,33 @@ export async function guardLoopback(uidBase: number, uidCount: number, dirs: rea
   return { installed: false, reason: problems.join('; ') };
 }
 
-async function iptablesRule(tool: string, uids: string): Promise<void> {
-  const rule = ['OUTPUT', '-o', 'lo', '-m', 'owner', '--uid-owner', uids, '-j', 'REJECT', '-m', 'comment', '--comment', COMMENT];
-  const present = await run(tool, ['-w', '5', '-C', ...rule]).then(
-    () => true,
-    () => false,
-  );
-  if (!present) await run(tool, ['-w', '5', '-I', ...rule]);
+async function iptablesRules(tool: string, uids: string, linkLocal: string): Promise<void> {
+  const owner = ['-m', 'owner', '--uid-owner', uids, '-j', 'REJECT', '-m', 'comment', '--comment'];
+  for (const rule of [
+    ['OUTPUT', '-o', 'lo', ...owner, COMMENT],
+    ['OUTPUT', '-d', linkLocal, ...owner, LINK_LOCAL_COMMENT],
+  ]) {
+    const present = await run(tool, ['-w', '5', '-C', ...rule]).then(
+      () => true,
+      () => false,
+    );
+    if (!present) await run(tool, ['-w', '5', '-I', ...rule]);
+  }
 }
 
-async function nftRule(nft: string, uids: string): Promise<void> {
+async function nftRules(nft: string, uids: string): Promise<void> {
   await run(nft, ['add', 'table', 'inet', 'fnstack']);
   await run(nft, ['add', 'chain', 'inet', 'fnstack', 'output', '{ type filter hook output priority 0 ; }']);
   const { stdout } = await run(nft, ['list', 'chain', 'inet', 'fnstack', 'output']);
-  if (!stdout.includes(uids)) await run(nft, ['add', 'rule', 'inet', 'fnstack', 'output', 'oifname', 'lo', 'meta', 'skuid', uids, 'reject', 'comment', `"${COMMENT}"`]);
+  const rules: Array<[string, string[]]> = [
+    [COMMENT, ['oifname', 'lo']],
+    [`${LINK_LOCAL_COMMENT} v4`, ['ip', 'daddr', LINK_LOCAL.v4]],
+    [`${LINK_LOCAL_COMMENT} v6`, ['ip6', 'daddr', LINK_LOCAL.v6]],
+  ];
+  for (const [comment, match] of rules) {
+    if (stdout.includes(`"${comment}"`) && stdout.includes(uids)) continue;
+    await run(nft, ['add', 'rule', 'inet', 'fnstack', 'output', ...match, 'meta', 'skuid', uids, 'reject', 'comment', `"${comment}"`]);
+  }
 }
 
 async function findIn(dirs: readonly string[], name: string): Promise<string | null> {
