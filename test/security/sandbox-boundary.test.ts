@@ -299,6 +299,9 @@ test('the kernel interfaces a function never needs are closed by seccomp, and or
       dgramPair: pair(2 | 0x80000),         // socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC): sendto any address
       child: execFileSync('sh', ['-c', 'echo piped'], { encoding: 'utf8' }).trim(),
     });`;
+  // A server: with network it would listen on the host's addresses.
+  const server = `const net = require('net');
+    exports.handler = () => new Promise((resolve) => { const s = net.createServer(); s.once('error', (e) => resolve(e.code)); s.listen(0, () => resolve('LISTENING')); });`;
   const { outcome } = await raw.invoke({ 'index.js': probe }, 'index.handler');
   t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
   const r = outcome.result as Record<string, string | number>;
@@ -307,4 +310,8 @@ test('the kernel interfaces a function never needs are closed by seccomp, and or
   for (const k of ['getpid', 'inetSocket', 'streamPair']) t.is(r[k], 'ok', k);
   t.is(r.fs, 1);
   t.is(r.child, 'piped');
+  for (const network of [false, true]) {
+    const listened = await raw.invoke({ 'index.js': server }, 'index.handler', { network });
+    t.is(listened.outcome.result, 'EPERM', `a function listened for connections with network ${network}`);
+  }
 });

@@ -5,6 +5,10 @@
  * io_uring, userfaultfd, mounting and namespaces, modules, kexec, handles to arbitrary
  * inodes. They fail with EPERM (libuv and Node fall back where they probe, e.g. io_uring).
  *
+ * A function does not accept connections (`listen`): with `network: true` it would listen on
+ * the host's own addresses, where it could serve the world from this machine or take the port
+ * of a service of the host while that restarts (the API's, and its callers' keys with it).
+ *
  * Unix sockets by address are closed too: `socket(AF_UNIX, …)` and datagram socket pairs
  * (whose `sendto` and `connect` take an address). A sandbox with `network: true` shares the
  * host's network namespace, and with it the abstract socket namespace, which no file mode or
@@ -17,6 +21,7 @@
 
 /** x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
 const DENIED_X86_64: Record<string, number> = {
+  listen: 50,
   ptrace: 101,
   syslog: 103,
   personality: 135,
