@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { isRoot, requireRoot, sandbox, type Sandbox } from '../provisioner/_fixtures.js';
 import { requireService } from '../_helpers/requirements.js';
 import { guardHostServices } from '../../service/provisioner/local/host-services-guard.js';
+import { seccompProblem } from '../../service/provisioner/local/seccomp.js';
 import { processesOf } from '../../service/provisioner/local/uid-reaper.js';
 import { RUNNER_DIR } from '../../service/runner/supervisor.js';
 
@@ -274,6 +275,22 @@ test('a checkout whose runner lies in a 0700 directory still runs functions', as
   const { outcome } = await raw.invoke({ 'index.js': `exports.handler = () => require('fs').existsSync(${JSON.stringify(RUNNER_DIR)});` }, 'index.handler');
   t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
   t.is(outcome.result, false, 'the checkout is not visible inside');
+});
+
+test.serial('fails closed: on a machine the seccomp filter is not written for, no sandbox runs', async (t) => {
+  t.is(seccompProblem('x64'), null);
+  // Serial tests run before the others: nothing else sees the machine's architecture changed.
+  const arch = Object.getOwnPropertyDescriptor(process, 'arch')!;
+  Object.defineProperty(process, 'arch', { ...arch, value: 'arm64' });
+  let other: Sandbox | undefined;
+  try {
+    other = await sandbox();
+    const err = await t.throwsAsync(other.invoke({ 'index.js': 'exports.handler = () => 1' }, 'index.handler'));
+    t.regex(err?.message ?? '', /seccomp filter is written for x86-64.*this machine is arm64/);
+  } finally {
+    Object.defineProperty(process, 'arch', arch);
+    await other?.close();
+  }
 });
 
 test('the kernel interfaces a function never needs are closed by seccomp, and ordinary work still runs', async (t) => {

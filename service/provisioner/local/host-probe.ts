@@ -10,6 +10,7 @@ import { dirname, sep } from 'node:path';
 import { detectCgroups, type CgroupDriver } from './cgroups.js';
 import type { ResolvedOptions } from './local-options.js';
 import { run } from './scratch-fs.js';
+import { seccompProblem } from './seccomp.js';
 
 export interface Host {
   isRoot: boolean;
@@ -43,6 +44,8 @@ export async function probeHost(o: ResolvedOptions): Promise<Host> {
     (err: Error) => err.message,
   );
   if (probe !== null) throw new Error(`bubblewrap (${o.tools.bwrap}) cannot make a sandbox here: ${probe}; install it (Debian: apt-get install bubblewrap) and allow unprivileged user namespaces`);
+  const noFilter = seccompProblem();
+  if (noFilter) throw new Error(noFilter);
   const cgroups = await detectCgroups(o.cgroup, o.cgroupParent);
   if ((o.cgroup === 'v1' || o.cgroup === 'v2') && !cgroups) throw new Error(`cgroup ${o.cgroup} was asked for but is not usable here`);
   return { isRoot, cgroups, usrLinks };

@@ -24,7 +24,8 @@ import { populateCode, removeWorkdir, type Workdir } from './workdir.js';
  */
 const V8_HEAP_FLOOR_MB = 256;
 
-const SECCOMP = seccompProgram();
+/** probeHost refuses a machine without the filter, so every sandbox gets it. */
+const SECCOMP = seccompProgram() ?? Buffer.alloc(0);
 
 export interface SandboxParts {
   /** The sandbox's name: its directory, cgroup and owner-file name. */
@@ -93,7 +94,7 @@ export class LocalEnvironment implements Environment {
       ...(uid !== null ? { uid, gid: uid } : {}),
       // The function's variables reach only the node process, through bubblewrap's argument stream.
       stdin: Buffer.from(bwrapArgs(plan, fnEnv).map((a) => a + '\0').join('')),
-      ...(SECCOMP ? { inputs: [SECCOMP] } : {}),
+      inputs: [SECCOMP],
       signalExitCodes: true,
       hooks: this.hooks(),
     };
@@ -151,7 +152,7 @@ export class LocalEnvironment implements Environment {
       user: uid === null ? null : { uid, gid: uid },
       network,
       cgroupProcs: cgroup?.procsFiles ?? [],
-      seccompFd: SECCOMP ? 4 : null,
+      seccompFd: 4,
       usrLinks: this.host.usrLinks,
       addressSpaceKb: memoryCgroup ? null : (memoryMb + runtimeOverheadMb + o.addressSpaceHeadroomMb) * 1024,
       nproc: pidsCgroup || uid === null ? null : o.pidsMax,

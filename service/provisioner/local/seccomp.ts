@@ -90,6 +90,17 @@ const SOCK_DGRAM = 2;
 /** The socket type without SOCK_NONBLOCK and SOCK_CLOEXEC. */
 const SOCK_TYPE_MASK = 0xf;
 
+/**
+ * Why sandboxes cannot get the filter on `arch`, or null. Without it a sandbox with network
+ * could reach the host's abstract sockets and listen on its addresses: the provider does not
+ * run (fail closed) rather than run without it.
+ */
+export function seccompProblem(arch = process.arch): string | null {
+  return seccompProgram(arch)
+    ? null
+    : `the sandbox's seccomp filter is written for x86-64's system calls, and this machine is ${arch}: sandboxes would run without it (open to the host's abstract sockets, able to listen on its addresses)`;
+}
+
 /** The filter for this machine, or null where none is written (not x86-64). */
 export function seccompProgram(arch = process.arch): Buffer | null {
   if (arch !== 'x64') return null;
