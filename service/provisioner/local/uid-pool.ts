@@ -1,16 +1,17 @@
 /**
  * Hands out one uid (and the gid of the same number) per live execution from a fixed
  * range. Several service processes on one machine share the range: a uid is taken by
- * creating `<lockDir>/<uid>` exclusively (holding the owner's pid), and a lock whose owner
- * died is taken over. Allocation rotates through the range instead of reusing the lowest
- * free id, so that a released id comes back as late as possible. A lock is taken on every
- * sandbox's path with one synchronous call (an exclusive create of a few bytes: ~0.1 ms, against
- * ~190 µs of CPU through the promise API, cgroup-fs.ts); removing one, which can wait on the
- * filesystem's journal for milliseconds, stays off the event loop.
+ * creating `<lockDir>/<uid>` exclusively, whole, with the owner's pid (pid-file.ts), and a
+ * lock whose owner died is taken over. Allocation rotates through the range instead of
+ * reusing the lowest free id, so that a released id comes back as late as possible. A lock is
+ * taken on every sandbox's path with synchronous calls (a few bytes written, linked, the
+ * temporary name removed: well under the ~190 µs of CPU one promise call costs, cgroup-fs.ts);
+ * removing one, which can wait on the filesystem's journal for milliseconds, stays off the
+ * event loop.
  *
  * Taking over a dead owner's lock is read, unlink, create: two processes doing it at once
  * could each unlink and create in turn and both hold the uid — two tenants under one uid.
- * So takeovers are serialised machine-wide by a kernel-held mutex (takeover-mutex.ts), which
+ * So takeovers are serialised machine-wide by a kernel-held flock (takeover-mutex.ts), which
  * a process that dies lets go of by dying; a plain exclusive create needs none.
  */
 import { mkdir, unlink } from 'node:fs/promises';
