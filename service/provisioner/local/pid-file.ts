@@ -27,7 +27,15 @@ export function writePidFile(path: string, options: { exclusive?: boolean } = {}
     if (options.exclusive) linkSync(tmp, path);
     else renameSync(tmp, path);
   } finally {
-    if (options.exclusive) unlinkSync(tmp);
+    unlinkQuietly(tmp); // after a link, or after a rename that failed
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // gone already (renamed into place)
   }
 }
 
@@ -70,10 +78,6 @@ export function removeDeadTemps(dir: string): void {
   for (const name of names) {
     const pid = TEMP.exec(name)?.[1];
     if (pid === undefined || isAlive(Number(pid))) continue;
-    try {
-      unlinkSync(join(dir, name));
-    } catch {
-      // gone already
-    }
+    unlinkQuietly(join(dir, name));
   }
 }
