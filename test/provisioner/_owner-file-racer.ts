@@ -2,7 +2,7 @@
  * A child process for owner-files.test.ts. `take <lockDir> <firstUid> <count> <goFile>`: prints
  * `ready`, waits for the go file, then tries to take each uid of the range alone (a pool of one uid), and
  * prints the uids it got as JSON; then holds them (stays alive) until stdin closes.
- * `read <path> <doneFile>`: reads the file as fast as it can until the done file appears and
+ * `read <path> <doneFile>`: prints `ready`, reads the file as fast as it can until the done file appears and
  * prints every content it saw that was not a whole pid (a missing file is fine).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -26,6 +26,7 @@ if (mode === 'take') {
   const [path, doneFile] = args as [string, string];
   const torn: string[] = [];
   let reads = 0;
+  process.stdout.write('ready\n');
   for (let i = 0; ; i++) {
     if (i % 256 === 0 && existsSync(doneFile)) break;
     let text: string;

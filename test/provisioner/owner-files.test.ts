@@ -57,7 +57,7 @@ test('an owner file is never seen empty or partial by a process reading it', asy
     const path = join(dir, 'owner');
     const done = join(dir, 'done');
     const reader = start(['read', path, done]);
-    await new Promise((r) => setTimeout(r, 300)); // let the reader get going
+    await reader.ready;
     for (let i = 0; i < 20_000; i++) {
       writePidFile(path, { exclusive: i % 2 === 0 });
       await unlink(path);
@@ -114,10 +114,10 @@ test('a temporary owner file left by a dead process is swept; a live process’s
 
 test('a takeover waits for the mutex; held too long by another process, it does not happen', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'takeover-'));
-  // Another process holds the mutex (as a takeover in flight would); -o: flock itself holds it, not sleep.
-  const other = spawn('/usr/bin/flock', ['-o', '--exclusive', join(dir, '.takeover'), 'sleep', '60'], { stdio: 'ignore', detached: true });
+  // Another process holds the mutex (as a takeover in flight would); -o: flock itself holds it, not its command.
+  const other = spawn('/usr/bin/flock', ['-o', '--exclusive', join(dir, '.takeover'), 'sh', '-c', 'echo held; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
   try {
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => other.stdout.once('data', r));
     let ran = false;
     const won = await withTakeoverMutex(dir, async () => (ran = true));
     t.false(won, 'the takeover happened without the mutex');
