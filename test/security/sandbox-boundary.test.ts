@@ -6,7 +6,7 @@
 import test from 'ava';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { access, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRoot, requireRoot, sandbox, type Sandbox } from '../provisioner/_fixtures.js';
 import { requireService } from '../_helpers/requirements.js';
@@ -174,47 +174,36 @@ test('what the tenant sees of the placement and of a stack trace says nothing of
   t.regex(outcome.failure?.stack ?? '', /\/var\/task\/index\.js/);
 });
 
-test('with network, the cloud’s metadata service (link-local) is out of reach; a remote host is not', async (t) => {
-  if (!requireRoot(t)) return;
-  // A stand-in for a Nova server's metadata service (169.254.169.254, serving the user_data
-  // an install by Heat fills with the service's passwords) and for an ordinary remote host,
-  // both in a network namespace of their own behind a veth pair.
+/**
+ * Runs `body` beside a stand-in for a Nova server's metadata service (169.254.169.254, serving
+ * the user_data an install by Heat fills with the service's passwords) and for an ordinary
+ * remote host (198.51.100.2), both answering `password=hunter2` on port 80, in a network
+ * namespace of their own behind a veth pair.
+ */
+async function withStandIns(body: () => Promise<void>): Promise<void> {
+  // One at a time: the stand-ins' addresses are fixed.
+  const turn = standIns.then(() => standInsOnce(body));
+  standIns = turn.catch(() => undefined);
+  return turn;
+}
+let standIns: Promise<void> = Promise.resolve();
+
+async function standInsOnce(body: () => Promise<void>): Promise<void> {
   const ns = `fnmd-${process.pid}`;
   const veth = `fnmd${process.pid % 100_000}`;
   const sh = (cmd: string) => execFileSync('sh', ['-c', cmd], { stdio: 'pipe' });
   sh(`ip netns add ${ns} && ip link add ${veth}h type veth peer name ${veth}n && ip link set ${veth}n netns ${ns}`);
-  const server = (() => {
-    try {
-      sh(`ip addr add 169.254.169.253/30 dev ${veth}h && ip addr add 198.51.100.1/30 dev ${veth}h && ip link set ${veth}h up`);
-      sh(`ip -n ${ns} addr add 169.254.169.254/30 dev ${veth}n && ip -n ${ns} addr add 198.51.100.2/30 dev ${veth}n && ip -n ${ns} link set ${veth}n up && ip -n ${ns} link set lo up`);
-      return spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', `require('net').createServer((s) => s.on('error', () => {}).end('password=hunter2')).listen(80)`], { stdio: 'ignore' });
-    } catch (err) {
-      sh(`ip netns del ${ns}`);
-      throw err;
-    }
-  })();
-  const probe = `const net = require('net');
-    const read = (host) => new Promise((resolve) => {
-      const s = net.connect({ host, port: 80 }); let got = '';
-      s.setTimeout(3000, () => { s.destroy(); resolve('TIMEOUT'); });
-      s.on('data', (d) => (got += d)); s.once('end', () => resolve(got)); s.once('error', (e) => resolve(e.code));
-    });
-    exports.handler = async () => ({ metadata: await read('169.254.169.254'), remote: await read('198.51.100.2') });`;
+  let server: ReturnType<typeof spawn> | undefined;
   try {
-    // The stand-ins answer the host (the setup works) …
+    sh(`ip addr add 169.254.169.253/30 dev ${veth}h && ip addr add 198.51.100.1/30 dev ${veth}h && ip link set ${veth}h up`);
+    sh(`ip -n ${ns} addr add 169.254.169.254/30 dev ${veth}n && ip -n ${ns} addr add 198.51.100.2/30 dev ${veth}n && ip -n ${ns} link set ${veth}n up && ip -n ${ns} link set lo up`);
+    server = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', `require('net').createServer((s) => s.on('error', () => {}).end('password=hunter2')).listen(80)`], { stdio: 'ignore' });
+    // The stand-ins answer the host: the setup works.
     await waitForAnswer('169.254.169.254');
     await waitForAnswer('198.51.100.2');
-    // … but a sandbox gets only the ordinary remote host.
-    const { outcome } = await raw.invoke({ 'index.js': probe }, 'index.handler', { network: true });
-    t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
-    const r = outcome.result as { metadata: string; remote: string };
-    t.not(r.metadata, 'password=hunter2', 'the metadata service answered a sandbox');
-    t.regex(r.metadata, /^E(CONNREFUSED|HOSTUNREACH|NETUNREACH)$/);
-    t.is(r.remote, 'password=hunter2', 'an ordinary remote host is reachable with network');
-    // IPv6's link-local range (OpenStack's metadata is fe80::a9fe:a9fe there) is closed the same way.
-    if (existsSync('/proc/net/if_inet6')) t.regex(sh('ip6tables -S OUTPUT').toString(), /-d fe80::\/10 .*--uid-owner/);
+    await body();
   } finally {
-    server.kill('SIGKILL');
+    server?.kill('SIGKILL');
     sh(`ip netns del ${ns}; ip link del ${veth}h 2>/dev/null || true`);
   }
 
@@ -231,6 +220,88 @@ test('with network, the cloud’s metadata service (link-local) is out of reach;
       if (got === 'password=hunter2') return;
       if (i > 300) throw new Error(`the stand-in at ${host} never answered in 30 s`);
       await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** A function reading what the metadata stand-in, the remote stand-in and a host-local port answer. */
+const reachProbe = `const net = require('net');
+  const read = (host, port) => new Promise((resolve) => {
+    const s = net.connect({ host, port }); let got = '';
+    s.setTimeout(3000, () => { s.destroy(); resolve('TIMEOUT'); });
+    s.on('data', (d) => (got += d)); s.once('end', () => resolve(got)); s.once('error', (e) => resolve(e.code));
+  });
+  exports.handler = async (e) => ({ metadata: await read('169.254.169.254', 80), remote: await read('198.51.100.2', 80), local: await read('127.0.0.1', e.data.port) });`;
+
+/** A host server on 127.0.0.1 for the probe's `local`, for the length of `body`. */
+async function withLocalServer(body: (port: number) => Promise<void>): Promise<void> {
+  const net = await import('node:net');
+  const server = net.createServer((s) => s.on('error', () => undefined).end('host secret'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  try {
+    await body((server.address() as import('node:net').AddressInfo).port);
+  } finally {
+    server.close();
+  }
+}
+
+test('with network, the cloud’s metadata service (link-local) is out of reach; a remote host is not', async (t) => {
+  if (!requireRoot(t)) return;
+  await withStandIns(() =>
+    withLocalServer(async (port) => {
+      const { outcome } = await raw.invoke({ 'index.js': reachProbe }, 'index.handler', { network: true, data: { port } });
+      t.is(outcome.status, 'succeeded', JSON.stringify(outcome));
+      const r = outcome.result as { metadata: string; remote: string; local: string };
+      t.not(r.metadata, 'password=hunter2', 'the metadata service answered a sandbox');
+      t.regex(r.metadata, /^E(CONNREFUSED|HOSTUNREACH|NETUNREACH)$/);
+      t.is(r.remote, 'password=hunter2', 'an ordinary remote host is reachable with network');
+      t.is(r.local, 'ECONNREFUSED', 'a host-local server answered a sandbox');
+    }),
+  );
+  // IPv6's link-local range (OpenStack's metadata is fe80::a9fe:a9fe there) is closed the same way.
+  if (existsSync('/proc/net/if_inet6')) t.regex(execFileSync('ip6tables', ['-S', 'OUTPUT']).toString(), /-d fe80::\/10 .*--uid-owner/);
+});
+
+test('with nft as the only firewall tool, the guard installs the same rules, once each, and they hold', async (t) => {
+  if (!requireRoot(t) || !requireService(t, 'nft (Debian: nftables)', existsSync('/usr/sbin/nft'))) return;
+  // A uid range of its own, so that only the nft rules stand between these sandboxes and the host.
+  const [uidBase, uidCount] = [300_000, 10];
+  const uids = `${uidBase}-${uidBase + uidCount - 1}`;
+  const nftOnly = join(hostDir, 'nft-only');
+  await mkdir(nftOnly, { recursive: true });
+  await symlink('/usr/sbin/nft', join(nftOnly, 'nft')).catch(() => undefined);
+  const other = `${uidBase + 100}-${uidBase + 100 + uidCount - 1}`;
+  const rulesOf = (range: string) =>
+    execFileSync('/usr/sbin/nft', ['-a', 'list', 'chain', 'inet', 'fnstack', 'output'])
+      .toString()
+      .split('\n')
+      .filter((l) => l.includes(`skuid ${range} `));
+  const rulesOfRange = () => rulesOf(uids);
+  const box = await sandbox({ uidBase, uidCount, firewallDirs: [nftOnly] });
+  try {
+    // Another range already has every rule, and this one only the rule an older version made:
+    // each missing rule of this range is still added.
+    t.like(await guardHostServices(uidBase + 100, uidCount, [nftOnly]), { installed: true });
+    execFileSync('/usr/sbin/nft', ['add', 'rule', 'inet', 'fnstack', 'output', 'oifname', 'lo', 'meta', 'skuid', uids, 'reject', 'comment', '"fnstack sandboxes: no host-local services"']);
+    for (let i = 0; i < 2; i++) t.like(await guardHostServices(uidBase, uidCount, [nftOnly]), { installed: true, tool: join(nftOnly, 'nft') });
+    const rules = rulesOfRange();
+    t.is(rules.length, 3, `one rule each for lo, 169.254.0.0/16 and fe80::/10:\n${rules.join('\n')}`);
+    for (const m of ['oifname "lo"', 'ip daddr 169.254.0.0/16', 'ip6 daddr fe80::/10']) t.true(rules.some((l) => l.includes(m)), m);
+    await withStandIns(() =>
+      withLocalServer(async (port) => {
+        const { outcome, env } = await box.invoke({ 'index.js': reachProbe }, 'index.handler', { network: true, data: { port } });
+        t.is(env.parts.uid! >= uidBase && env.parts.uid! < uidBase + uidCount, true, 'the sandbox ran under the nft-guarded range');
+        const r = outcome.result as { metadata: string; remote: string; local: string };
+        t.regex(r.metadata, /^E(CONNREFUSED|HOSTUNREACH|NETUNREACH)$/, 'the metadata service answered a sandbox');
+        t.is(r.remote, 'password=hunter2');
+        t.regex(r.local, /^E(CONNREFUSED|HOSTUNREACH|NETUNREACH)$/, 'a host-local server answered a sandbox');
+      }),
+    );
+  } finally {
+    await box.close();
+    for (const l of [...rulesOf(uids), ...rulesOf(other)]) {
+      const handle = /# handle (\d+)/.exec(l)?.[1];
+      if (handle) execFileSync('/usr/sbin/nft', ['delete', 'rule', 'inet', 'fnstack', 'output', 'handle', handle]);
     }
   }
 });

@@ -21,6 +21,7 @@ TOOLS=(
   qemu-system-x86_64=qemu-system-x86            # test/guest: boots the guest image (TCG)
   qemu-img=qemu-utils genisoimage=genisoimage   # test/guest: the VM's disk and its NoCloud seed
   mmdebstrap=mmdebstrap                         # images/build.sh (test/guest builds the image)
+  /usr/sbin/nft=nftables                        # test/security: the host-services guard's nft branch
 )
 # …and what the service itself needs on the host (the sandbox's bwrap, iptables).
 mapfile -t HOST_DEPS < <(bash scripts/host-deps.sh --list)

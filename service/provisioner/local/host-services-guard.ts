@@ -80,8 +80,10 @@ async function nftRules(nft: string, uids: string): Promise<void> {
     [`${LINK_LOCAL_COMMENT} v4`, ['ip', 'daddr', LINK_LOCAL.v4]],
     [`${LINK_LOCAL_COMMENT} v6`, ['ip6', 'daddr', LINK_LOCAL.v6]],
   ];
+  // One line per rule: present when a line holds both its comment and this uid range.
+  const lines = stdout.split('\n');
   for (const [comment, match] of rules) {
-    if (stdout.includes(`"${comment}"`) && stdout.includes(uids)) continue;
+    if (lines.some((l) => l.includes(`"${comment}"`) && l.includes(`skuid ${uids} `))) continue;
     await run(nft, ['add', 'rule', 'inet', 'fnstack', 'output', ...match, 'meta', 'skuid', uids, 'reject', 'comment', `"${comment}"`]);
   }
 }
