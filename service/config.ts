@@ -11,6 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors.js';
 import { DEFAULT_UNPACK_UID } from './code/unpack-protocol.js';
 import { LIMIT_BOUNDS } from './function-limits.js';
+import { canonicalCidr } from './cidr.js';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -49,6 +50,13 @@ export interface Config {
    * `<dataDir>/sandboxes`.
    */
   sandboxDir: string | null;
+  /**
+   * CIDR ranges the local provider's sandboxes may not send to, even with `network: true` (say
+   * a cloud's management network, with its unauthenticated services); the host's own
+   * addresses and link-local ones are always refused. Default none
+   * (FNSTACK_SANDBOX_EGRESS_DENY, comma-separated / sandbox_egress_deny, a list).
+   */
+  sandboxEgressDeny: string[];
   auth: { mode: 'builtin' | 'keystone' };
   code: {
     /** Upload size cap in bytes. Default 50 MiB. */
@@ -241,6 +249,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     queueUrl,
     provider,
     sandboxDir: absPathOrNull('sandbox_dir', pick('FNSTACK_SANDBOX_DIR', 'sandbox_dir')),
+    sandboxEgressDeny: listOf(firstOf(env.FNSTACK_SANDBOX_EGRESS_DENY, file.sandbox_egress_deny)).map((e) => cidrEntry('sandbox_egress_deny', e)),
     auth: { mode: authMode },
     code: {
       maxBytes: int('code_max_bytes', pick('FNSTACK_CODE_MAX_BYTES', 'code_max_bytes'), 50 * 1024 * 1024, 1024),
@@ -433,6 +442,13 @@ function allowEntry(key: string, raw: string): string {
   const port = Number(m?.[3]);
   if (!address || isIP(address) === 0 || port < 1 || port > 65535) throw new ConfigError(key, `'${raw}' must be address:port with an IP address (e.g. 10.0.0.5:5672 or [fd00::5]:5672)`);
   return `${address.toLowerCase()}:${port}`;
+}
+
+/** A CIDR range (or one address), in its canonical spelling. */
+function cidrEntry(key: string, raw: string): string {
+  const c = canonicalCidr(raw);
+  if (!c) throw new ConfigError(key, `'${raw}' is not a CIDR range like 10.0.0.0/8 or fd00::/8`);
+  return c.text;
 }
 
 /** An IP address, a CIDR range, or a host name. */

@@ -16,6 +16,7 @@ export async function createProvider(config: Readonly<Config>): Promise<Provider
       warmMaxPerFunction: config.warm.maxPerFunction,
       warmMaxPerProject: config.warm.maxPerProject,
       poolSize: config.warm.poolSize,
+      egressDeny: config.sandboxEgressDeny,
     });
   }
   if (config.provider === 'openstack') {

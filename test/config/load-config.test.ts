@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, persistSecretsKey } from '../../service/config.js';
 import { ConfigError } from '../../service/errors.js';
+import { canonicalCidr } from '../../service/cidr.js';
 
 function dataDirWith(yaml?: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'fnstack-config-'));
@@ -70,4 +71,26 @@ test('when two starts generate a key at once, the one on disk wins for both', (t
   const savedA = persistSecretsKey(a);
   const savedB = persistSecretsKey(b);
   t.is(savedB.secretsKey, savedA.secretsKey);
+});
+
+test('sandbox_egress_deny: CIDR ranges in their canonical spelling; anything else names the key', (t) => {
+  const config = loadConfig({ FNSTACK_DATA_DIR: dataDirWith(), FNSTACK_SANDBOX_EGRESS_DENY: '10.1.2.3/8, FD00:0:0::/8,192.0.2.7' });
+  t.deepEqual(config.sandboxEgressDeny, ['10.0.0.0/8', 'fd00::/8', '192.0.2.7/32']);
+  t.deepEqual(loadConfig({ FNSTACK_DATA_DIR: dataDirWith('sandbox_egress_deny: [172.16.0.0/12]\n') }).sandboxEgressDeny, ['172.16.0.0/12']);
+  for (const bad of ['10.0.0.0/33', 'mgmt.example.com', '10.0.0.0/8/1', 'fd00::/129']) {
+    const err = t.throws(() => loadConfig({ FNSTACK_DATA_DIR: dataDirWith(), FNSTACK_SANDBOX_EGRESS_DENY: bad }), { instanceOf: ConfigError });
+    t.is(err?.key, 'sandbox_egress_deny', bad);
+  }
+});
+
+test('CIDR ranges compare in one spelling: host bits cleared, IPv6 compressed as RFC 5952 writes it', (t) => {
+  t.is(canonicalCidr('10.1.2.3/8')?.text, '10.0.0.0/8');
+  t.is(canonicalCidr('10.1.2.3')?.text, '10.1.2.3/32');
+  t.is(canonicalCidr('FD00:0000:0:0:0:0:0:1')?.text, 'fd00::1/128');
+  t.is(canonicalCidr('2001:db8:0:0:1:0:0:1/128')?.text, '2001:db8::1:0:0:1/128');
+  t.is(canonicalCidr('fe80::a9fe:a9fe/10')?.text, 'fe80::/10');
+  t.is(canonicalCidr('::/0')?.text, '::/0');
+  t.is(canonicalCidr('1:2:3:4:5:6:7:8')?.text, '1:2:3:4:5:6:7:8/128');
+  t.is(canonicalCidr('1:0:3:4:5:6:7:8')?.text, '1:0:3:4:5:6:7:8/128', 'a single zero group is not compressed');
+  for (const bad of ['', 'x', '10.0.0.0/', '::ffff:1.2.3.4', '10.0.0.0/8/8']) t.is(canonicalCidr(bad), null, bad);
 });

@@ -281,7 +281,14 @@ test('with nft as the only firewall tool, the guard installs the same rules, onc
   try {
     // Another range already has every rule, and this one only the rule an older version made:
     // each missing rule of this range is still added.
-    t.like(await guardHostServices(uidBase + 100, uidCount, [nftOnly]), { installed: true });
+    t.like(await guardHostServices(uidBase + 100, uidCount, [nftOnly], ['198.51.100.0/24', 'fd00:ab::/32']), { installed: true });
+    t.is(rulesOf(other).filter((l) => / daddr (198\.51\.100\.0\/24|fd00:ab::\/32) /.test(l)).length, 2, 'each denied range has its rule');
+    t.like(await guardHostServices(uidBase + 100, uidCount, [nftOnly], ['fd00:ab::/32']), { installed: true });
+    t.deepEqual(
+      rulesOf(other).filter((l) => l.includes('egress denied')).map((l) => / daddr (\S+) /.exec(l)?.[1]),
+      ['fd00:ab::/32'],
+      'a range no longer denied loses its rule, the others stay',
+    );
     execFileSync('/usr/sbin/nft', ['add', 'rule', 'inet', 'fnstack', 'output', 'oifname', 'lo', 'meta', 'skuid', uids, 'reject', 'comment', '"fnstack sandboxes: no host-local services"']);
     for (let i = 0; i < 2; i++) t.like(await guardHostServices(uidBase, uidCount, [nftOnly]), { installed: true, tool: join(nftOnly, 'nft') });
     const rules = rulesOfRange();
@@ -303,6 +310,41 @@ test('with nft as the only firewall tool, the guard installs the same rules, onc
       const handle = /# handle (\d+)/.exec(l)?.[1];
       if (handle) execFileSync('/usr/sbin/nft', ['delete', 'rule', 'inet', 'fnstack', 'output', 'handle', handle]);
     }
+  }
+});
+
+test('the operator’s denied ranges are out of reach with network; a range no longer denied is reachable again', async (t) => {
+  if (!requireRoot(t)) return;
+  // A uid range of its own: its rules are this test's alone.
+  const [uidBase, uidCount] = [300_200, 10];
+  const uids = `${uidBase}-${uidBase + uidCount - 1}`;
+  const box = await sandbox({ uidBase, uidCount, egressDeny: ['198.51.100.0/24', 'fd00:ab::/32'] });
+  const rulesOfRange = (tool: string) =>
+    execFileSync(tool, ['-w', '5', '-S', 'OUTPUT'])
+      .toString()
+      .split('\n')
+      .filter((l) => l.includes(`--uid-owner ${uids} `));
+  try {
+    await withStandIns(() =>
+      withLocalServer(async (port) => {
+        const denied = await box.invoke({ 'index.js': reachProbe }, 'index.handler', { network: true, data: { port } });
+        const r = denied.outcome.result as { metadata: string; remote: string; local: string };
+        t.regex(r.remote, /^E(CONNREFUSED|HOSTUNREACH|NETUNREACH)$/, 'a denied range answered a sandbox');
+        t.regex(r.metadata, /^E(CONNREFUSED|HOSTUNREACH|NETUNREACH)$/);
+        t.true(rulesOfRange('ip6tables').some((l) => l.includes('-d fd00:ab::/32')), 'the IPv6 range is denied too');
+        // The configuration no longer denies the IPv4 range: its rule goes, the others stay.
+        t.like(await guardHostServices(uidBase, uidCount, undefined, ['fd00:ab::/32']), { installed: true });
+        t.false(rulesOfRange('iptables').some((l) => l.includes('198.51.100.0/24')), 'the rule of a range no longer denied is left');
+        const allowed = await box.invoke({ 'index.js': reachProbe }, 'index.handler', { network: true, data: { port } });
+        const a = allowed.outcome.result as { metadata: string; remote: string; local: string };
+        t.is(a.remote, 'password=hunter2', 'a range no longer denied stays out of reach');
+        t.regex(a.metadata, /^E(CONNREFUSED|HOSTUNREACH|NETUNREACH)$/, 'the link-local rule went with it');
+        t.regex(a.local, /^E(CONNREFUSED|HOSTUNREACH|NETUNREACH)$/, 'the lo rule went with it');
+      }),
+    );
+  } finally {
+    await box.close();
+    for (const tool of ['iptables', 'ip6tables']) for (const l of rulesOfRange(tool)) execFileSync('sh', ['-c', `${tool} -w 5 ${l.replace(/^-A /, '-D ')}`]);
   }
 });
 

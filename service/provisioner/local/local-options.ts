@@ -86,6 +86,8 @@ export interface LocalProviderOptions {
   tools?: Partial<Tools>;
   /** Where to look for iptables/ip6tables/nft for the host-services guard. Default /usr/sbin, /sbin, /usr/bin, /bin, /usr/local/sbin. */
   firewallDirs?: string[];
+  /** CIDR ranges no sandbox may send to, even with network (host-services-guard.ts). Default none. */
+  egressDeny?: string[];
   /** `isolation: reuse`: how long an idle warm sandbox is kept, ms. Default 60 000. */
   warmIdleMs?: number;
   /** `isolation: reuse`: warm sandboxes per function version. Default 4. */
@@ -136,6 +138,7 @@ export function resolveOptions(o: LocalProviderOptions, isRoot: boolean): Resolv
     runtimes: o.runtimes ?? [`nodejs${process.versions.node.split('.')[0]}`],
     tools: { sh: '/bin/sh', bwrap: '/usr/bin/bwrap', setpriv: '/usr/bin/setpriv', ...o.tools },
     firewallDirs: o.firewallDirs ?? FIREWALL_DIRS,
+    egressDeny: o.egressDeny ?? [],
     warmIdleMs: o.warmIdleMs ?? 60_000,
     warmMaxPerFunction: o.warmMaxPerFunction ?? 4,
     warmMaxPerProject: o.warmMaxPerProject ?? 8,

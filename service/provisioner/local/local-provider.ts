@@ -94,7 +94,7 @@ export class LocalProvider implements Provider {
       }
       if (this.uids) this.runnerDir = await installRunner(RUNNER_DIR, join(root, '.runner'));
       await sweepStale(root, host.cgroups, this.options.tools.setpriv);
-      if (this.uids) this.hostGuard = await guardHostServices(this.options.uidBase, this.options.uidCount, this.options.firewallDirs);
+      if (this.uids) this.hostGuard = await guardHostServices(this.options.uidBase, this.options.uidCount, this.options.firewallDirs, this.options.egressDeny);
       return host;
     })();
     return this.hostProbe;
