@@ -202,6 +202,7 @@ test.serial('Murano: import, deploy an environment (ready, reports, /health), re
       port: port1,
       provider: 'local',
       authMode: 'builtin',
+      sandboxEgressDeny: '10.99.0.0/16, 172.31.0.0/16',
       registerEndpoint: false,
       serviceName: 'fnstack',
       databaseMode: 'embedded',
@@ -256,6 +257,7 @@ test.serial('Murano: import, deploy an environment (ready, reports, /health), re
     t.is(config.queue_url, undefined);
     t.is(config.provider, 'local');
     t.is(config.public_url, endpoint);
+    t.is(config.sandbox_egress_deny, '10.99.0.0/16, 172.31.0.0/16', 'the denied ranges reach the service');
 
     // -- redeploy with another port: same server, the service moves
     const port2 = 7702;
