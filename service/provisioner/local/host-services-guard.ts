@@ -62,7 +62,7 @@ export async function guardHostServices(uidBase: number, uidCount: number, dirs:
   const nft = await find('nft');
   if (nft) {
     try {
-      await nftRules(nft, uids, [...deny[4], ...deny[6]]);
+      await nftRules(nft, uids, deny);
       return { installed: true, tool: nft };
     } catch (err) {
       problems.push(`${nft}: ${firstLine(err)}`);
@@ -92,11 +92,11 @@ async function iptablesRules(tool: string, uids: string, linkLocal: string, deny
   }
 }
 
-async function nftRules(nft: string, uids: string, deny: readonly string[]): Promise<void> {
+async function nftRules(nft: string, uids: string, deny: Readonly<Record<4 | 6, readonly string[]>>): Promise<void> {
   await run(nft, ['add', 'table', 'inet', 'fnstack']);
   await run(nft, ['add', 'chain', 'inet', 'fnstack', 'output', '{ type filter hook output priority 0 ; }']);
-  const list = async () => (await run(nft, ['-a', 'list', 'chain', 'inet', 'fnstack', 'output'])).stdout.split('\n').filter((l) => l.includes(`skuid ${uids} `));
-  const lines = await list();
+  const { stdout } = await run(nft, ['-a', 'list', 'chain', 'inet', 'fnstack', 'output']);
+  const lines = stdout.split('\n').filter((l) => l.includes(`skuid ${uids} `));
   const rules: Array<[string, string[]]> = [
     [COMMENT, ['oifname', 'lo']],
     [`${LINK_LOCAL_COMMENT} v4`, ['ip', 'daddr', LINK_LOCAL.v4]],
@@ -111,16 +111,17 @@ async function nftRules(nft: string, uids: string, deny: readonly string[]): Pro
     const listed = l.includes(`"${EGRESS_COMMENT}"`) ? /daddr (\S+)/.exec(l)?.[1] : undefined;
     return listed ? (canonicalCidr(listed)?.text ?? null) : null;
   };
-  for (const cidr of deny) {
-    if (lines.some((l) => denied(l) === cidr)) continue;
-    const family = canonicalCidr(cidr)!.family === 4 ? 'ip' : 'ip6';
-    await run(nft, ['add', 'rule', 'inet', 'fnstack', 'output', family, 'daddr', cidr, 'meta', 'skuid', uids, 'reject', 'comment', `"${EGRESS_COMMENT}"`]);
+  for (const [family, cidrs] of [['ip', deny[4]], ['ip6', deny[6]]] as const) {
+    for (const cidr of cidrs) {
+      if (lines.some((l) => denied(l) === cidr)) continue;
+      await run(nft, ['add', 'rule', 'inet', 'fnstack', 'output', family, 'daddr', cidr, 'meta', 'skuid', uids, 'reject', 'comment', `"${EGRESS_COMMENT}"`]);
+    }
   }
   // Then, and only then, the ranges no longer denied lose their rules.
   for (const l of lines) {
     const cidr = denied(l);
     const handle = /# handle (\d+)/.exec(l)?.[1];
-    if (cidr && handle && !deny.includes(cidr)) await run(nft, ['delete', 'rule', 'inet', 'fnstack', 'output', 'handle', handle]);
+    if (cidr && handle && !deny[4].includes(cidr) && !deny[6].includes(cidr)) await run(nft, ['delete', 'rule', 'inet', 'fnstack', 'output', 'handle', handle]);
   }
 }
 
